@@ -1,0 +1,65 @@
+"""One exception hierarchy; every error knows where it happened.
+
+Messages name a file, line and column, never the text found there: a parse
+error that quoted its input could leak a withheld portion.
+"""
+
+from __future__ import annotations
+
+
+class RedactError(Exception):
+    """Base class. ``exit_code`` is what the CLI exits with."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, path: str | None = None,
+                 line: int | None = None, column: int | None = None,
+                 key: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.column = column
+        self.key = key
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = self.path
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            where += ": "
+        key = f"{self.key}: " if self.key else ""
+        return f"{where}{key}{self.message}"
+
+
+class InputError(RedactError):
+    """The input document cannot be read (missing, binary, undecodable, too big)."""
+
+    exit_code = 2
+
+
+class PolicyError(RedactError):
+    """A policy file does not validate."""
+
+    exit_code = 2
+
+
+class RenderError(RedactError):
+    """A release copy could not be written."""
+
+    exit_code = 3
+
+
+class LeakError(RedactError):
+    """A release copy contains withheld text; the copy has been removed."""
+
+    exit_code = 1
+
+
+class AuditError(RedactError):
+    """The audit log is broken or was tampered with."""
+
+    exit_code = 1

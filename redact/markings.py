@@ -1,0 +1,138 @@
+"""Markings: read the inside of "(S//NF)" or a banner with grammar/marking.lark.
+
+Markings repeat: a cable prints "(C)" dozens of times, so each distinct
+printed form is parsed once and cached.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import LarkError
+
+from .model import Level, Marking
+from .resources import grammar_path
+
+_LEVELS = {
+    "U": Level.U, "UNCLASSIFIED": Level.U, "UNCLAS": Level.U,
+    "C": Level.C, "CONFIDENTIAL": Level.C,
+    "S": Level.S, "SECRET": Level.S,
+    "TS": Level.TS, "TOP SECRET": Level.TS,
+}
+_SENSITIVITY = {
+    "SBU": "SBU", "SENSITIVE BUT UNCLASSIFIED": "SBU",
+    "FOUO": "FOUO", "FOR OFFICIAL USE ONLY": "FOUO",
+    "LOU": "LOU", "LIMITED OFFICIAL USE": "LOU",
+    "LES": "LES",
+}
+_CONTROL_NAMES = {
+    "NF": "NOFORN", "NOFORN": "NOFORN", "NOFORNDIS": "NOFORN",
+    "OC": "ORCON", "ORCON": "ORCON",
+    "PR": "PROPIN", "PROPIN": "PROPIN",
+}
+# Canonical order of controls, so "(S//NF/OC)" and "(S/OC/NF)" compare equal.
+_CONTROL_ORDER = ["SI", "TK", "HCS", "COMINT", "SBU", "FOUO", "LOU", "LES", "FGI",
+                  "ORCON", "PROPIN", "NOFORN", "NODIS", "EXDIS", "LIMDIS", "STADIS"]
+_SPACES = re.compile(r"\s+")
+
+
+def _words(token: Token) -> str:
+    return _SPACES.sub(" ", str(token).strip()).upper()
+
+
+class _ToMarking(Transformer[Token, tuple[Level, list[str], list[str]]]):
+    """Turns a marking's parse tree into (level, controls, release countries)."""
+
+    def level(self, children: list[Token]) -> tuple[Level, list[str]]:
+        return _LEVELS[_words(children[0])], []
+
+    def compact_noforn(self, children: list[Token]) -> tuple[Level, list[str]]:
+        return _LEVELS[_words(children[0])[:-2]], ["NOFORN"]
+
+    def sensitivity(self, children: list[Token]) -> tuple[Level, list[str]]:
+        return Level.U, [_SENSITIVITY[_words(children[0])]]
+
+    def noforn(self, children: list[Token]) -> str:
+        return _CONTROL_NAMES[_words(children[0])]
+
+    orcon = propin = noforn
+
+    def distribution(self, children: list[Token]) -> str:
+        return _words(children[0])
+
+    def sci(self, children: list[Token]) -> str:
+        return _words(children[0])
+
+    def fgi(self, children: list[Token]) -> str:
+        return _words(children[0])
+
+    def sensitivity_control(self, children: list[Token]) -> str:
+        return _SENSITIVITY[_words(children[0])]
+
+    def rel(self, children: list[Token]) -> tuple[str, ...]:
+        return tuple(_words(c) for c in children[1:])
+
+    def _assemble(self, children: list[object]) -> tuple[Level, list[str], list[str]]:
+        level, controls = children[0]  # type: ignore[misc]
+        controls = list(controls)
+        countries: list[str] = []
+        for child in children[1:]:
+            if isinstance(child, tuple):
+                countries.extend(child)
+            elif isinstance(child, str):
+                controls.append(child)
+        return level, controls, countries
+
+    def portion(self, children: list[object]) -> tuple[Level, list[str], list[str]]:
+        return self._assemble([c for c in children if not isinstance(c, Token)])
+
+    banner = _assemble
+
+
+@cache
+def _parser() -> Lark:
+    return Lark.open(str(grammar_path("marking.lark")), parser="lalr",
+                     lexer="contextual", start=["portion", "banner"])
+
+
+def _control_key(control: str) -> tuple[int, str]:
+    head = control.split()[0].split("-")[0]
+    order = _CONTROL_ORDER.index(head) if head in _CONTROL_ORDER else len(_CONTROL_ORDER)
+    return order, control
+
+
+def _build(text: str, start: str) -> Marking:
+    try:
+        tree = _parser().parse(text, start=start)
+        level, controls, countries = _ToMarking().transform(tree)
+    except LarkError:
+        return unrecognised(text)
+    if countries and "USA" not in countries and start == "portion":
+        pass  # release lists are kept as printed; "USA" is implied by REL TO
+    unique = sorted(set(controls), key=_control_key)
+    return Marking(text=text, level=level, controls=tuple(unique),
+                   rel_to=tuple(dict.fromkeys(countries)))
+
+
+def unrecognised(text: str) -> Marking:
+    """What the grammar cannot read counts as the highest level (fail closed)."""
+    return Marking(text=text, level=Level.TS, recognised=False)
+
+
+@lru_cache(maxsize=4096)
+def parse_portion_marking(text: str) -> Marking:
+    """Read a portion marking as printed, parentheses included: ``"(S//NF)"``."""
+    return _build(text, "portion")
+
+
+_SPACED_LETTERS = re.compile(r"\b(?:[A-Z] ){2,}[A-Z]\b")
+
+
+@lru_cache(maxsize=1024)
+def parse_banner_marking(text: str) -> Marking:
+    """Read a banner's classification: ``"S E C R E T"``, ``"SECRET//NOFORN"``."""
+    joined = _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), text.strip())
+    joined = joined.replace("TOPSECRET", "TOP SECRET")
+    return _build(joined, "banner")

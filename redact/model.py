@@ -1,0 +1,203 @@
+"""The document model every stage shares: plain, frozen data."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+class Level(enum.IntEnum):
+    """Classification levels, ordered so that max() is the most restrictive."""
+
+    U = 0
+    C = 1
+    S = 2
+    TS = 3
+
+
+LEVEL_NAMES = {
+    Level.U: "UNCLASSIFIED",
+    Level.C: "CONFIDENTIAL",
+    Level.S: "SECRET",
+    Level.TS: "TOP SECRET",
+}
+
+
+@dataclass(frozen=True)
+class Marking:
+    """A portion or banner marking: the printed text and what it means.
+
+    An unrecognised marking keeps its text and counts as TOP SECRET, so that
+    nothing the grammar cannot read is ever released by accident.
+    """
+
+    text: str
+    level: Level
+    controls: tuple[str, ...] = ()
+    rel_to: tuple[str, ...] = ()
+    recognised: bool = True
+
+    @property
+    def canonical(self) -> str:
+        """One spelling for every way of printing the same marking: ``S//NOFORN``."""
+        if not self.recognised:
+            return "UNRECOGNISED"
+        parts = [self.level.name, *self.controls]
+        if self.rel_to:
+            parts.append("REL TO " + ", ".join(self.rel_to))
+        return "//".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "level": self.level.name,
+            "controls": list(self.controls),
+            "rel_to": list(self.rel_to),
+            "recognised": self.recognised,
+            "canonical": self.canonical,
+        }
+
+
+class Kind(str, enum.Enum):
+    PARAGRAPH = "paragraph"
+    SUBPARAGRAPH = "subparagraph"
+    HEADING = "heading"
+    TEXT = "text"
+    SIGNATURE = "signature"
+
+
+@dataclass(frozen=True)
+class Portion:
+    """One decidable unit of the body: a paragraph, subparagraph or heading."""
+
+    index: int
+    kind: Kind
+    number: str | None
+    marking: Marking | None
+    inherited: bool
+    text: str
+    start_line: int
+    end_line: int
+    parent: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        marking = None
+        if self.marking is not None:
+            marking = {**self.marking.to_json(), "inherited": self.inherited}
+        return {
+            "index": self.index,
+            "kind": self.kind.value,
+            "number": self.number,
+            "marking": marking,
+            "parent": self.parent,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class Decl:
+    """The declassification instruction of the E.O. line, e.g. ``DECL: 12/11/2033``."""
+
+    text: str
+    date: date | None
+    kind: str  # date | event | exemption | oadr | na | declassified | gds | unknown
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "date": self.date.isoformat() if self.date else None,
+            "kind": self.kind,
+        }
+
+
+@dataclass(frozen=True)
+class HeaderField:
+    """A header line (or lines) as printed: routing, banner, TAGS, SUBJECT ..."""
+
+    name: str
+    text: str
+    start_line: int
+    end_line: int
+    marking: Marking | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "text": self.text,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "marking": self.marking.to_json() if self.marking else None,
+        }
+
+
+@dataclass(frozen=True)
+class Header:
+    banner: Marking | None = None
+    banner_text: str | None = None
+    decl: Decl | None = None
+    classified_by: str | None = None
+    reasons: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    subject: str | None = None
+    refs: tuple[str, ...] = ()
+    origin: str | None = None
+    date: date | None = None
+    fields: tuple[HeaderField, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "banner": (
+                {**self.banner.to_json(), "printed": self.banner_text}
+                if self.banner else None
+            ),
+            "decl": self.decl.to_json() if self.decl else None,
+            "classified_by": self.classified_by,
+            "reasons": list(self.reasons),
+            "tags": list(self.tags),
+            "subject": self.subject,
+            "refs": list(self.refs),
+            "origin": self.origin,
+            "date": self.date.isoformat() if self.date else None,
+            "fields": [f.to_json() for f in self.fields],
+        }
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something the parser could not read with certainty, by line."""
+
+    line: int
+    code: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Document:
+    source: str
+    doc_type: str
+    header: Header
+    portions: tuple[Portion, ...]
+    problems: tuple[Problem, ...] = field(default=())
+    doc_id: str | None = None
+
+    @property
+    def highest_level(self) -> Level | None:
+        levels = [p.marking.level for p in self.portions if p.marking]
+        return max(levels) if levels else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "type": self.doc_type,
+            "doc_id": self.doc_id,
+            "header": self.header.to_json(),
+            "portions": [p.to_json() for p in self.portions],
+            "problems": [p.to_json() for p in self.problems],
+        }

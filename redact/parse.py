@@ -1,0 +1,640 @@
+"""Parse: text -> Document, with grammar/cable.lark (and memo.lark).
+
+The grammar classifies every line by its shape and state (header or body,
+after a blank line or not); a Lark transformer run inline with the LALR parser
+turns each rule into a small item, so no parse tree is ever built. The
+assembler below then joins items into portions: paragraphs split by blank or
+page-break lines become one portion, unmarked subparagraphs inherit their
+parent's marking, headings take the highest marking of what they head, and
+anything unmarked is left unmarked (the policy withholds it: fail closed).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from typing import Any
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import LarkError, UnexpectedInput
+
+from .markings import parse_banner_marking, parse_portion_marking
+from .model import Decl, Document, Header, HeaderField, Kind, Level, Marking, Portion, Problem
+from .resources import grammar_path
+
+# ---------------------------------------------------------------------------
+# grammar items
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One line-level element the grammar recognised."""
+
+    kind: str  # field:<name> | para | titled | entire | marked | sub | text | blank | page | divider
+    line: int
+    lines: int
+    lead: str = ""
+    marking: str | None = None
+    text: str = ""
+
+
+def _count_lines(value: str) -> int:
+    return max(1, value.count("\n"))
+
+
+class _Items(Transformer[Token, Any]):
+    """Inline callbacks: each grammar rule becomes an ``_Item``."""
+
+    def _field(self, name: str, children: list[Token]) -> _Item:
+        token = children[0]
+        return _Item(f"field:{name}", token.line or 0, 1, text=str(token))
+
+    def banner(self, c: list[Token]) -> _Item:
+        return self._field("banner", c)
+
+    def eo_line(self, c: list[Token]) -> _Item:
+        return self._field("eo", c)
+
+    def tags(self, c: list[Token]) -> _Item:
+        return self._field("tags", c)
+
+    def subject(self, c: list[Token]) -> _Item:
+        return self._field("subject", c)
+
+    def ref(self, c: list[Token]) -> _Item:
+        return self._field("ref", c)
+
+    def classified_by(self, c: list[Token]) -> _Item:
+        return self._field("classified_by", c)
+
+    def caption(self, c: list[Token]) -> _Item:
+        return self._field("caption", c)
+
+    def paragraph(self, c: list[Token]) -> _Item:
+        number, rest = c[0], c[-1]
+        marking = str(c[1]) if len(c) == 3 else None
+        return _Item("para", number.line or 0, 1, lead=str(number), marking=marking,
+                     text=str(rest))
+
+    def titled_paragraph(self, c: list[Token]) -> _Item:
+        return _Item("titled", c[0].line or 0, 1, lead=str(c[0]), text=str(c[1]))
+
+    def entire_text(self, c: list[Token]) -> _Item:
+        lead = str(c[0]) if len(c) == 2 else ""
+        return _Item("entire", c[0].line or 0, 1, lead=lead, text=str(c[-1]))
+
+    def marked_block(self, c: list[Token]) -> _Item:
+        lead = str(c[0])
+        stripped = lead.rstrip()
+        start = stripped.rfind("(")
+        return _Item("marked", c[0].line or 0, 1, lead=lead[:start],
+                     marking=stripped[start:], text=str(c[1]))
+
+    def subparagraph(self, c: list[Token]) -> _Item:
+        marking = str(c[1]) if len(c) == 3 else None
+        return _Item("sub", c[0].line or 0, 1, lead=str(c[0]), marking=marking,
+                     text=str(c[-1]))
+
+    def start(self, children: list[Any]) -> list[Any]:
+        return children
+
+
+_TOKEN_KINDS = {"TEXT": "text", "BLANKS": "blank", "PAGE_BREAK": "page", "DIVIDER": "divider"}
+
+
+@cache
+def _cable_parser() -> Lark:
+    return Lark.open(str(grammar_path("cable.lark")), parser="lalr", lexer="contextual",
+                     transformer=_Items(), maybe_placeholders=False)
+
+
+def _items(text: str) -> list[_Item]:
+    raw = _cable_parser().parse(text)
+    items: list[_Item] = []
+    for element in raw:
+        if isinstance(element, Token):
+            value = str(element)
+            items.append(_Item(_TOKEN_KINDS[element.type], element.line or 0,
+                               _count_lines(value), text=value))
+        else:
+            items.append(element)
+    return items
+
+
+# ---------------------------------------------------------------------------
+# header fields
+
+_DEBRIS = re.compile(r"\*\*|\[(\d{1,3})\]\(#\)|\[([^\]\n]{1,40})\]\(#\)")
+_WS = re.compile(r"\s+")
+_BANNER_SPLIT = re.compile(
+    r"^(?P<level>.*?)(?:[ \t]+SECTION[ \t]+(?P<section>\d+)[ \t]+OF[ \t]+(?P<of>\d+))?"
+    r"(?:[ \t]+(?P<post>[A-Z][A-Za-z .'-]*?)[ \t]+(?P<num>\d+))?[ \t]*$")
+_FIELD_PREFIX = {
+    "tags": re.compile(r"^\s*tags\s*:?\s*", re.I),
+    "subject": re.compile(r"^\s*subj(?:ect)?\s*[:.]?\s*", re.I),
+    "ref": re.compile(r"^\s*(?:refs?|reftels?|references?)\s*[:.]?\s*", re.I),
+    "classified_by": re.compile(r"^\s*(?:\((?:U|C|S)\)\s*)?", re.I),
+}
+_INLINE_FIELDS = re.compile(r"\s(?=(?:TAGS|Tags|tags)\s*:?\s|(?:SUBJECT|Subject|subject)\s*:\s)")
+_EO = re.compile(r"^\s*(?:E\.?\s?O\.?|EXECUTIVE\s+ORDER)\s*:?\s*(?P<order>\d{4,5})\s*:?\s*(?P<rest>.*)$",
+                 re.I | re.S)
+_DECL_PREFIX = re.compile(r"^(?:DECL[A-Za-z]*|DECLASSIFY\s+ON|DNG)\s*:?\s*", re.I)
+_DATE_MDY = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b")
+_DATE_YMD = re.compile(r"\b(\d{4})/(\d{1,2})/(\d{1,2})\b")
+_REASONS_AT = re.compile(r"\b1\s*[.,]\s*[45]\b|\breasons?\b", re.I)
+_REASON_LETTER = re.compile(r"(?<![A-Za-z])\(?([a-hA-H])\)?(?![A-Za-z.])")
+_DTG = re.compile(r"\b(\d{2})(\d{4})Z\s+(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\s+(\d{2,4})\b")
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())}
+_FROM = re.compile(r"^\s*FM\s+(.+?)\s*$", re.M)
+_REF_ITEM = re.compile(r"(?:^|\s)(?:\(?[A-Z]\)|[A-Z]\.)\s+")
+_LEADING_MARKING = re.compile(r"^\s*(\([^()\n]{1,40}\))\s*")
+
+
+def _clean(text: str) -> str:
+    """Remove viewer debris and fold whitespace: one line of plain text."""
+    text = _DEBRIS.sub(lambda m: m.group(2) or "", text)
+    return _WS.sub(" ", text).strip()
+
+
+def _year(value: str) -> int:
+    year = int(value)
+    if len(value) == 2:
+        year += 2000 if year <= 60 else 1900
+    return year
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_decl(value: str) -> Decl:
+    """The DECL value of an E.O. line, in every form real cables print."""
+    text = _WS.sub(" ", value).strip()
+    body = _DECL_PREFIX.sub("", text)
+    upper = body.upper()
+    if not body:
+        return Decl(text, None, "unknown")
+    if "DECLASSIFIED" in upper:
+        found = _find_date(body)
+        return Decl(text, found, "declassified")
+    if upper.startswith(("N/A", "NA ", "NA")) and len(upper) <= 4:
+        return Decl(text, None, "na")
+    if "OADR" in upper:
+        return Decl(text, None, "oadr")
+    if re.search(r"\b(?:25)?X\d|1\.6\s*X\d", upper):
+        return Decl(text, None, "exemption")
+    if upper.startswith("GDS"):
+        return Decl(text, None, "gds")
+    found = _find_date(body)
+    if found is not None:
+        return Decl(text, found, "rds" if upper.startswith("RDS") else "date")
+    if re.search(r"\b(?:AFTER|UPON|WHEN|YEARS?)\b", upper):
+        return Decl(text, None, "event")
+    return Decl(text, None, "unknown")
+
+
+def _find_date(text: str) -> date | None:
+    ymd = _DATE_YMD.search(text)
+    if ymd:
+        return _safe_date(int(ymd.group(1)), int(ymd.group(2)), int(ymd.group(3)))
+    mdy = _DATE_MDY.search(text)
+    if mdy:
+        return _safe_date(_year(mdy.group(3)), int(mdy.group(1)), int(mdy.group(2)))
+    return None
+
+
+def parse_reasons(text: str) -> tuple[str, ...]:
+    """E.O. 12958/13526 section 1.4 (1.5 before 2003) letters: ``("b", "d")``."""
+    start = _REASONS_AT.search(text)
+    if start is None:
+        return ()
+    tail = text[start.end():]
+    tail = re.sub(r"\b1\s*[.,]\s*[45]\b", " ", tail)
+    letters = [m.group(1).lower() for m in _REASON_LETTER.finditer(tail)]
+    # "and" splits letters, but a stray capital A from "AND" must not count.
+    letters = [x for x in letters if x != "a" or re.search(r"\(a\)|\ba\b[,)]|\ba\s+and\b", tail, re.I)]
+    return tuple(dict.fromkeys(letters))
+
+
+def _split_banner(text: str) -> tuple[str, str | None]:
+    line = _clean(text)
+    match = _BANNER_SPLIT.match(line)
+    if match is None:
+        return line, None
+    return match.group("level").strip(), match.group("post")
+
+
+# ---------------------------------------------------------------------------
+# assembly
+
+
+@dataclass
+class _Open:
+    """A portion being assembled from consecutive items."""
+
+    kind: Kind
+    number: str | None
+    marking: Marking | None
+    inherited: bool
+    start_line: int
+    end_line: int
+    lines: list[str] = field(default_factory=list)
+    parent: int | None = None
+    quoting: bool = False
+
+    def add(self, text: str, line: int, count: int = 1) -> None:
+        self.lines.append(text)
+        self.end_line = max(self.end_line, line + count - 1)
+        upper = text.upper()
+        if "BEGIN TEXT" in upper or "BEGIN QUOTE" in upper:
+            self.quoting = True
+        if "END TEXT" in upper or "END QUOTE" in upper:
+            self.quoting = False
+
+
+_NUMBER = re.compile(r"\d{1,3}")
+_SENTENCE_END = re.compile(r"[.!?:;\"')\]]\s*$")
+_HEADING_LINE = re.compile(r"^[^a-z]*$|^(?:[A-Z0-9][\w'\"/&,.:()-]*\s*){1,12}$")
+_SIGNATURE = re.compile(r"^[A-Z][A-Z .'-]{1,30}$")
+_ENTIRE_LEVEL = re.compile(r"^\s*(TOP\s+SECRET|CONFIDENTIAL|SECRET|UNCLASSIFIED|LIMITED\s+OFFICIAL\s+USE|TS|C|S|U)\b",
+                           re.I)
+_ENTIRE_NAMES = {"TS": "TOP SECRET", "C": "CONFIDENTIAL", "S": "SECRET", "U": "UNCLASSIFIED"}
+
+
+class _Assembler:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.fields: list[HeaderField] = []
+        self.field_lines: list[list[str]] = []
+        self.portions: list[Portion] = []
+        self.problems: list[Problem] = []
+        self.open: _Open | None = None
+        self.parent_index: int | None = None
+        self.parent_marking: Marking | None = None
+        self.entire: Marking | None = None
+        self.after_blank = True
+        self.after_page = False
+        self.in_body = False
+        self.seen_banner = False
+        self.seen_core_field = False
+
+    # -- header -------------------------------------------------------------
+    def _field(self, name: str, text: str, line: int) -> None:
+        self.fields.append(HeaderField(name, "", line, line))
+        self.field_lines.append([text])
+
+    def _extend_field(self, text: str, line: int) -> None:
+        last = self.fields[-1]
+        self.fields[-1] = HeaderField(last.name, "", last.start_line, line)
+        self.field_lines[-1].append(text)
+
+    def header_item(self, item: _Item) -> None:
+        if item.kind == "blank":
+            self.after_blank = True
+            return
+        if item.kind == "page" or item.kind == "divider":
+            self.after_blank = True
+            return
+        if item.kind.startswith("field:"):
+            name = item.kind[6:]
+            if name == "banner" and self.seen_banner:
+                self.after_blank = False
+                return  # a repeated banner (page top) carries nothing new
+            self.seen_banner |= name == "banner"
+            self.seen_core_field |= name in ("eo", "tags", "subject", "classified_by")
+            if name == "banner" and not self.fields:
+                pass
+            self._field(name, item.text, item.line)
+            self.after_blank = False
+            return
+        # TEXT in the header
+        last = self.fields[-1].name if self.fields else None
+        continues = last in ("subject", "ref", "classified_by", "tags", "eo", "routing", "caption")
+        if last == "ref" and self.after_blank:
+            continues = bool(re.match(r"^\s*(?:\[\d+\]\(#\))?\s*(?:\(?[A-Z]\)|[A-Z]\.)\s", item.text))
+        elif self.after_blank and last not in ("routing", None):
+            continues = False
+        if continues and last is not None:
+            self._extend_field(item.text, item.line)
+        elif not self.seen_banner and not self.seen_core_field:
+            self._field("routing", item.text, item.line)
+        elif not self.seen_core_field:
+            self._field("caption", item.text, item.line)
+        else:
+            # Text after the header fields and before the first numbered
+            # paragraph is body: a heading ("Summary") or an unnumbered portion.
+            self._body_text(item)
+        self.after_blank = False
+
+    # -- body ---------------------------------------------------------------
+    def _close(self) -> None:
+        current = self.open
+        if current is None:
+            return
+        text = "".join(current.lines).rstrip("\n")
+        index = len(self.portions)
+        self.portions.append(Portion(
+            index=index, kind=current.kind, number=current.number, marking=current.marking,
+            inherited=current.inherited, text=text, start_line=current.start_line,
+            end_line=current.end_line, parent=current.parent))
+        if current.kind in (Kind.PARAGRAPH, Kind.TEXT):
+            self.parent_index = index
+            self.parent_marking = current.marking
+        self.open = None
+
+    def _marking(self, printed: str | None, line: int) -> Marking | None:
+        if printed is None:
+            return None
+        marking = parse_portion_marking(printed.strip())
+        if not marking.recognised:
+            self.problems.append(Problem(line, "unrecognised-marking",
+                                         "a marking the grammar does not know; treated as TOP SECRET"))
+        return marking
+
+    def _start(self, kind: Kind, number: str | None, marking: Marking | None,
+               item: _Item, text: str, parent: int | None = None) -> None:
+        self._close()
+        inherited = False
+        if kind is Kind.SUBPARAGRAPH:
+            parent = self.parent_index
+        if marking is None and kind is Kind.SUBPARAGRAPH and parent is not None:
+            marking, inherited = self.parent_marking, self.parent_marking is not None
+        if marking is None and self.entire is not None and kind is not Kind.HEADING:
+            marking, inherited = self.entire, True
+        if marking is None and kind in (Kind.PARAGRAPH, Kind.TEXT):
+            self.problems.append(Problem(item.line, "unmarked-portion",
+                                         "a portion without a marking; withheld unless a policy says otherwise"))
+        self.open = _Open(kind, number, marking, inherited, item.line, item.line, parent=parent)
+        self.open.add(text, item.line, item.lines)
+
+    def _continues_open(self, text: str) -> bool:
+        """Is a new block of text the rest of the open portion (split by a blank or page break)?"""
+        current = self.open
+        if current is None or current.kind is Kind.HEADING:
+            return False
+        if self.after_page or current.quoting:
+            return True
+        stripped = text.lstrip(" \t*")
+        if stripped[:1].islower():
+            return True
+        last = "".join(current.lines).rstrip()
+        return not _SENTENCE_END.search(last)
+
+    def _body_text(self, item: _Item) -> None:
+        text = item.text
+        if self.open is not None and not self.after_blank:
+            self.open.add(text, item.line, item.lines)
+        elif self.open is not None and self._continues_open(text):
+            self.open.add(text, item.line, item.lines)
+        elif _is_heading(text):
+            self._start(Kind.HEADING, None, None, item, text)
+        else:
+            self._start(Kind.TEXT, None, None, item, text)
+        self.after_page = False
+
+    def body_item(self, item: _Item) -> None:
+        kind = item.kind
+        if kind == "blank":
+            self.after_blank = True
+            return
+        if kind == "page":
+            self.after_page = self.open is not None
+            self.after_blank = True
+            return
+        if kind == "divider":
+            self._close()
+            self.after_blank = True
+            self.after_page = False
+            return
+        self.in_body = True
+        if kind == "para":
+            number = _number(item.lead)
+            self._start(Kind.PARAGRAPH, number, self._marking(item.marking, item.line), item,
+                        item.lead.strip() + " " + (item.marking or "") + item.text)
+        elif kind == "titled":
+            self._titled(item)
+        elif kind == "entire":
+            self._entire(item)
+        elif kind == "marked":
+            self._start(Kind.PARAGRAPH, None, self._marking(item.marking, item.line), item,
+                        (item.marking or "") + item.text)
+        elif kind == "sub":
+            self._start(Kind.SUBPARAGRAPH, _label(item.lead), self._marking(item.marking, item.line), item,
+                        item.lead.strip() + " " + (item.marking or "") + item.text)
+        elif kind == "text":
+            self._body_text(item)
+        else:  # a header field shape inside the body is just text
+            self._body_text(item)
+        self.after_blank = False
+        self.after_page = False
+
+    def _titled(self, item: _Item) -> None:
+        """``1. Summary (C)``: the marking printed after a heading."""
+        text = item.text.rstrip()
+        start = text.rfind("(")
+        marking = parse_portion_marking(text[start:].strip()) if start >= 0 else None
+        if marking is not None and not marking.recognised:
+            marking = None  # "(PSOE)" at the end of a sentence is not a marking
+        self._start(Kind.PARAGRAPH, _number(item.lead), marking, item,
+                    item.lead.strip() + " " + item.text)
+
+    def _entire(self, item: _Item) -> None:
+        level = _ENTIRE_LEVEL.match(item.text)
+        word = level.group(1).upper() if level else ""
+        self.entire = parse_banner_marking(_ENTIRE_NAMES.get(word, word))
+        number = _number(item.lead) if item.lead else None
+        self._start(Kind.PARAGRAPH, number, self.entire, item, item.lead + item.text)
+
+    # -- result -------------------------------------------------------------
+    def finish(self) -> tuple[Header, list[Portion], list[Problem]]:
+        self._close()
+        portions = _with_signature(self.portions)
+        portions = _headings_take_marking(portions)
+        header = self._header(portions)
+        return header, portions, self.problems
+
+    def _header(self, portions: list[Portion]) -> Header:
+        fields = [HeaderField(f.name, "".join(lines).rstrip("\n"), f.start_line, f.end_line)
+                  for f, lines in zip(self.fields, self.field_lines)]
+        fields = _split_inline_fields(fields)
+        values: dict[str, Any] = {}
+        for position, f in enumerate(fields):
+            if f.name == "banner" and "banner" not in values:
+                level_text, post = _split_banner(f.text)
+                values["banner"] = parse_banner_marking(level_text)
+                values["banner_text"] = level_text
+                if post:
+                    values.setdefault("origin", post.strip())
+            elif f.name == "eo":
+                match = _EO.match(_clean(f.text))
+                if match:
+                    values["decl"] = parse_decl(match.group("rest"))
+            elif f.name == "tags":
+                body = _FIELD_PREFIX["tags"].sub("", _clean(f.text))
+                values["tags"] = tuple(t for t in re.split(r"[\s,;]+", body) if t)
+            elif f.name == "subject":
+                body = _FIELD_PREFIX["subject"].sub("", _clean(f.text))
+                lead = _LEADING_MARKING.match(body)
+                if lead:
+                    marking = parse_portion_marking(lead.group(1))
+                    fields[position] = HeaderField(f.name, f.text, f.start_line, f.end_line, marking)
+                values["subject"] = body
+            elif f.name == "ref":
+                body = _FIELD_PREFIX["ref"].sub("", _clean(f.text))
+                values["refs"] = tuple(r.strip(" ;") for r in _REF_ITEM.split(body) if r.strip(" ;"))
+            elif f.name == "classified_by" and "classified_by" not in values:
+                values["classified_by"] = _clean(f.text)
+        if "classified_by" not in values:
+            for portion in portions[:2]:
+                found = re.search(r"CLASSIFIED\s+BY\b.*", portion.text, re.I | re.S)
+                if found:
+                    values["classified_by"] = _clean(found.group(0))
+                    break
+        if "classified_by" in values:
+            values["reasons"] = parse_reasons(values["classified_by"])
+        routing = "\n".join(f.text for f in fields if f.name == "routing")
+        dtg = _DTG.search(routing) or _DTG.search("\n".join(f.text for f in fields))
+        if dtg:
+            values["date"] = _safe_date(_year(dtg.group(4)), _MONTHS[dtg.group(3)], int(dtg.group(1)))
+        sender = _FROM.search(routing)
+        if sender:
+            values["origin"] = sender.group(1)
+        return Header(fields=tuple(fields), **values)
+
+
+def _split_inline_fields(fields: list[HeaderField]) -> list[HeaderField]:
+    """``E.O. 12958: DECL: 03/08/19 TAGS: PGOV SUBJECT: ...`` on one line: split it."""
+    result: list[HeaderField] = []
+    for f in fields:
+        if f.name != "eo" or not _INLINE_FIELDS.search(f.text):
+            result.append(f)
+            continue
+        parts = _INLINE_FIELDS.split(f.text)
+        result.append(HeaderField("eo", parts[0], f.start_line, f.end_line))
+        for part in parts[1:]:
+            name = "tags" if part.lower().startswith("tags") else "subject"
+            result.append(HeaderField(name, part, f.start_line, f.end_line))
+    return result
+
+
+def _number(lead: str) -> str | None:
+    found = _NUMBER.search(_DEBRIS.sub("", lead))
+    return found.group(0) if found else None
+
+
+def _label(lead: str) -> str | None:
+    """The printed label of a subparagraph: "A", "1", "iv"; None for dashes and bullets."""
+    found = re.search(r"[A-Za-z0-9]+", _DEBRIS.sub("", lead))
+    return found.group(0) if found else None
+
+
+def _is_heading(text: str) -> bool:
+    line = _clean(text)
+    if not line or len(line) > 90 or "\n" in text.strip("\n"):
+        return False
+    if line.endswith((".", ",", ";")) and not line.isupper():
+        return False
+    return bool(_HEADING_LINE.match(line))
+
+
+def _with_signature(portions: list[Portion]) -> list[Portion]:
+    """The sender's name on the last line ("HOAGLAND") is a signature, not text."""
+    if not portions:
+        return portions
+    last = portions[-1]
+    lines = last.text.rstrip().split("\n")
+    name = _clean(lines[-1])
+    if not _SIGNATURE.match(name) or len(name.split()) > 3:
+        return portions
+    if len(lines) == 1:
+        if last.kind not in (Kind.TEXT, Kind.HEADING) or len(portions) == 1:
+            return portions
+        signature = Portion(last.index, Kind.SIGNATURE, None, None, False, lines[0],
+                            last.end_line, last.end_line)
+        return [*portions[:-1], signature]
+    if not _SENTENCE_END.search(lines[-2]):
+        return portions
+    body = "\n".join(lines[:-1])
+    kept = Portion(last.index, last.kind, last.number, last.marking, last.inherited, body,
+                   last.start_line, last.end_line - 1, last.parent)
+    signature = Portion(last.index + 1, Kind.SIGNATURE, None, None, False, lines[-1],
+                        last.end_line, last.end_line)
+    return [*portions[:-1], kept, signature]
+
+
+def _headings_take_marking(portions: list[Portion]) -> list[Portion]:
+    """A heading carries the highest marking of the portions up to the next heading."""
+    result = list(portions)
+    for i, portion in enumerate(portions):
+        if portion.kind is not Kind.HEADING or portion.marking is not None:
+            continue
+        headed: list[Marking] = []
+        for following in portions[i + 1:]:
+            if following.kind is Kind.HEADING:
+                break
+            if following.marking is not None:
+                headed.append(following.marking)
+        if headed:
+            top = max(headed, key=lambda m: (m.level, len(m.controls)))
+            result[i] = Portion(portion.index, portion.kind, None, top, True, portion.text,
+                                portion.start_line, portion.end_line)
+    return result
+
+
+def normalise_newlines(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text if text.endswith("\n") else text + "\n"
+
+
+def parse(text: str, source: str = "<text>", doc_id: str | None = None) -> Document:
+    """Parse a cable into its header fields and marked portions. Never raises on text."""
+    text = normalise_newlines(text)
+    assembler = _Assembler(source)
+    try:
+        items = _items(text)
+    except UnexpectedInput as error:
+        return _unparsable(text, source, doc_id, error.line, error.column)
+    except LarkError:
+        return _unparsable(text, source, doc_id, 1, 1)
+    for item in items:
+        if assembler.in_body or item.kind in ("para", "titled", "entire", "marked", "sub"):
+            assembler.in_body = True
+            assembler.body_item(item)
+        else:
+            assembler.header_item(item)
+    header, portions, problems = assembler.finish()
+    problems.extend(_header_problems(header, portions))
+    return Document(source=source, doc_type="cable", header=header, portions=tuple(portions),
+                    problems=tuple(sorted(problems, key=lambda p: p.line)), doc_id=doc_id)
+
+
+def _header_problems(header: Header, portions: list[Portion]) -> list[Problem]:
+    problems: list[Problem] = []
+    if header.banner is not None and not header.banner.recognised:
+        problems.append(Problem(_field_line(header, "banner"), "unrecognised-banner",
+                                "the banner's classification could not be read"))
+    if not portions:
+        problems.append(Problem(1, "no-portions", "no body portion was found"))
+    return problems
+
+
+def _field_line(header: Header, name: str) -> int:
+    return next((f.start_line for f in header.fields if f.name == name), 1)
+
+
+def _unparsable(text: str, source: str, doc_id: str | None, line: int, column: int) -> Document:
+    """A document the grammar cannot read is one unmarked portion: withheld whole."""
+    portion = Portion(0, Kind.TEXT, None, None, False, text.rstrip("\n"), 1,
+                      max(1, text.count("\n")))
+    problem = Problem(line, "parse-error", f"the document could not be parsed at column {column}")
+    return Document(source=source, doc_type="cable", header=Header(), portions=(portion,),
+                    problems=(problem,), doc_id=doc_id)
+
+
+__all__ = ["parse", "parse_decl", "parse_reasons", "Level"]
