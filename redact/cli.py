@@ -1,0 +1,357 @@
+"""The command line: thin click commands over the library API.
+
+Exit codes: 0 success; 1 findings (a document failed, a leak was caught, a
+log does not verify); 2 usage, configuration or input error; 3 internal
+error; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import sys
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .audit import verify_log
+from .decide import Context, decide
+from .errors import InputError, PolicyError, RedactError
+from .parse import parse
+from .pipeline import FORMATS, DocumentResult, Options, run
+from .policy import Policy, bundled_policies, find_policy, load_policy, policy_json_schema
+from .read import DEFAULT_MAX_BYTES, read_source
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def _fail(error: RedactError) -> None:
+    click.echo(f"redact: error: {error}", err=True)
+    sys.exit(error.exit_code)
+
+
+def _as_of(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _policy(name: str) -> Policy:
+    try:
+        return load_policy(name)
+    except PolicyError as error:
+        _fail(error)
+        raise  # unreachable: _fail exits
+
+
+def expand_inputs(inputs: tuple[str, ...]) -> list[Path]:
+    """Files, directories (every *.txt below them) and glob patterns, in a stable order."""
+    paths: list[Path] = []
+    for item in inputs:
+        candidate = Path(item)
+        if candidate.is_dir():
+            paths.extend(sorted(p for p in candidate.rglob("*.txt") if p.is_file()))
+        elif not candidate.exists() and glob.has_magic(item):
+            paths.extend(sorted(Path(p) for p in glob.glob(item, recursive=True) if Path(p).is_file()))
+        else:
+            paths.append(candidate)
+    return paths
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="redact")
+def main() -> None:
+    """Redact classified cables for release, portion by portion.
+
+    redact reads a marked document (a State Department cable with its portion
+    markings), applies a YAML policy that releases or withholds every portion
+    and header field, and writes a release copy (HTML, PDF, text) in which
+    withheld text is truly gone, verified after writing, with an audit log of
+    every decision.
+
+    \b
+    Exit codes: 0 ok; 1 findings (failed document, leak caught, log broken);
+                2 usage, configuration or input error; 3 internal error;
+                130 interrupted.
+    """
+
+
+@main.command("run")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--policy", "policy_name", default="public-release", show_default=True,
+              help="A bundled policy name or a policy file.")
+@click.option("--format", "formats", default="html,pdf", show_default=True,
+              help="Comma-separated output formats: html, pdf, text.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
+              show_default=True, help="Directory for the release copies and the audit log.")
+@click.option("--reviewer", default="unspecified", show_default=True,
+              help="Review authority printed on the release stamp.")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Review date (default: today); "
+              "also the PDF creation date, so outputs are reproducible.")
+@click.option("--case", help="FOIA case number for the page header, e.g. F-2014-20439.")
+@click.option("--doc-id", "doc_id", help="Document number for the page header (default: file name).")
+@click.option("--audience", help="Country the release is for (foreign-release policies).")
+@click.option("--audit", "audit_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Audit log to append to (default: OUT/audit.jsonl).")
+@click.option("--max-bytes", default=DEFAULT_MAX_BYTES, show_default=True,
+              help="Refuse input files larger than this.")
+@click.option("--encoding", help="Input encoding when it is not UTF-8 (e.g. cp1252).")
+def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir: Path, reviewer: str,
+                as_of: str | None, case: str | None, doc_id: str | None, audience: str | None,
+                audit_path: Path | None, max_bytes: int, encoding: str | None) -> None:
+    """Make release copies of INPUTS (files, directories, globs) under a policy."""
+    chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"unknown format(s) {', '.join(unknown) or '(none)'}; "
+                                 f"choose from {', '.join(FORMATS)}", param_hint="--format")
+    paths = expand_inputs(inputs)
+    if not paths:
+        raise click.UsageError("no input documents found")
+    policy = _policy(policy_name)
+    options = Options(out_dir=out_dir, formats=chosen, reviewer=reviewer, as_of=_as_of(as_of),
+                      case=case, doc_id=doc_id if len(paths) == 1 else None, audience=audience,
+                      max_bytes=max_bytes, encoding=encoding)
+    command = {"policy": policy_name, "formats": list(chosen), "reviewer": reviewer, "case": case,
+               "as_of": options.as_of.isoformat(), "inputs": len(paths)}
+    reporter = _Progress(len(paths))
+    try:
+        result = run(paths, policy, options, audit_path=audit_path, progress=reporter.update,
+                     command=command)
+    except KeyboardInterrupt:
+        click.echo("redact: interrupted; partial outputs were removed", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except RedactError as error:
+        _fail(error)
+        return
+    reporter.close()
+    for failed in result.failed:
+        click.echo(f"redact: error: {failed.error}", err=True)
+    released = [d for d in result.documents if d.error is None]
+    for document in released if len(result.documents) <= 20 else []:
+        files = ", ".join(str(p) for p in document.outputs.values())
+        click.echo(f"{document.source}: {document.status} ({document.released} released, "
+                   f"{document.withheld} withheld) -> {files}")
+    by_label = Counter(label for d in result.documents for label in d.labels)
+    click.echo(f"{len(released)} document(s) released, {len(result.failed)} failed; "
+               f"withheld portions by exemption: "
+               + (", ".join(f"{k} x{v}" for k, v in sorted(by_label.items())) or "none"))
+    click.echo(f"audit log: {result.audit_path} (head {result.head})")
+    if result.failed:
+        codes = [_exit_code(d) for d in result.failed]
+        sys.exit(max(codes))
+
+
+def _exit_code(document: DocumentResult) -> int:
+    message = document.error or ""
+    if "verification failed" in message:
+        return EXIT_FINDINGS
+    return EXIT_USAGE
+
+
+class _Progress:
+    """A progress line on a terminal; one quiet line per 100 documents elsewhere (CI logs)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.failed = 0
+        self.started = time.monotonic()
+        self.tty = sys.stderr.isatty()
+
+    def update(self, result: DocumentResult) -> None:
+        self.done += 1
+        self.failed += result.error is not None
+        if self.total < 2:
+            return
+        rate = self.done / max(time.monotonic() - self.started, 1e-6)
+        eta = (self.total - self.done) / rate if rate else 0
+        line = (f"{self.done}/{self.total} documents, {self.failed} failed, "
+                f"{rate:.1f}/s, ETA {eta:.0f}s")
+        if self.tty:
+            click.echo("\r" + line, nl=False, err=True)
+        elif self.done % 100 == 0 or self.done == self.total:
+            click.echo(line, err=True)
+
+    def close(self) -> None:
+        if self.tty and self.total >= 2:
+            click.echo("", err=True)
+
+
+@main.command("parse")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the parsed model as JSON (one line per document).")
+@click.option("--encoding", help="Input encoding when it is not UTF-8.")
+def parse_command(inputs: tuple[str, ...], as_json: bool, encoding: str | None) -> None:
+    """Parse INPUTS and show their header fields and marked portions."""
+    failed = 0
+    for path in expand_inputs(inputs):
+        try:
+            source = read_source(path, encoding=encoding)
+        except InputError as error:
+            click.echo(f"redact: error: {error}", err=True)
+            failed += 1
+            continue
+        document = parse(source.text, source=source.path, doc_id=path.stem)
+        if as_json:
+            click.echo(json.dumps(document.to_json(), ensure_ascii=False))
+            continue
+        header = document.header
+        click.echo(f"{source.path}: banner {header.banner.canonical if header.banner else '-'}, "
+                   f"{len(document.portions)} portions, {len(document.problems)} problems")
+        for portion in document.portions:
+            marking = portion.marking.text if portion.marking else "(unmarked)"
+            flag = " inherited" if portion.inherited else ""
+            click.echo(f"  {portion.index:3d} {portion.kind.value:<12} {portion.number or '':>4} "
+                       f"{marking}{flag}  lines {portion.start_line}-{portion.end_line}")
+        for problem in document.problems:
+            click.echo(f"  {source.path}:{problem.line}: {problem.code}: {problem.message}")
+    if failed:
+        sys.exit(EXIT_USAGE)
+
+
+@main.command("explain")
+@click.argument("document_path", metavar="DOC", type=click.Path(path_type=Path))
+@click.option("--policy", "policy_name", default="public-release", show_default=True)
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD")
+@click.option("--audience")
+def explain_command(document_path: Path, policy_name: str, as_of: str | None, audience: str | None) -> None:
+    """Show, for every portion of DOC, the decision and the rule (file:line) that made it."""
+    policy = _policy(policy_name)
+    try:
+        source = read_source(document_path)
+    except InputError as error:
+        _fail(error)
+        return
+    document = parse(source.text, source=source.path, doc_id=document_path.stem)
+    decisions = decide(document, policy, Context(as_of=_as_of(as_of), audience=audience))
+    click.echo(f"{'portion':<16} {'marking':<14} {'decision':<9} {'label':<22} rule")
+    for fld, decision in zip(document.header.fields, decisions.fields):
+        click.echo(f"{'field ' + fld.name:<16} {(fld.marking.text if fld.marking else '-'):<14} "
+                   f"{decision.action:<9} {decision.label or '-':<22} {decision.rule_id} ({decision.source})")
+    for portion, decision in zip(document.portions, decisions.portions):
+        name = f"{portion.kind.value[:4]} {portion.number or '#' + str(portion.index)}"
+        marking = (portion.marking.text + ("*" if portion.inherited else "")) if portion.marking else "unmarked"
+        click.echo(f"{name:<16} {marking:<14} {decision.action:<9} {decision.label or '-':<22} "
+                   f"{decision.rule_id} ({decision.source})")
+    click.echo(f"status: {decisions.status}   (* = marking inherited)")
+
+
+@main.group("policy")
+def policy_group() -> None:
+    """Validate and show policies."""
+
+
+@policy_group.command("validate")
+@click.argument("files", nargs=-1, required=True)
+def policy_validate(files: tuple[str, ...]) -> None:
+    """Validate policy FILES (or bundled names); print file:line:col: key: message for errors."""
+    failed = 0
+    for name in files:
+        try:
+            policy = load_policy(name)
+        except PolicyError as error:
+            click.echo(f"{error}", err=True)
+            failed += 1
+            continue
+        click.echo(f"{find_policy(name)}: ok ({policy.name}, {len(policy.rules)} rules, "
+                   f"ceiling {policy.ceiling.name}, sha256 {policy.sha256[:16]})")
+    if failed:
+        sys.exit(EXIT_USAGE)
+
+
+@policy_group.command("show")
+@click.argument("name")
+def policy_show(name: str) -> None:
+    """Print the resolved policy NAME (after extends) as JSON, each rule with its source line."""
+    policy = _policy(name)
+    click.echo(json.dumps({**policy.to_json(), "sha256": policy.sha256}, indent=2))
+
+
+@policy_group.command("list")
+def policy_list() -> None:
+    """List the bundled policies."""
+    for name in bundled_policies():
+        policy = load_policy(name)
+        click.echo(f"{name:<22} {policy.description}")
+
+
+@policy_group.command("schema")
+def policy_schema() -> None:
+    """Print the JSON Schema of the policy format (for editors)."""
+    click.echo(json.dumps(policy_json_schema(), indent=2))
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """Verify audit logs."""
+
+
+@audit_group.command("verify")
+@click.argument("log", type=click.Path(path_type=Path))
+@click.option("--head", help="Head hash printed by the run: proves no records were cut from the end.")
+def audit_verify(log: Path, head: str | None) -> None:
+    """Recompute the hash chain of LOG; report the first broken record by line."""
+    try:
+        result = verify_log(log, head)
+    except RedactError as error:
+        _fail(error)
+        return
+    if not result.ok:
+        for message in result.errors:
+            click.echo(message, err=True)
+        sys.exit(EXIT_FINDINGS)
+    click.echo(f"{log}: ok, {result.records} records, head {result.head}")
+
+
+@main.command("stats")
+@click.argument("inputs", nargs=-1, required=True)
+def stats_command(inputs: tuple[str, ...]) -> None:
+    """A corpus report: portions, markings by canonical form, problems, throughput."""
+    paths = expand_inputs(inputs)
+    markings: Counter[str] = Counter()
+    problems: Counter[str] = Counter()
+    unrecognised: Counter[str] = Counter()
+    documents = portions = unmarked = size = 0
+    elapsed = 0.0
+    for path in paths:
+        try:
+            source = read_source(path)
+        except InputError as error:
+            click.echo(f"redact: error: {error}", err=True)
+            continue
+        started = time.perf_counter()
+        document = parse(source.text, source=source.path)
+        elapsed += time.perf_counter() - started
+        documents += 1
+        size += source.size
+        for portion in document.portions:
+            portions += 1
+            if portion.marking is None:
+                unmarked += 1
+            elif not portion.marking.recognised:
+                unrecognised[portion.marking.text] += 1
+            else:
+                markings[portion.marking.canonical] += 1
+        problems.update(p.code for p in document.problems)
+    click.echo(f"documents: {documents}\nportions: {portions}\nunmarked portions: {unmarked}")
+    click.echo("markings by canonical form:")
+    for name, count in markings.most_common():
+        click.echo(f"  {name:<28} {count}")
+    click.echo("unrecognised markings: " + (", ".join(f"{k} x{v}" for k, v in unrecognised.most_common())
+                                          or "none"))
+    click.echo("problems by code: " + (", ".join(f"{k} x{v}" for k, v in problems.most_common()) or "none"))
+    rate = size / elapsed / 1e6 if elapsed else 0.0
+    click.echo(f"parse throughput: {rate:.2f} MB/s ({size} bytes in {elapsed:.2f} s)")
+
+
+def _main_guard() -> Any:  # pragma: no cover - for `python -m redact`
+    return main()

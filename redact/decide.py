@@ -1,0 +1,298 @@
+"""Decide: Document x Policy -> one Decision per portion and header field.
+
+Three safety nets run after the rules, whatever the rules said:
+- the ceiling: nothing above the policy's ceiling is released;
+- unmarked and unrecognised portions are released only by a rule that names
+  that case explicitly (``unmarked: true`` / ``unrecognised: true``);
+- a header field with a marking above the ceiling is withheld.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import regex
+
+from .model import Document, HeaderField, Level, Marking, Portion
+from .policy import REGEX_TIMEOUT, Condition, Default, Policy, ResolvedRule, Source
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of released text redacted under its own label."""
+
+    start: int
+    end: int
+    label: str
+    rule_id: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    target: str  # "portion" or "field"
+    index: int
+    action: str  # "release" or "withhold"
+    label: str | None
+    reason: str
+    rule_id: str
+    source: str
+    spans: tuple[Span, ...] = ()
+
+    @property
+    def withheld(self) -> bool:
+        return self.action == "withhold"
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """Everything decided for one document."""
+
+    portions: tuple[Decision, ...]
+    fields: tuple[Decision, ...]
+
+    @property
+    def status(self) -> str:
+        """RELEASE IN FULL, RELEASE IN PART or DENIED IN FULL, as real releases stamp."""
+        body = self.portions
+        everything = (*body, *self.fields)
+        if not body or all(d.withheld for d in everything):
+            return "DENIED IN FULL"
+        if any(d.withheld or d.spans for d in (*body, *self.fields)):
+            return "RELEASE IN PART"
+        return "RELEASE IN FULL"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a decision may depend on besides the portion: options of the run."""
+
+    as_of: date
+    audience: str | None = None
+
+
+def format_label(template: str, document: Document, level: Level | None) -> str:
+    reasons = document.header.reasons
+    values = {
+        "reasons": "),(".join(reasons),
+        "level": level.name if level is not None else "",
+        "doc_id": document.doc_id or "",
+        "origin": document.header.origin or "",
+    }
+    label = template.format_map(values)
+    if not reasons:
+        label = label.replace(" 1.4()", "").replace("1.4()", "").strip()
+    return label
+
+
+def _listed(value: str | list[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else value
+
+
+def _age_years(document: Document, as_of: date) -> float | None:
+    if document.header.date is None:
+        return None
+    return (as_of - document.header.date).days / 365.25
+
+
+def _search(pattern: str, text: str) -> bool:
+    try:
+        return regex.search(pattern, text, timeout=REGEX_TIMEOUT) is not None
+    except TimeoutError:
+        return False  # a condition that cannot be evaluated does not hold
+
+
+def _marking_holds(when: Condition, marking: Marking | None, audience: str | None) -> bool:
+    if when.unmarked is not None and when.unmarked != (marking is None):
+        return False
+    recognised = marking is not None and marking.recognised
+    if when.unrecognised is not None and when.unrecognised != (marking is not None and not recognised):
+        return False
+    needs_marking = any(v is not None for v in (
+        when.level, when.level_at_most, when.level_at_least, when.controls_any, when.releasable_to))
+    if needs_marking and (marking is None or not recognised):
+        return False
+    if marking is None:
+        return True
+    levels = _listed(when.level)
+    if levels is not None and marking.level.name not in levels:
+        return False
+    if when.level_at_most is not None and marking.level > Level[when.level_at_most]:
+        return False
+    if when.level_at_least is not None and marking.level < Level[when.level_at_least]:
+        return False
+    controls = set(marking.controls) | ({"REL"} if marking.rel_to else set())
+    if when.controls_any is not None and not controls & {c.upper() for c in when.controls_any}:
+        return False
+    if when.controls_none is not None and controls & {c.upper() for c in when.controls_none}:
+        return False
+    if when.releasable_to is not None:
+        country = (audience if when.releasable_to == "{audience}" else when.releasable_to) or ""
+        if country.upper() not in marking.rel_to:
+            return False
+    return True
+
+
+def _document_holds(when: Condition, document: Document, context: Context) -> bool:
+    header = document.header
+    if when.tags_any is not None and not set(header.tags) & {t.upper() for t in when.tags_any}:
+        return False
+    if when.origin_matches is not None and not _search(when.origin_matches, header.origin or ""):
+        return False
+    if when.banner_level is not None:
+        banner_levels = _listed(when.banner_level) or []
+        if header.banner is None or not header.banner.recognised \
+                or header.banner.level.name not in banner_levels:
+            return False
+    if when.decl_passed is not None:
+        decl = header.decl
+        passed = decl is not None and decl.kind in ("date", "rds", "declassified") \
+            and decl.date is not None and decl.date <= context.as_of
+        if when.decl_passed != passed:
+            return False
+    if when.older_than_years is not None:
+        age = _age_years(document, context.as_of)
+        if age is None or age < when.older_than_years:
+            return False
+    return True
+
+
+def portion_matches(when: Condition, portion: Portion, document: Document, context: Context) -> bool:
+    if when.field is not None:
+        return False
+    kinds = _listed(when.kind)
+    if kinds is not None and portion.kind.value not in kinds:
+        return False
+    if when.inherited is not None and when.inherited != (portion.inherited and portion.marking is not None):
+        return False
+    if not _marking_holds(when, portion.marking, context.audience):
+        return False
+    if when.text_matches is not None and not _search(when.text_matches, portion.text):
+        return False
+    return _document_holds(when, document, context)
+
+
+def field_matches(when: Condition, field: HeaderField, document: Document, context: Context) -> bool:
+    names = _listed(when.field)
+    if names is None or field.name not in names:
+        return False
+    marking_tests = any(v is not None for v in (
+        when.level, when.level_at_most, when.level_at_least, when.controls_any, when.releasable_to,
+        when.unrecognised))
+    if marking_tests and not _marking_holds(when, field.marking, context.audience):
+        return False
+    if when.text_matches is not None and not _search(when.text_matches, field.text):
+        return False
+    return _document_holds(when, document, context)
+
+
+def _from_rule(target: str, index: int, rule: ResolvedRule, document: Document,
+               level: Level | None) -> Decision:
+    label = format_label(rule.rule.label, document, level) if rule.rule.label else None
+    return Decision(target, index, rule.rule.action, label, rule.rule.reason or "",
+                    rule.rule.id, str(rule.source))
+
+
+def _from_default(target: str, index: int, default: Default, source: Source,
+                  document: Document, level: Level | None) -> Decision:
+    label = format_label(default.label, document, level) if default.label else None
+    return Decision(target, index, default.action, label, default.reason or "", "default",
+                    str(source))
+
+
+def _fail_closed(decision: Decision, why: str, rule_id: str, policy: Policy, document: Document,
+                 level: Level | None) -> Decision:
+    template = policy.default.label or "(b)(1)"
+    return Decision(decision.target, decision.index, "withhold",
+                    format_label(template, document, level), why, rule_id, decision.source)
+
+
+def decide_portion(portion: Portion, document: Document, policy: Policy, context: Context) -> Decision:
+    level = portion.marking.level if portion.marking else None
+    decision: Decision | None = None
+    explicit: Condition | None = None
+    for rule in policy.rules:
+        if portion_matches(rule.rule.when, portion, document, context):
+            decision = _from_rule("portion", portion.index, rule, document, level)
+            explicit = rule.rule.when
+            break
+    if decision is None:
+        decision = _from_default("portion", portion.index, policy.default, policy.default_source,
+                                 document, level)
+    if decision.withheld:
+        return decision
+    if portion.marking is None and not (explicit and explicit.unmarked):
+        return _fail_closed(decision, "Unmarked portion: released only by a rule for unmarked "
+                            "portions (fail closed).", "fail-closed-unmarked", policy, document, level)
+    if portion.marking is not None and not portion.marking.recognised \
+            and not (explicit and explicit.unrecognised):
+        return _fail_closed(decision, "Unrecognised marking: released only by a rule for "
+                            "unrecognised markings (fail closed).", "fail-closed-unrecognised",
+                            policy, document, level)
+    if portion.marking is not None and portion.marking.recognised and portion.marking.level > policy.ceiling:
+        return _fail_closed(decision, f"Above the policy's ceiling ({policy.ceiling.name}).",
+                            "ceiling", policy, document, level)
+    spans = find_spans(portion.text, policy, document)
+    if spans:
+        decision = Decision(decision.target, decision.index, decision.action, decision.label,
+                            decision.reason, decision.rule_id, decision.source, spans)
+    return decision
+
+
+def decide_field(index: int, field: HeaderField, document: Document, policy: Policy,
+                 context: Context) -> Decision:
+    level = field.marking.level if field.marking else None
+    for rule in policy.fields:
+        if field_matches(rule.rule.when, field, document, context):
+            decision = _from_rule("field", index, rule, document, level)
+            break
+    else:
+        decision = _from_default("field", index, policy.default, policy.default_source, document, level)
+    if decision.withheld:
+        return decision
+    if field.marking is not None and (not field.marking.recognised or field.marking.level > policy.ceiling):
+        return _fail_closed(decision, f"The field's marking is above the policy's ceiling "
+                            f"({policy.ceiling.name}).", "ceiling", policy, document, level)
+    spans = find_spans(field.text, policy, document)
+    if spans:
+        decision = Decision(decision.target, decision.index, decision.action, decision.label,
+                            decision.reason, decision.rule_id, decision.source, spans)
+    return decision
+
+
+def find_spans(text: str, policy: Policy, document: Document) -> tuple[Span, ...]:
+    """Spans of released text that span rules redact; overlapping spans are merged."""
+    found: list[Span] = []
+    for span_rule in policy.spans:
+        label = format_label(span_rule.rule.label, document, None)
+        for pattern in span_rule.rule.patterns:
+            try:
+                matches = list(regex.finditer(pattern, text, timeout=REGEX_TIMEOUT))
+            except TimeoutError:
+                # A pattern that cannot finish cannot prove the text clean: redact it all.
+                matches = []
+                found.append(Span(0, len(text), label, span_rule.rule.id))
+            found.extend(Span(m.start(), m.end(), label, span_rule.rule.id) for m in matches
+                         if m.end() > m.start())
+        for term in span_rule.terms:
+            pattern = r"(?<!\w)" + regex.escape(term) + r"(?!\w)"
+            found.extend(Span(m.start(), m.end(), label, span_rule.rule.id)
+                         for m in regex.finditer(pattern, text, flags=regex.IGNORECASE))
+    found.sort(key=lambda s: (s.start, -s.end))
+    merged: list[Span] = []
+    for span in found:
+        if merged and span.start < merged[-1].end:
+            last = merged[-1]
+            merged[-1] = Span(last.start, max(last.end, span.end), last.label, last.rule_id)
+        else:
+            merged.append(span)
+    return tuple(merged)
+
+
+def decide(document: Document, policy: Policy, context: Context) -> Decisions:
+    portions = tuple(decide_portion(p, document, policy, context) for p in document.portions)
+    fields = tuple(decide_field(i, f, document, policy, context)
+                   for i, f in enumerate(document.header.fields))
+    return Decisions(portions, fields)

@@ -1,0 +1,445 @@
+"""Policy: YAML -> validated, resolved Policy.
+
+ruamel.yaml keeps the line of every key, pydantic (extra="forbid") validates,
+and every error is reported as ``file:line:col: key: message``. A policy that
+does not validate never runs. ``extends`` composes policies; the resolved
+policy (rules of the child first, then of its parents) is what runs and what
+is hashed into the audit log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import regex
+import rfc8785
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import PolicyError
+from .model import Level
+from .resources import data_dir
+
+LevelName = Literal["U", "C", "S", "TS"]
+KindName = Literal["paragraph", "subparagraph", "heading", "text", "signature"]
+FieldName = Literal["routing", "banner", "caption", "eo", "tags", "subject", "ref", "classified_by"]
+Action = Literal["release", "withhold"]
+LABEL_FIELDS = ("reasons", "level", "doc_id", "origin")
+REGEX_TIMEOUT = 0.5  # seconds: a pattern that needs longer is treated as a failure
+MAX_POLICY_BYTES = 1_000_000
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_pattern(value: str) -> str:
+    try:
+        regex.compile(value)
+    except regex.error as error:
+        raise ValueError(f"invalid regular expression: {error}") from None
+    return value
+
+
+def _check_label(value: str) -> str:
+    for _, name, spec, conversion in string.Formatter().parse(value):
+        if name is not None and (name not in LABEL_FIELDS or spec or conversion):
+            raise ValueError(f"unknown placeholder {{{name}}} in label (known: "
+                             + ", ".join(LABEL_FIELDS) + ")")
+    return value
+
+
+class Condition(_Strict):
+    """Every condition given must hold (AND); an empty condition always holds."""
+
+    level: LevelName | list[LevelName] | None = None
+    level_at_most: LevelName | None = None
+    level_at_least: LevelName | None = None
+    controls_any: list[str] | None = None
+    controls_none: list[str] | None = None
+    releasable_to: str | None = Field(default=None, description="REL TO lists this country")
+    unmarked: bool | None = None
+    unrecognised: bool | None = None
+    inherited: bool | None = None
+    kind: KindName | list[KindName] | None = None
+    field: FieldName | list[FieldName] | None = None
+    tags_any: list[str] | None = None
+    origin_matches: str | None = None
+    decl_passed: bool | None = Field(default=None, description="the DECL date is on or before --as-of")
+    older_than_years: int | None = Field(default=None, ge=1, le=200)
+    text_matches: str | None = None
+    banner_level: LevelName | list[LevelName] | None = None
+
+    _patterns = field_validator("origin_matches", "text_matches")(
+        lambda v: v if v is None else _check_pattern(v))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Condition:
+        if self.level_at_most and self.level_at_least and \
+                Level[self.level_at_most] < Level[self.level_at_least]:
+            raise ValueError("level_at_most is lower than level_at_least: no portion can match")
+        if self.unmarked and (self.level or self.level_at_least or self.level_at_most
+                              or self.controls_any or self.unrecognised):
+            raise ValueError("unmarked portions have no level or controls to test")
+        if self.field and (self.kind or self.unmarked is not None or self.inherited is not None):
+            raise ValueError("a rule is either for header fields (field) or for portions (kind, unmarked)")
+        return self
+
+
+class Rule(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    description: str | None = None
+    when: Condition = Condition()
+    action: Action
+    label: str | None = None
+    reason: str | None = None
+
+    _label = field_validator("label")(lambda v: v if v is None else _check_label(v))
+
+    @model_validator(mode="after")
+    def _needs_label(self) -> Rule:
+        if self.action == "withhold" and not self.label:
+            raise ValueError("a withhold rule needs a label (the exemption it withholds under)")
+        return self
+
+
+class Default(_Strict):
+    action: Action
+    label: str | None = None
+    reason: str | None = None
+
+    _label = field_validator("label")(lambda v: v if v is None else _check_label(v))
+
+    @model_validator(mode="after")
+    def _needs_label(self) -> Default:
+        if self.action == "withhold" and not self.label:
+            raise ValueError("a withhold default needs a label")
+        return self
+
+
+class SpanRule(_Strict):
+    """Spans redacted inside released text: patterns and term lists."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    label: str
+    patterns: list[str] = []
+    terms: list[str] = []
+    terms_file: str | None = None
+    reason: str | None = None
+
+    _patterns = field_validator("patterns")(lambda v: [_check_pattern(p) for p in v])
+
+    @model_validator(mode="after")
+    def _something(self) -> SpanRule:
+        if not (self.patterns or self.terms or self.terms_file):
+            raise ValueError("a span rule needs patterns, terms or terms_file")
+        return self
+
+
+class PolicyFile(_Strict):
+    """One policy file, as written (before ``extends`` is resolved)."""
+
+    name: str
+    description: str | None = None
+    extends: str | list[str] | None = None
+    ceiling: LevelName | None = None
+    default: Default | None = None
+    rules: list[Rule] = []
+    fields: list[Rule] = Field(default=[], description="rules for header fields")
+    spans: list[SpanRule] = []
+
+
+@dataclass(frozen=True)
+class Source:
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class ResolvedRule:
+    rule: Rule
+    source: Source
+
+
+@dataclass(frozen=True)
+class ResolvedSpan:
+    rule: SpanRule
+    terms: tuple[str, ...]
+    source: Source
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A policy after ``extends``: what decide() runs."""
+
+    name: str
+    description: str
+    ceiling: Level
+    default: Default
+    default_source: Source
+    rules: tuple[ResolvedRule, ...]
+    fields: tuple[ResolvedRule, ...]
+    spans: tuple[ResolvedSpan, ...]
+    files: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        def rule_json(r: ResolvedRule) -> dict[str, Any]:
+            return {**r.rule.model_dump(exclude_none=True), "source": str(r.source)}
+
+        return {
+            "name": self.name,
+            "description": self.description,
+            "ceiling": self.ceiling.name,
+            "default": {**self.default.model_dump(exclude_none=True),
+                        "source": str(self.default_source)},
+            "rules": [rule_json(r) for r in self.rules],
+            "fields": [rule_json(r) for r in self.fields],
+            "spans": [{**s.rule.model_dump(exclude_none=True), "terms": list(s.terms),
+                       "source": str(s.source)} for s in self.spans],
+        }
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the resolved rules (not of file paths, so a copy hashes the same)."""
+        body = self.to_json()
+        for section in ("rules", "fields", "spans"):
+            for entry in body[section]:
+                entry.pop("source", None)
+        body["default"].pop("source", None)
+        return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# loading
+
+
+def bundled_policies() -> list[str]:
+    return sorted(p.stem for p in data_dir("policies").glob("*.yaml"))
+
+
+def find_policy(name_or_path: str, relative_to: Path | None = None) -> Path:
+    """A bundled policy by name (``public-release``) or a file by path."""
+    candidate = Path(name_or_path)
+    if relative_to is not None and not candidate.is_absolute():
+        beside = relative_to.parent / candidate
+        if beside.is_file():
+            return beside
+        if beside.with_suffix(".yaml").is_file():
+            return beside.with_suffix(".yaml")
+    if candidate.is_file():
+        return candidate
+    bundled = data_dir("policies") / f"{name_or_path}.yaml"
+    if "/" not in name_or_path and bundled.is_file():
+        return bundled
+    raise PolicyError(f"no policy named {name_or_path!r} (bundled: {', '.join(bundled_policies())})",
+                      path=str(relative_to) if relative_to else name_or_path)
+
+
+def _reject_unsafe(node: Node | None, path: str) -> None:
+    """No aliases (alias bombs) and no tags (``!!python/object``) in a policy."""
+    seen: set[int] = set()
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            mark = current.start_mark
+            raise PolicyError("anchors and aliases are not allowed in a policy",
+                              path=path, line=mark.line + 1, column=mark.column + 1)
+        seen.add(id(current))
+        if current.anchor is not None:
+            mark = current.start_mark
+            raise PolicyError("anchors and aliases are not allowed in a policy",
+                              path=path, line=mark.line + 1, column=mark.column + 1)
+        tag = current.tag.value if hasattr(current.tag, "value") else current.tag
+        if tag is not None and not str(tag).startswith("tag:yaml.org,2002:"):
+            mark = current.start_mark
+            raise PolicyError(f"tag {tag} is not allowed in a policy",
+                              path=path, line=mark.line + 1, column=mark.column + 1)
+        if str(tag).startswith("tag:yaml.org,2002:python"):
+            mark = current.start_mark
+            raise PolicyError(f"tag {tag} is not allowed in a policy",
+                              path=path, line=mark.line + 1, column=mark.column + 1)
+        if isinstance(current, MappingNode):
+            for key, value in current.value:
+                stack.extend([key, value])
+        elif isinstance(current, SequenceNode):
+            stack.extend(current.value)
+        elif not isinstance(current, ScalarNode):
+            raise PolicyError("unexpected YAML node", path=path)
+
+
+def _load_yaml(path: Path) -> CommentedMap:
+    shown = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise PolicyError(f"cannot read the policy: {error.strerror}", path=shown) from None
+    if len(raw) > MAX_POLICY_BYTES:
+        raise PolicyError(f"the policy is larger than {MAX_POLICY_BYTES} bytes", path=shown)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise PolicyError(f"the policy is not UTF-8 (byte {error.start})", path=shown) from None
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        _reject_unsafe(yaml.compose(text), shown)
+        data = yaml.load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        problem = (error.problem or "invalid YAML").strip()
+        raise PolicyError(problem, path=shown, line=line, column=column) from None
+    if not isinstance(data, CommentedMap):
+        raise PolicyError("a policy is a mapping of keys (name, rules, default ...)", path=shown, line=1)
+    return data
+
+
+def _locate(data: Any, loc: tuple[int | str, ...]) -> tuple[int | None, int | None, str]:
+    """The line, column and dotted key of a pydantic error location in the YAML."""
+    line: int | None = None
+    column: int | None = None
+    node = data
+    keys: list[str] = []
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            position = node.lc.key(part)
+            line, column = position[0] + 1, position[1] + 1
+            node = node[part]
+            keys.append(str(part))
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            position = node.lc.item(part)
+            line, column = position[0] + 1, position[1] + 1
+            node = node[part]
+            keys.append(f"[{part}]")
+        else:
+            keys.append(str(part))
+            if isinstance(node, CommentedMap) and line is None:
+                line, column = node.lc.line + 1, node.lc.col + 1
+            break
+    dotted = ".".join(keys).replace(".[", "[")
+    return line, column, dotted
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def load_policy_file(path: Path) -> tuple[PolicyFile, CommentedMap]:
+    data = _load_yaml(path)
+    try:
+        parsed = PolicyFile.model_validate(_plain(data))
+    except ValidationError as error:
+        first = error.errors()[0]
+        line, column, key = _locate(data, tuple(first["loc"]))
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = "unknown key"
+        raise PolicyError(message, path=str(path), line=line, column=column, key=key) from None
+    return parsed, data
+
+
+def _line_of(data: CommentedMap, section: str, index: int) -> int:
+    try:
+        return int(data[section].lc.item(index)[0]) + 1
+    except (KeyError, AttributeError, IndexError):
+        return int(data.lc.line) + 1
+
+
+def _key_line(data: CommentedMap, key: str) -> int:
+    try:
+        return int(data.lc.key(key)[0]) + 1
+    except (KeyError, AttributeError):
+        return 1
+
+
+def load_policy(name_or_path: str | Path) -> Policy:
+    """Load, validate and resolve a policy (bundled name or file path)."""
+    path = find_policy(str(name_or_path))
+    return _resolve(path, ())
+
+
+def _resolve(path: Path, chain: tuple[Path, ...]) -> Policy:
+    resolved_path = path.resolve()
+    if resolved_path in chain:
+        raise PolicyError("the policy extends itself (a cycle: "
+                          + " -> ".join(p.name for p in (*chain, resolved_path)) + ")",
+                          path=str(path), key="extends")
+    parsed, data = load_policy_file(path)
+    shown = str(path)
+    rules = tuple(ResolvedRule(r, Source(shown, _line_of(data, "rules", i)))
+                  for i, r in enumerate(parsed.rules))
+    fields = tuple(ResolvedRule(r, Source(shown, _line_of(data, "fields", i)))
+                   for i, r in enumerate(parsed.fields))
+    spans = tuple(_resolve_span(s, path, Source(shown, _line_of(data, "spans", i)), data, i)
+                  for i, s in enumerate(parsed.spans))
+    parents: list[Policy] = []
+    extends = parsed.extends
+    for parent_name in ([extends] if isinstance(extends, str) else extends or []):
+        try:
+            parent_path = find_policy(parent_name, relative_to=path)
+        except PolicyError as error:
+            raise PolicyError(error.message, path=shown, line=_key_line(data, "extends"),
+                              key="extends") from None
+        parents.append(_resolve(parent_path, (*chain, resolved_path)))
+    default, default_source = parsed.default, Source(shown, _key_line(data, "default"))
+    ceilings = [Level[parsed.ceiling]] if parsed.ceiling else []
+    for parent in parents:
+        rules += parent.rules
+        fields += parent.fields
+        spans += parent.spans
+        ceilings.append(parent.ceiling)
+        if default is None:
+            default, default_source = parent.default, parent.default_source
+    if default is None:
+        raise PolicyError("missing key: every policy needs a default (for what no rule matches)",
+                          path=shown, line=1, key="default")
+    if not ceilings:
+        raise PolicyError("missing key: every policy needs a ceiling (the highest level it may release)",
+                          path=shown, line=1, key="ceiling")
+    files = (shown, *[f for p in parents for f in p.files])
+    return Policy(name=parsed.name, description=(parsed.description or "").strip(),
+                  ceiling=min(ceilings), default=default, default_source=default_source,
+                  rules=rules, fields=fields, spans=spans, files=files)
+
+
+def _resolve_span(span: SpanRule, path: Path, source: Source, data: CommentedMap,
+                  index: int) -> ResolvedSpan:
+    terms = list(span.terms)
+    if span.terms_file:
+        terms_path = path.parent / span.terms_file
+        try:
+            lines = terms_path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            line = source.line
+            try:
+                line = int(data["spans"][index].lc.key("terms_file")[0]) + 1
+            except (KeyError, AttributeError):
+                pass
+            raise PolicyError(f"cannot read the terms file {span.terms_file!r}", path=str(path),
+                              line=line, key=f"spans[{index}].terms_file") from None
+        terms.extend(t.strip() for t in lines if t.strip() and not t.lstrip().startswith("#"))
+    return ResolvedSpan(span, tuple(terms), source)
+
+
+def policy_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a policy file, from the same model the loader validates with."""
+    return PolicyFile.model_json_schema()
+
+
+__all__ = ["Policy", "load_policy", "policy_json_schema", "bundled_policies", "Annotated"]

@@ -1,0 +1,98 @@
+"""Render release HTML to PDF with weasyprint, fetching nothing but our own fonts.
+
+Metadata is set on purpose in a finisher (title, producer, creation date from
+--as-of) and everything else weasyprint might copy from the HTML is dropped:
+no author, keywords, subject, outline or attachments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from functools import cache
+from typing import Any
+
+from .. import __version__
+from ..resources import package_path
+
+ASSET_SCHEME = "redact-asset:"
+FONTS = package_path("render", "fonts")
+FONT_FACES = """
+@font-face { font-family: "DejaVu Sans Mono"; font-weight: normal;
+             src: url("redact-asset:DejaVuSansMono.ttf"); }
+@font-face { font-family: "DejaVu Sans Mono"; font-weight: bold;
+             src: url("redact-asset:DejaVuSansMono-Bold.ttf"); }
+"""
+
+
+class FetchRefused(Exception):
+    """Raised for every URL that is not one of the package's own assets."""
+
+
+def fetch_asset(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """weasyprint's url_fetcher: only our fonts, nothing from the network or the disk."""
+    if url.startswith(ASSET_SCHEME):
+        name = url[len(ASSET_SCHEME):]
+        candidate = FONTS / name
+        if "/" not in name and "\\" not in name and candidate.is_file():
+            return {"string": candidate.read_bytes(), "mime_type": "font/ttf"}
+    # ValueError makes weasyprint skip the resource and carry on without it.
+    raise ValueError(f"redact fetches nothing outside its own assets: {url[:40]!r}")
+
+
+@cache
+def _fonts() -> tuple[Any, Any]:
+    """Parsed once per process: the font configuration and the @font-face sheet."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    config = FontConfiguration()
+    sheet = CSS(string=FONT_FACES, font_config=config, url_fetcher=fetch_asset)
+    return config, sheet
+
+
+def _pdf_date(day: date) -> str:
+    return f"D:{day:%Y%m%d}000000Z"
+
+
+def render_pdf(html: str, *, title: str, as_of: date) -> bytes:
+    import pydyf
+    from weasyprint import HTML
+
+    config, fonts = _fonts()
+
+    def finish(document: Any, pdf: Any) -> None:
+        info = pydyf.Dictionary()
+        info["Title"] = pydyf.String(title)
+        info["Producer"] = pydyf.String(f"redact {__version__}")
+        info["Creator"] = pydyf.String(f"redact {__version__}")
+        info["CreationDate"] = pydyf.String(_pdf_date(as_of))
+        info["ModDate"] = pydyf.String(_pdf_date(as_of))
+        pdf.info.clear()
+        pdf.info.update(info)
+        for key in ("Outlines", "Names", "AcroForm", "Metadata"):
+            pdf.catalog.pop(key, None)
+        pdf.catalog.pop("PageMode", None)
+
+    document = HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=fetch_asset).render(
+        stylesheets=[fonts], font_config=config)
+    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    with _source_date(as_of):
+        result: bytes = document.write_pdf(finisher=finish, pdf_identifier=identifier)
+    return result
+
+
+@contextmanager
+def _source_date(day: date) -> Iterator[None]:
+    """fontTools stamps subset fonts with "now" unless SOURCE_DATE_EPOCH says otherwise."""
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    epoch = int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp())
+    os.environ["SOURCE_DATE_EPOCH"] = previous or str(epoch)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]

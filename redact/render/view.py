@@ -1,0 +1,160 @@
+"""The release view: everything a release copy may show, and nothing else.
+
+Renderers receive only this view. Withheld text never enters it: a withheld
+portion becomes its number and label, a withheld span its label. This is the
+structural guarantee behind "nothing leaks"; verify.py checks it afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from ..decide import Decision, Decisions
+from ..model import LEVEL_NAMES, Document, Kind, Level, Marking
+
+# How a withheld header field is introduced, so the header still reads as a cable.
+FIELD_PREFIX = {
+    "routing": "",
+    "banner": "",
+    "caption": "",
+    "eo": "E.O.",
+    "tags": "TAGS:",
+    "subject": "SUBJECT:",
+    "ref": "REF:",
+    "classified_by": "Classified By:",
+}
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Released text, or (text None) a redacted span with its label."""
+
+    text: str | None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Block:
+    """One header field or body portion as the release copy shows it."""
+
+    kind: str
+    number: str | None
+    withheld: bool
+    label: str | None
+    margin: str | None
+    segments: tuple[Segment, ...]
+    prefix: str = ""
+
+    @property
+    def spoken(self) -> str:
+        """What a screen reader says for a withheld box."""
+        return f"withheld under {self.label}" if self.label else "withheld"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    status: str
+    authority: str
+    policy_sha256: str
+    as_of: str
+    reviewer: str
+    case: str | None
+    doc_id: str | None
+
+
+@dataclass(frozen=True)
+class ReleaseView:
+    title: str
+    banner: str
+    header: tuple[Block, ...]
+    body: tuple[Block, ...]
+    stamp: Stamp
+    exemptions: tuple[str, ...]
+
+
+def margin_code(label: str | None) -> str | None:
+    """``(b)(1) 1.4(b),(d)`` -> ``B1 1.4(B),(D)``: the code FOIA offices print in the margin."""
+    if not label:
+        return None
+    code = re.sub(r"\(b\)\((\d)\)(\([A-Z]\))?", lambda m: "B" + m.group(1) + (m.group(2) or ""),
+                  label, flags=re.I)
+    return code.upper()
+
+
+_DEBRIS = re.compile(r"\*\*|\[([^\]\n]{0,40})\]\(#\)")
+
+
+def _keep(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    return "" if inner is None or inner.isdigit() else inner
+
+
+def without_debris(text: str) -> str:
+    """Drop the viewer's markdown debris ("**¶1.**", "[PREL](#)", "[1](#)") from shown text."""
+    return _DEBRIS.sub(_keep, text)
+
+
+def _segments(text: str, decision: Decision) -> tuple[Segment, ...]:
+    if not decision.spans:
+        return (Segment(without_debris(text)),)
+    parts: list[Segment] = []
+    position = 0
+    for span in decision.spans:
+        if span.start > position:
+            parts.append(Segment(without_debris(text[position:span.start])))
+        parts.append(Segment(None, span.label))
+        position = span.end
+    if position < len(text):
+        parts.append(Segment(without_debris(text[position:])))
+    return tuple(parts)
+
+
+def _block(kind: str, number: str | None, text: str, decision: Decision, prefix: str = "") -> Block:
+    if decision.withheld:
+        return Block(kind, number, True, decision.label, margin_code(decision.label), (), prefix)
+    margins = sorted({margin_code(s.label) or "" for s in decision.spans} - {""})
+    return Block(kind, number, False, None, " ".join(margins) or None, _segments(text, decision), prefix)
+
+
+def recomputed_banner(document: Document, decisions: Decisions) -> str:
+    """The classification of what remains: the highest released marking."""
+    released: list[Marking] = []
+    for portion, decision in zip(document.portions, decisions.portions):
+        if not decision.withheld and portion.marking is not None:
+            released.append(portion.marking)
+    for fld, decision in zip(document.header.fields, decisions.fields):
+        if not decision.withheld and fld.marking is not None:
+            released.append(fld.marking)
+    level = max((m.level for m in released), default=Level.U)
+    controls: list[str] = []
+    for marking in released:
+        for control in marking.controls:
+            if control in ("NOFORN", "FOUO", "SBU", "ORCON") and control not in controls:
+                controls.append(control)
+    names = {"FOUO": "FOR OFFICIAL USE ONLY", "SBU": "SENSITIVE BUT UNCLASSIFIED"}
+    return "//".join([LEVEL_NAMES[level], *(names.get(c, c) for c in controls)])
+
+
+def build_view(document: Document, decisions: Decisions, *, policy_name: str, policy_sha256: str,
+               as_of: date, reviewer: str, case: str | None = None,
+               doc_id: str | None = None) -> ReleaseView:
+    header = tuple(
+        _block(f"field-{fld.name}", None, fld.text, decision, FIELD_PREFIX.get(fld.name, ""))
+        for fld, decision in zip(document.header.fields, decisions.fields)
+        if fld.name != "banner"  # the banner is recomputed, never copied
+    )
+    body = tuple(
+        _block(portion.kind.value, portion.number if portion.kind is not Kind.SUBPARAGRAPH
+               else portion.number, portion.text, decision)
+        for portion, decision in zip(document.portions, decisions.portions)
+    )
+    labels = [d.label for d in (*decisions.portions, *decisions.fields) if d.withheld and d.label]
+    labels += [s.label for d in (*decisions.portions, *decisions.fields) for s in d.spans]
+    exemptions = tuple(sorted(set(labels)))
+    identifier = doc_id or document.doc_id or "document"
+    stamp = Stamp(decisions.status, policy_name, policy_sha256, as_of.isoformat(), reviewer,
+                  case, doc_id or document.doc_id)
+    return ReleaseView(f"{identifier} release copy", recomputed_banner(document, decisions),
+                       header, body, stamp, exemptions)

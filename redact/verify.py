@@ -1,0 +1,265 @@
+"""Verify: prove that a release copy contains no withheld text, in any channel.
+
+Channels: the PDF text layer, document info, XMP metadata, outline, annotations
+and embedded files; the HTML text, attribute values, comments, <title> and
+<style>. A withheld item leaks when one of its word 5-grams (or, for items
+shorter than five words, the whole item) is found in a channel, unless that
+same run of words is also in the released text (a released paragraph may
+share a phrase with a withheld one). Findings name the item and the channel,
+never the text.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from .decide import Decisions
+from .model import Document
+
+NGRAM = 5
+_HYPHEN_BREAK = re.compile(r"(\w)-\s*\n\s*(\w)")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})\s?")
+
+
+def words(text: str) -> list[str]:
+    """Normalised words: case, whitespace, punctuation and line-end hyphenation folded."""
+    text = _HYPHEN_BREAK.sub(r"\1\2", text)
+    return [w for w in _NON_WORD.split(text.lower()) if w]
+
+
+def ngrams(tokens: list[str], n: int = NGRAM) -> set[tuple[str, ...]]:
+    return {tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)}
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """One withheld item: a portion, a header field or a span, named for messages."""
+
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Leak:
+    item: str
+    channel: str
+
+    def __str__(self) -> str:
+        return f"withheld {self.item} found in the {self.channel}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something else wrong with a copy: an attachment, an annotation, unreadable output."""
+
+    channel: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Report:
+    leaks: tuple[Leak, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.leaks and not self.findings
+
+    def summary(self) -> str:
+        return "; ".join(str(x) for x in (*self.leaks, *self.findings)) or "clean"
+
+
+# ---------------------------------------------------------------------------
+# what must not appear, and what may
+
+
+def withheld_items(document: Document, decisions: Decisions) -> list[Withheld]:
+    items: list[Withheld] = []
+    for portion, decision in zip(document.portions, decisions.portions):
+        name = f"{portion.kind.value} {portion.number}" if portion.number else \
+            f"{portion.kind.value} #{portion.index}"
+        if decision.withheld:
+            items.append(Withheld(name, portion.text))
+        for span in decision.spans:
+            items.append(Withheld(f"span ({span.label}) in {name}", portion.text[span.start:span.end]))
+    for fld, decision in zip(document.header.fields, decisions.fields):
+        if decision.withheld:
+            items.append(Withheld(f"header field {fld.name}", fld.text))
+        for span in decision.spans:
+            items.append(Withheld(f"span ({span.label}) in header field {fld.name}",
+                                  fld.text[span.start:span.end]))
+    return items
+
+
+def _released_text(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    parts, position = [], 0
+    for start, end in spans:
+        parts.append(text[position:start])
+        parts.append("\n")
+        position = end
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def released_text(document: Document, decisions: Decisions) -> str:
+    """All text the decisions release (spans cut out): phrases it contains may appear."""
+    parts: list[str] = []
+    for portion, decision in zip(document.portions, decisions.portions):
+        if not decision.withheld:
+            parts.append(_released_text(portion.text, ((s.start, s.end) for s in decision.spans)))
+    for fld, decision in zip(document.header.fields, decisions.fields):
+        if not decision.withheld:
+            parts.append(_released_text(fld.text, ((s.start, s.end) for s in decision.spans)))
+    return "\n".join(parts)
+
+
+class Checker:
+    """Checks channels of one copy against one document's withheld items."""
+
+    def __init__(self, withheld: list[Withheld], allowed: str) -> None:
+        allowed_words = words(allowed)
+        allowed_ngrams = ngrams(allowed_words)
+        self._allowed_joined = " " + " ".join(allowed_words) + " "
+        self._long: list[tuple[str, set[tuple[str, ...]]]] = []
+        self._short: list[tuple[str, str]] = []
+        for item in withheld:
+            tokens = words(item.text)
+            if len(tokens) >= NGRAM:
+                grams = ngrams(tokens) - allowed_ngrams
+                if grams:
+                    self._long.append((item.name, grams))
+            elif tokens:
+                phrase = " " + " ".join(tokens) + " "
+                if phrase not in self._allowed_joined:
+                    self._short.append((item.name, phrase))
+
+    def check(self, channel: str, text: str) -> list[Leak]:
+        tokens = words(text)
+        found = ngrams(tokens)
+        joined = " " + " ".join(tokens) + " "
+        leaks = [Leak(name, channel) for name, grams in self._long if not grams.isdisjoint(found)]
+        leaks += [Leak(name, channel) for name, phrase in self._short if phrase in joined]
+        return leaks
+
+
+# ---------------------------------------------------------------------------
+# channels of each format
+
+
+class _HTMLChannels(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.attributes: list[str] = []
+        self.comments: list[str] = []
+        self.title: list[str] = []
+        self.style: list[str] = []
+        self._in: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in.append(tag)
+        self.attributes.extend(v for _, v in attrs if v)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.attributes.extend(v for _, v in attrs if v)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._in:
+            while self._in and self._in.pop() != tag:
+                pass
+
+    def handle_data(self, data: str) -> None:
+        current = self._in[-1] if self._in else ""
+        if current == "title":
+            self.title.append(data)
+        elif current in ("style", "script"):
+            self.style.append(_CSS_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), data))
+        else:
+            self.text.append(data)
+
+    def handle_comment(self, data: str) -> None:
+        self.comments.append(data)
+
+
+def html_channels(html: str) -> dict[str, str]:
+    parser = _HTMLChannels()
+    parser.feed(html)
+    parser.close()
+    return {
+        "HTML text": "\n".join(parser.text),
+        "HTML attributes": "\n".join(parser.attributes),
+        "HTML comments": "\n".join(parser.comments),
+        "HTML title": "\n".join(parser.title),
+        "HTML style": "\n".join(parser.style),
+    }
+
+
+def pdf_channels(data: bytes) -> tuple[dict[str, str], list[Finding]]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    findings: list[Finding] = []
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError) as error:
+        return {}, [Finding("PDF", f"cannot be read ({type(error).__name__})")]
+    channels = {"PDF text layer": "\n".join(pages)}
+    info = reader.metadata or {}
+    channels["PDF document info"] = "\n".join(str(v) for v in info.values())
+    xmp = reader.xmp_metadata
+    channels["PDF XMP metadata"] = xmp.stream.get_data().decode("utf-8", "replace") if xmp else ""
+    channels["PDF outline"] = "\n".join(_outline_titles(reader.outline))
+    annotations: list[str] = []
+    for page in reader.pages:
+        for annotation in page.get("/Annots") or []:
+            obj = annotation.get_object()
+            annotations.append(str(obj.get("/Contents", "")) + " " + str(obj.get("/T", "")))
+    channels["PDF annotations"] = "\n".join(annotations)
+    if annotations:
+        findings.append(Finding("PDF annotations", f"{len(annotations)} annotation(s); a release copy has none"))
+    attachments = reader.attachments
+    if attachments:
+        findings.append(Finding("PDF embedded files", f"{len(attachments)} embedded file(s); a release copy has none"))
+        channels["PDF embedded files"] = "\n".join(
+            name + "\n" + b"\n".join(contents).decode("utf-8", "replace")
+            for name, contents in attachments.items())
+    return channels, findings
+
+
+def _outline_titles(outline: object) -> list[str]:
+    titles: list[str] = []
+    stack = [outline]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, list):
+            stack.extend(current)
+        elif current is not None and hasattr(current, "title"):
+            titles.append(str(current.title))
+    return titles
+
+
+def verify_bytes(data: bytes, fmt: str, withheld: list[Withheld], allowed: str) -> Report:
+    """Check one release copy (html, pdf or text) against what was withheld."""
+    findings: list[Finding] = []
+    if fmt == "pdf":
+        channels, findings = pdf_channels(data)
+    elif fmt == "html":
+        channels = html_channels(data.decode("utf-8", "replace"))
+    else:
+        channels = {"text": data.decode("utf-8", "replace")}
+    checker = Checker(withheld, allowed)
+    leaks = [leak for name, text in channels.items() for leak in checker.check(name, text)]
+    return Report(tuple(leaks), tuple(findings))
+
+
+def verify_release(data: bytes, fmt: str, document: Document, decisions: Decisions) -> Report:
+    return verify_bytes(data, fmt, withheld_items(document, decisions), released_text(document, decisions))
