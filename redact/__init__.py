@@ -7,13 +7,13 @@ The library API, one function per stage::
 
 __version__ = "0.1.0"
 
-from .decide import Context, Decision, Decisions, decide  # noqa: E402
-from .errors import RedactError  # noqa: E402
-from .model import Document, Level, Marking, Portion  # noqa: E402
-from .parse import parse  # noqa: E402
-from .policy import Policy, load_policy  # noqa: E402
-from .render import build_view, render_html, render_pdf, render_text  # noqa: E402
-from .verify import verify_release  # noqa: E402
+from .decide import Context, Decision, Decisions, decide
+from .errors import RedactError
+from .model import Document, Level, Marking, Portion
+from .parse import parse
+from .policy import Policy, load_policy
+from .render import build_view, render_html, render_pdf, render_text
+from .verify import verify_release
 
 __all__ = [
     "Context", "Decision", "Decisions", "Document", "Level", "Marking", "Policy", "Portion",

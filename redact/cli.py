@@ -234,10 +234,10 @@ def explain_command(document_path: Path, policy_name: str, as_of: str | None, au
     document = parse(source.text, source=source.path, doc_id=document_path.stem)
     decisions = decide(document, policy, Context(as_of=_as_of(as_of), audience=audience))
     click.echo(f"{'portion':<16} {'marking':<14} {'decision':<9} {'label':<22} rule")
-    for fld, decision in zip(document.header.fields, decisions.fields):
+    for fld, decision in zip(document.header.fields, decisions.fields, strict=True):
         click.echo(f"{'field ' + fld.name:<16} {(fld.marking.text if fld.marking else '-'):<14} "
                    f"{decision.action:<9} {decision.label or '-':<22} {decision.rule_id} ({decision.source})")
-    for portion, decision in zip(document.portions, decisions.portions):
+    for portion, decision in zip(document.portions, decisions.portions, strict=True):
         name = f"{portion.kind.value[:4]} {portion.number or '#' + str(portion.index)}"
         marking = (portion.marking.text + ("*" if portion.inherited else "")) if portion.marking else "unmarked"
         click.echo(f"{name:<16} {marking:<14} {decision.action:<9} {decision.label or '-':<22} "

@@ -9,6 +9,7 @@ Three safety nets run after the rules, whatever the rules said:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -85,10 +86,10 @@ def format_label(template: str, document: Document, level: Level | None) -> str:
     return label
 
 
-def _listed(value: str | list[str] | None) -> list[str] | None:
+def _listed(value: str | Sequence[str] | None) -> list[str] | None:
     if value is None:
         return None
-    return [value] if isinstance(value, str) else value
+    return [value] if isinstance(value, str) else list(value)
 
 
 def _age_years(document: Document, as_of: date) -> float | None:

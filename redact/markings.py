@@ -75,8 +75,10 @@ class _ToMarking(Transformer[Token, tuple[Level, list[str], list[str]]]):
         return tuple(_words(c) for c in children[1:])
 
     def _assemble(self, children: list[object]) -> tuple[Level, list[str], list[str]]:
-        level, controls = children[0]  # type: ignore[misc]
-        controls = list(controls)
+        first = children[0]
+        assert isinstance(first, tuple)
+        level: Level = first[0]
+        controls: list[str] = list(first[1])
         countries: list[str] = []
         for child in children[1:]:
             if isinstance(child, tuple):

@@ -60,7 +60,7 @@ class Marking:
         }
 
 
-class Kind(str, enum.Enum):
+class Kind(enum.StrEnum):
     PARAGRAPH = "paragraph"
     SUBPARAGRAPH = "subparagraph"
     HEADING = "heading"

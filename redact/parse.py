@@ -111,7 +111,7 @@ def _cable_parser() -> Lark:
 
 
 def _items(text: str) -> list[_Item]:
-    raw = _cable_parser().parse(text)
+    raw: list[Token | _Item] = _cable_parser().parse(text)  # type: ignore[assignment]
     items: list[_Item] = []
     for element in raw:
         if isinstance(element, Token):
@@ -147,7 +147,7 @@ _REASONS_AT = re.compile(r"\b1\s*[.,]\s*[45]\b|\breasons?\b", re.I)
 _REASON_LETTER = re.compile(r"(?<![A-Za-z])\(?([a-hA-H])\)?(?![A-Za-z.])")
 _DTG = re.compile(r"\b(\d{2})(\d{4})Z\s+(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\s+(\d{2,4})\b")
 _MONTHS = {m: i + 1 for i, m in enumerate(
-    "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())}
+    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])}
 _FROM = re.compile(r"^\s*FM\s+(.+?)\s*$", re.M)
 _REF_ITEM = re.compile(r"(?:^|\s)(?:\(?[A-Z]\)|[A-Z]\.)\s+")
 _LEADING_MARKING = re.compile(r"^\s*(\([^()\n]{1,40}\))\s*")
@@ -388,9 +388,7 @@ class _Assembler:
 
     def _body_text(self, item: _Item) -> None:
         text = item.text
-        if self.open is not None and not self.after_blank:
-            self.open.add(text, item.line, item.lines)
-        elif self.open is not None and self._continues_open(text):
+        if (self.open is not None and not self.after_blank) or (self.open is not None and self._continues_open(text)):
             self.open.add(text, item.line, item.lines)
         elif _is_heading(text):
             self._start(Kind.HEADING, None, None, item, text)
@@ -461,7 +459,7 @@ class _Assembler:
 
     def _header(self, portions: list[Portion]) -> Header:
         fields = [HeaderField(f.name, "".join(lines).rstrip("\n"), f.start_line, f.end_line)
-                  for f, lines in zip(self.fields, self.field_lines)]
+                  for f, lines in zip(self.fields, self.field_lines, strict=True)]
         fields = _split_inline_fields(fields)
         values: dict[str, Any] = {}
         for position, f in enumerate(fields):
@@ -637,4 +635,4 @@ def _unparsable(text: str, source: str, doc_id: str | None, line: int, column: i
                     problems=(problem,), doc_id=doc_id)
 
 
-__all__ = ["parse", "parse_decl", "parse_reasons", "Level"]
+__all__ = ["Level", "parse", "parse_decl", "parse_reasons"]

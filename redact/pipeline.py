@@ -137,7 +137,7 @@ def render_outputs(document: Document, decisions: Decisions, policy: Policy,
 
 
 def _portion_records(document: Document, decisions: Decisions) -> Iterable[dict[str, Any]]:
-    for portion, decision in zip(document.portions, decisions.portions):
+    for portion, decision in zip(document.portions, decisions.portions, strict=True):
         marking = portion.marking
         yield {
             "type": "portion", "doc_id": document.doc_id, "index": portion.index,
@@ -148,7 +148,7 @@ def _portion_records(document: Document, decisions: Decisions) -> Iterable[dict[
             "decision": decision.action, "label": decision.label, "rule": decision.rule_id,
             "rule_source": decision.source, "spans": [s.label for s in decision.spans],
         }
-    for index, (fld, decision) in enumerate(zip(document.header.fields, decisions.fields)):
+    for index, (fld, decision) in enumerate(zip(document.header.fields, decisions.fields, strict=True)):
         yield {
             "type": "field", "doc_id": document.doc_id, "index": index, "field": fld.name,
             "lines": [fld.start_line, fld.end_line],

@@ -9,6 +9,7 @@ is hashed into the audit log.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import string
 from dataclasses import dataclass
@@ -260,7 +261,7 @@ def _reject_unsafe(node: Node | None, path: str) -> None:
             mark = current.start_mark
             raise PolicyError("anchors and aliases are not allowed in a policy",
                               path=path, line=mark.line + 1, column=mark.column + 1)
-        tag = current.tag.value if hasattr(current.tag, "value") else current.tag
+        tag = getattr(current.tag, "value", current.tag)
         if tag is not None and not str(tag).startswith("tag:yaml.org,2002:"):
             mark = current.start_mark
             raise PolicyError(f"tag {tag} is not allowed in a policy",
@@ -270,10 +271,10 @@ def _reject_unsafe(node: Node | None, path: str) -> None:
             raise PolicyError(f"tag {tag} is not allowed in a policy",
                               path=path, line=mark.line + 1, column=mark.column + 1)
         if isinstance(current, MappingNode):
-            for key, value in current.value:
-                stack.extend([key, value])
+            for key, value in reversed(current.value):
+                stack.extend([value, key])
         elif isinstance(current, SequenceNode):
-            stack.extend(current.value)
+            stack.extend(reversed(current.value))
         elif not isinstance(current, ScalarNode):
             raise PolicyError("unexpected YAML node", path=path)
 
@@ -306,7 +307,7 @@ def _load_yaml(path: Path) -> CommentedMap:
     return data
 
 
-def _locate(data: Any, loc: tuple[int | str, ...]) -> tuple[int | None, int | None, str]:
+def _locate(data: Any, loc: tuple[int | str, ...], missing: bool) -> tuple[int | None, int | None, str]:
     """The line, column and dotted key of a pydantic error location in the YAML."""
     line: int | None = None
     column: int | None = None
@@ -324,7 +325,10 @@ def _locate(data: Any, loc: tuple[int | str, ...]) -> tuple[int | None, int | No
             node = node[part]
             keys.append(f"[{part}]")
         else:
-            keys.append(str(part))
+            # A key the file lacks (only for "missing" errors); otherwise pydantic's
+            # name for a union branch ("literal['U','C']"), which is no key at all.
+            if missing and isinstance(node, CommentedMap):
+                keys.append(str(part))
             if isinstance(node, CommentedMap) and line is None:
                 line, column = node.lc.line + 1, node.lc.col + 1
             break
@@ -346,7 +350,7 @@ def load_policy_file(path: Path) -> tuple[PolicyFile, CommentedMap]:
         parsed = PolicyFile.model_validate(_plain(data))
     except ValidationError as error:
         first = error.errors()[0]
-        line, column, key = _locate(data, tuple(first["loc"]))
+        line, column, key = _locate(data, tuple(first["loc"]), first["type"] == "missing")
         message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
             message = "unknown key"
@@ -427,10 +431,8 @@ def _resolve_span(span: SpanRule, path: Path, source: Source, data: CommentedMap
             lines = terms_path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
             line = source.line
-            try:
+            with contextlib.suppress(KeyError, AttributeError):
                 line = int(data["spans"][index].lc.key("terms_file")[0]) + 1
-            except (KeyError, AttributeError):
-                pass
             raise PolicyError(f"cannot read the terms file {span.terms_file!r}", path=str(path),
                               line=line, key=f"spans[{index}].terms_file") from None
         terms.extend(t.strip() for t in lines if t.strip() and not t.lstrip().startswith("#"))
@@ -442,4 +444,4 @@ def policy_json_schema() -> dict[str, Any]:
     return PolicyFile.model_json_schema()
 
 
-__all__ = ["Policy", "load_policy", "policy_json_schema", "bundled_policies", "Annotated"]
+__all__ = ["Annotated", "Policy", "bundled_policies", "load_policy", "policy_json_schema"]

@@ -83,14 +83,14 @@ class Report:
 
 def withheld_items(document: Document, decisions: Decisions) -> list[Withheld]:
     items: list[Withheld] = []
-    for portion, decision in zip(document.portions, decisions.portions):
+    for portion, decision in zip(document.portions, decisions.portions, strict=True):
         name = f"{portion.kind.value} {portion.number}" if portion.number else \
             f"{portion.kind.value} #{portion.index}"
         if decision.withheld:
             items.append(Withheld(name, portion.text))
         for span in decision.spans:
             items.append(Withheld(f"span ({span.label}) in {name}", portion.text[span.start:span.end]))
-    for fld, decision in zip(document.header.fields, decisions.fields):
+    for fld, decision in zip(document.header.fields, decisions.fields, strict=True):
         if decision.withheld:
             items.append(Withheld(f"header field {fld.name}", fld.text))
         for span in decision.spans:
@@ -112,10 +112,10 @@ def _released_text(text: str, spans: Iterable[tuple[int, int]]) -> str:
 def released_text(document: Document, decisions: Decisions) -> str:
     """All text the decisions release (spans cut out): phrases it contains may appear."""
     parts: list[str] = []
-    for portion, decision in zip(document.portions, decisions.portions):
+    for portion, decision in zip(document.portions, decisions.portions, strict=True):
         if not decision.withheld:
             parts.append(_released_text(portion.text, ((s.start, s.end) for s in decision.spans)))
-    for fld, decision in zip(document.header.fields, decisions.fields):
+    for fld, decision in zip(document.header.fields, decisions.fields, strict=True):
         if not decision.withheld:
             parts.append(_released_text(fld.text, ((s.start, s.end) for s in decision.spans)))
     return "\n".join(parts)
@@ -213,8 +213,8 @@ def pdf_channels(data: bytes) -> tuple[dict[str, str], list[Finding]]:
     except (PdfReadError, ValueError, KeyError) as error:
         return {}, [Finding("PDF", f"cannot be read ({type(error).__name__})")]
     channels = {"PDF text layer": "\n".join(pages)}
-    info = reader.metadata or {}
-    channels["PDF document info"] = "\n".join(str(v) for v in info.values())
+    info = reader.metadata
+    channels["PDF document info"] = "\n".join(str(v) for v in info.values()) if info else ""
     xmp = reader.xmp_metadata
     channels["PDF XMP metadata"] = xmp.stream.get_data().decode("utf-8", "replace") if xmp else ""
     channels["PDF outline"] = "\n".join(_outline_titles(reader.outline))

@@ -54,6 +54,5 @@ def compare(document: Document, record: dict, agreement: Agreement) -> None:
         row = (record["id"], para["printed"], para["marking"], got_text if found else "missing")
         agreement.disagreements.append(row)
         if expected.recognised and expected.level.value > 0 and (
-                got is None or got.level < expected.level):
-            if got is not None:
-                agreement.lowered.append(row)
+                got is None or got.level < expected.level) and got is not None:
+            agreement.lowered.append(row)

@@ -11,7 +11,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
@@ -89,7 +89,7 @@ def render_pdf(html: str, *, title: str, as_of: date) -> bytes:
 def _source_date(day: date) -> Iterator[None]:
     """fontTools stamps subset fonts with "now" unless SOURCE_DATE_EPOCH says otherwise."""
     previous = os.environ.get("SOURCE_DATE_EPOCH")
-    epoch = int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp())
+    epoch = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
     os.environ["SOURCE_DATE_EPOCH"] = previous or str(epoch)
     try:
         yield

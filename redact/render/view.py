@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..decide import Decision, Decisions
-from ..model import LEVEL_NAMES, Document, Kind, Level, Marking
+from ..model import LEVEL_NAMES, Document, Level, Marking
 
 # How a withheld header field is introduced, so the header still reads as a cable.
 FIELD_PREFIX = {
@@ -121,10 +121,10 @@ def _block(kind: str, number: str | None, text: str, decision: Decision, prefix:
 def recomputed_banner(document: Document, decisions: Decisions) -> str:
     """The classification of what remains: the highest released marking."""
     released: list[Marking] = []
-    for portion, decision in zip(document.portions, decisions.portions):
+    for portion, decision in zip(document.portions, decisions.portions, strict=True):
         if not decision.withheld and portion.marking is not None:
             released.append(portion.marking)
-    for fld, decision in zip(document.header.fields, decisions.fields):
+    for fld, decision in zip(document.header.fields, decisions.fields, strict=True):
         if not decision.withheld and fld.marking is not None:
             released.append(fld.marking)
     level = max((m.level for m in released), default=Level.U)
@@ -142,13 +142,12 @@ def build_view(document: Document, decisions: Decisions, *, policy_name: str, po
                doc_id: str | None = None) -> ReleaseView:
     header = tuple(
         _block(f"field-{fld.name}", None, fld.text, decision, FIELD_PREFIX.get(fld.name, ""))
-        for fld, decision in zip(document.header.fields, decisions.fields)
+        for fld, decision in zip(document.header.fields, decisions.fields, strict=True)
         if fld.name != "banner"  # the banner is recomputed, never copied
     )
     body = tuple(
-        _block(portion.kind.value, portion.number if portion.kind is not Kind.SUBPARAGRAPH
-               else portion.number, portion.text, decision)
-        for portion, decision in zip(document.portions, decisions.portions)
+        _block(portion.kind.value, portion.number, portion.text, decision)
+        for portion, decision in zip(document.portions, decisions.portions, strict=True)
     )
     labels = [d.label for d in (*decisions.portions, *decisions.fields) if d.withheld and d.label]
     labels += [s.label for d in (*decisions.portions, *decisions.fields) for s in d.spans]

@@ -1,0 +1,130 @@
+"""The audit log: every decision recorded, no withheld text, a hash chain that shows tampering."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from redact.audit import AuditLog, read_records, verify_log
+from redact.pipeline import Options, run
+
+from .conftest import AS_OF, SEEDS, decided
+from .test_release import normalised, sentences
+
+
+@pytest.fixture(scope="module")
+def logged(tmp_path_factory, public_release):
+    out = tmp_path_factory.mktemp("audited")
+    options = Options(out_dir=out, formats=("html",), as_of=AS_OF, reviewer="R. Eviewer", case="F-1")
+    result = run([SEEDS / "08ASTANA2450.txt", SEEDS / "09ASTANA1444.txt"], public_release, options)
+    return out / "audit.jsonl", result
+
+
+def test_log_names_every_paragraph_with_marking_and_decision(logged) -> None:
+    path, _ = logged
+    records = read_records(path)
+    assert records[0]["type"] == "run-start" and records[-1]["type"] == "run-end"
+    assert records[0]["policy"] == "public-release" and len(records[0]["policy_sha256"]) == 64
+    assert records[0]["reviewer"] == "R. Eviewer" and records[0]["as_of"] == "2026-11-23"
+    paragraphs = [(r["number"], r["marking"], r["decision"], r["label"]) for r in records
+                  if r["type"] == "portion" and r["doc_id"] == "08ASTANA2450" and r["kind"] == "paragraph"]
+    assert paragraphs == [
+        ("1", "(S)", "withhold", "(b)(1) 1.4(b),(d)"), ("2", "(S)", "withhold", "(b)(1) 1.4(b),(d)"),
+        ("13", "(S)", "withhold", "(b)(1) 1.4(b),(d)"), ("14", "(S)", "withhold", "(b)(1) 1.4(b),(d)"),
+        ("15", "(C)", "withhold", "(b)(1) 1.4(b),(d)"), ("16", "(S)", "withhold", "(b)(1) 1.4(b),(d)"),
+        ("7", "(C)", "withhold", "(b)(1) 1.4(b),(d)"), ("8", "(SBU)", "withhold", "(b)(5)")]
+    portion = next(r for r in records if r["type"] == "portion")
+    assert portion["rule"] == "withhold-classified" and ".yaml:" in portion["rule_source"]
+    documents = [r for r in records if r["type"] == "document"]
+    assert [len(d["input_sha256"]) for d in documents] == [64, 64]
+    assert all(len(d["outputs"]["html"]["sha256"]) == 64 for d in documents)
+
+
+def test_log_never_contains_withheld_text(logged, seeds, public_release) -> None:
+    path, _ = logged
+    text = normalised(path.read_text(encoding="utf-8"))
+    for document in seeds.values():
+        decisions = decided(document, public_release)
+        for portion, decision in zip(document.portions, decisions.portions, strict=True):
+            if decision.withheld:
+                for sentence in sentences(portion.text):
+                    assert normalised(sentence) not in text
+
+
+def test_clean_log_verifies_and_reaches_the_printed_head(logged) -> None:
+    path, result = logged
+    verification = verify_log(path, head=result.head)
+    assert verification.ok and verification.head == result.head
+    assert verification.records == len(path.read_text().splitlines())
+
+
+def _tampered(tmp_path: Path, source: Path, change) -> Path:
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    target = tmp_path / "tampered.jsonl"
+    target.write_text("".join(change(lines)), encoding="utf-8")
+    return target
+
+
+def _edit(lines: list[str]) -> list[str]:
+    record = json.loads(lines[3])
+    record["decision"] = "release"
+    return [*lines[:3], json.dumps(record) + "\n", *lines[4:]]
+
+
+@pytest.mark.parametrize(("change", "line", "words"), [
+    (_edit, 4, "edited"),
+    (lambda lines: lines[:3] + lines[4:], 4, "chain is broken"),
+    (lambda lines: [*lines[:3], lines[5], *lines[3:]], 4, "chain is broken"),
+    (lambda lines: [*lines[:3], lines[4], lines[3], *lines[5:]], 4, "chain is broken"),
+    (lambda lines: [*lines[:-1], lines[-1][:20]], None, "incomplete"),
+])
+def test_tampering_is_reported_with_its_line(tmp_path: Path, logged, change, line, words) -> None:
+    path, _ = logged
+    verification = verify_log(_tampered(tmp_path, path, change))
+    assert not verification.ok
+    assert words in verification.errors[0]
+    if line is not None:
+        assert f":{line}:" in verification.errors[0]
+
+
+def test_records_cut_from_the_end_are_caught_by_the_head(tmp_path: Path, logged) -> None:
+    path, result = logged
+    cut = _tampered(tmp_path, path, lambda lines: lines[:-2])
+    assert verify_log(cut).ok  # a chain alone cannot tell
+    assert not verify_log(cut, head=result.head).ok
+
+
+def test_two_processes_appending_at_once_give_one_valid_chain(tmp_path: Path) -> None:
+    log = tmp_path / "shared.jsonl"
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom redact.audit import AuditLog\n"
+        "for n in range(40):\n"
+        "    log = AuditLog(Path(sys.argv[1]))\n"
+        "    with log.session():\n"
+        "        for k in range(3):\n"
+        "            log.append({'type': 'test', 'writer': sys.argv[2], 'n': n, 'k': k})\n"
+    )
+    writers = [subprocess.Popen([sys.executable, "-c", script, str(log), name]) for name in ("a", "b")]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    verification = verify_log(log)
+    assert verification.ok, verification.errors
+    assert verification.records == 240
+    records = read_records(log)
+    for writer in ("a", "b"):
+        assert sum(r["writer"] == writer for r in records) == 120
+    for start in range(0, 240, 3):  # the lock keeps each session's records together
+        session = records[start:start + 3]
+        assert len({(r["writer"], r["n"]) for r in session}) == 1
+        assert [r["k"] for r in session] == [0, 1, 2]
+
+
+def test_appending_after_a_crash_is_refused(tmp_path: Path) -> None:
+    from redact.errors import AuditError
+    log = tmp_path / "crashed.jsonl"
+    log.write_text('{"type": "run-start", "prev": "0", "hash": "x"}\n{"type": "portion", "pr', encoding="utf-8")
+    with pytest.raises(AuditError, match="incomplete"), AuditLog(log).session():
+        pass

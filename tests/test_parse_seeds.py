@@ -1,0 +1,172 @@
+"""Both seed cables parse with every paragraph number and marking right."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from redact import parse
+from redact.model import Kind, Level
+
+EXPECTED = {
+    "08ASTANA2450": [("1", "(S)"), ("2", "(S)"), ("13", "(S)"), ("14", "(S)"), ("15", "(C)"),
+                     ("16", "(S)"), ("7", "(C)"), ("8", "(SBU)")],
+    "09ASTANA1444": [("1", "(C)"), ("2", "(C)"), ("13", "(C)"), ("14", "(C)"), ("15", "(C)"),
+                     ("6", "(C)")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_paragraph_number_and_marking(seeds, name: str) -> None:
+    paragraphs = [p for p in seeds[name].portions if p.kind is Kind.PARAGRAPH]
+    assert [(p.number, p.marking.text if p.marking else None) for p in paragraphs] == EXPECTED[name]
+    assert all(not p.inherited for p in paragraphs)
+
+
+def test_markings_are_data_not_strings(seeds) -> None:
+    first = seeds["08ASTANA2450"].portions[0]
+    assert first.marking is not None
+    assert first.marking.level is Level.S and first.marking.controls == ()
+    sbu = next(p for p in seeds["08ASTANA2450"].portions if p.number == "8")
+    assert sbu.marking is not None and sbu.marking.level is Level.U and sbu.marking.controls == ("SBU",)
+
+
+def test_number_as_printed_and_position_kept(seeds) -> None:
+    thirteen = next(p for p in seeds["08ASTANA2450"].portions if p.number == "13")
+    paragraphs = [p for p in seeds["08ASTANA2450"].portions if p.kind is Kind.PARAGRAPH]
+    assert paragraphs.index(thirteen) + 1 == 3
+    assert thirteen.start_line == 50
+
+
+def test_paragraph_split_by_blank_line_is_one_portion(seeds) -> None:
+    two = next(p for p in seeds["08ASTANA2450"].portions if p.number == "2")
+    assert "Piling an inch-thick file he'd brought" in two.text
+    assert "into the meeting, Musin asked" in two.text
+    assert (two.start_line, two.end_line) == (46, 48)
+
+
+def test_paragraph_split_by_page_break_is_one_portion_without_the_break(seeds) -> None:
+    fourteen = next(p for p in seeds["08ASTANA2450"].portions if p.number == "14")
+    assert '"some of' in fourteen.text and "them just ordinary citizens" in fourteen.text
+    assert "00002450 002 OF 003" not in fourteen.text
+    assert not any(p.marking is None and "them just ordinary" in p.text for p in seeds["08ASTANA2450"].portions)
+
+
+def test_headings_take_the_highest_marking_they_head(seeds) -> None:
+    headings = [p for p in seeds["08ASTANA2450"].portions if p.kind is Kind.HEADING]
+    assert [h.text for h in headings] == [
+        "ALIYEV: CONCERNS ABOUT U.S. CITIZENSHIP/ASLYUM CLAIMS",
+        'RELIGION LAW: "OPTIMAL COURSE OF ACTION" PROMISED',
+        "CTR AGREEMENT: SUBMISSION TO PARLIAMENT WITHIN DAYS",
+    ]
+    assert [h.marking.canonical for h in headings if h.marking] == ["S", "C", "U//SBU"]
+    assert all(h.inherited for h in headings)
+
+
+def test_unmarked_subparagraphs_inherit_and_are_flagged(seeds) -> None:
+    subs = [p for p in seeds["09ASTANA1444"].portions if p.kind is Kind.SUBPARAGRAPH]
+    assert len(subs) == 3
+    assert all(s.marking is not None and s.marking.canonical == "C" and s.inherited for s in subs)
+    assert all(s.parent == 0 for s in subs)
+
+
+def test_unmarked_block_is_left_unmarked_and_reported(seeds) -> None:
+    document = seeds["09ASTANA1444"]
+    unmarked = [p for p in document.portions if p.marking is None and p.kind is Kind.TEXT]
+    assert [p.start_line for p in unmarked] == [102]
+    assert any(pr.code == "unmarked-portion" and pr.line == 102 for pr in document.problems)
+
+
+def test_signature(seeds) -> None:
+    assert seeds["09ASTANA1444"].portions[-1].kind is Kind.SIGNATURE
+    assert seeds["09ASTANA1444"].portions[-1].text == "HOAGLAND"
+
+
+def test_header_fields_of_08astana2450(seeds) -> None:
+    header = seeds["08ASTANA2450"].header
+    assert header.banner is not None and header.banner.level is Level.S
+    assert header.decl is not None and header.decl.date == date(2033, 12, 11) and header.decl.kind == "date"
+    assert header.reasons == ("b", "d")
+    assert header.tags == ("PREL", "PGOV", "PHUM", "KCRM", "KDEM", "KIRF", "KNNP", "KZ")
+    assert header.subject == ("KAZAKHSTAN: PRESIDENTIAL ADMINISTRATION HEAD RAISES CONCERNS ABOUT "
+                              "RAKHAT ALIYEV")
+    assert header.refs == ("ASTANA 2445",)
+    assert header.classified_by == "Classified By: Ambassador Richard Hoagland, Reasons 1.4 (b) and (d)"
+    assert header.date == date(2008, 12, 11)
+    assert header.origin == "AMEMBASSY ASTANA"
+    names = [f.name for f in header.fields]
+    assert names == ["routing", "banner", "caption", "caption", "eo", "tags", "subject", "ref", "classified_by"]
+
+
+def test_header_fields_of_09astana1444(seeds) -> None:
+    header = seeds["09ASTANA1444"].header
+    assert header.banner is not None and header.banner.level is Level.C
+    assert header.decl is not None and header.decl.date == date(2019, 8, 28)
+    assert header.reasons == ("b", "d")
+    assert header.tags[-3:] == ("OSCE", "AU", "KZ")
+    assert header.refs == ("ASTANA 1328", "ASTANA 1439")
+
+
+@pytest.mark.parametrize(("text", "number", "marking"), [
+    ("¶1. (C) Text.\n", "1", "(C)"),
+    ("1. (C) Text.\n", "1", "(C)"),
+    ("¶ 1. (C) Text.\n", "1", "(C)"),
+    ("\ufffd1. (S) Text.\n", "1", "(S)"),
+    ("**¶1.** (S) Text.\n", "1", "(S)"),
+    ("[1](#)2. (C) Text.\n", "2", "(C)"),
+    ("1.(C) Text.\n", "1", "(C)"),
+    ("(13) (C) Text.\n", "13", "(C)"),
+])
+def test_paragraph_lead_forms(text: str, number: str, marking: str) -> None:
+    document = parse("SUBJECT: X\n\n" + text)
+    first = document.portions[0]
+    assert (first.kind, first.number, first.marking.text if first.marking else None) == \
+        (Kind.PARAGRAPH, number, marking)
+
+
+def test_number_then_heading_then_marking() -> None:
+    document = parse("SUBJECT: X\n\n1. Summary (C)\n\nText of the summary.\n")
+    assert document.portions[0].number == "1"
+    assert document.portions[0].marking is not None and document.portions[0].marking.canonical == "C"
+
+
+def test_marking_without_number_after_blank_line() -> None:
+    document = parse("SUBJECT: X\n\n(C) First portion.\n\n(U) Second portion.\n")
+    assert [p.marking.canonical for p in document.portions if p.marking] == ["C", "U"]
+
+
+def test_lettered_and_dashed_subparagraphs() -> None:
+    text = "SUBJECT: X\n\n1. (S) Parent.\nA. (C) Lettered.\n-- (U) Dashed.\nB. Unmarked lettered.\n"
+    portions = parse(text).portions
+    assert [(p.kind.value, p.number, p.marking.canonical if p.marking else None, p.inherited)
+            for p in portions] == [
+        ("paragraph", "1", "S", False), ("subparagraph", "A", "C", False),
+        ("subparagraph", None, "U", False), ("subparagraph", "B", "S", True)]
+
+
+def test_entire_text_declaration_marks_every_portion() -> None:
+    text = "SUBJECT: X\n\n1. CONFIDENTIAL - ENTIRE TEXT.\n\n2. FIRST POINT.\n\n3. SECOND POINT.\n"
+    portions = parse(text).portions
+    assert [(p.number, p.marking.canonical if p.marking else None, p.inherited) for p in portions] == [
+        ("1", "C", False), ("2", "C", True), ("3", "C", True)]
+
+
+def test_reasons_in_the_list_are_never_read_as_markings() -> None:
+    text = ("SUBJECT: X\nClassified By: Pol Chief, Reasons 1.4 (b) and\n(d)\n\n1. (U) Text\n")
+    document = parse(text)
+    assert document.header.reasons == ("b", "d")
+    assert [p.marking.canonical for p in document.portions if p.marking] == ["U"]
+
+
+def test_unrecognised_marking_is_kept_and_reported() -> None:
+    document = parse("SUBJECT: X\n\n¶3. (Iran) New protests\n")
+    portion = document.portions[0]
+    assert portion.marking is not None and not portion.marking.recognised
+    assert portion.marking.text == "(Iran)" and portion.marking.level is Level.TS
+    assert [p.code for p in document.problems] == ["unrecognised-marking"]
+
+
+def test_parse_never_raises_on_odd_text() -> None:
+    for text in ["", "\n\n", "(", "¶", "1.", "\u3000\n", "SUBJECT:\n", "\x00\x01", "((((((S))))))"]:
+        parse(text)

@@ -1,0 +1,244 @@
+"""Release copies: real PDF and HTML outputs of the seeds leak nothing, show what is released,
+are byte-reproducible, reveal nothing about withheld lengths, and fetch nothing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from redact import parse
+from redact.audit import AuditLog
+from redact.pipeline import Options, process_document, render_outputs
+from redact.render import html as html_module
+from redact.render import pdf as pdf_module
+from redact.verify import verify_bytes, verify_release, withheld_items, words
+
+from .conftest import AS_OF, SEEDS, decided
+
+SENTENCE = re.compile(r"[^.!?]{30,}[.!?]")
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in SENTENCE.findall(" ".join(text.split()))]
+
+
+def normalised(text: str) -> str:
+    return " ".join(words(text))
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory, public_release):
+    out = tmp_path_factory.mktemp("out")
+    options = Options(out_dir=out, formats=("html", "pdf", "text"), as_of=AS_OF, reviewer="Test Reviewer",
+                      case="F-2026-00001")
+    log = AuditLog(out / "audit.jsonl")
+    results = {}
+    with log.session():
+        for name in ("08ASTANA2450", "09ASTANA1444"):
+            results[name] = process_document(SEEDS / f"{name}.txt", public_release, options, log)
+    return out, results
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+@pytest.mark.parametrize("name", ["08ASTANA2450", "09ASTANA1444"])
+@pytest.mark.parametrize("fmt", ["pdf", "html", "text"])
+def test_no_withheld_sentence_in_the_copy(released, seeds, public_release, name: str, fmt: str) -> None:
+    _out, results = released
+    path = results[name].outputs[fmt]
+    raw = pdf_text(path) if fmt == "pdf" else path.read_text(encoding="utf-8")
+    shown = normalised(raw)
+    document = seeds[name]
+    decisions = decided(document, public_release)
+    withheld = [p for p, d in zip(document.portions, decisions.portions, strict=True) if d.withheld]
+    assert withheld
+    for portion in withheld:
+        for sentence in sentences(portion.text):
+            assert normalised(sentence) not in shown, (name, portion.number)
+    # What is released is there, and so are the labels.
+    assert normalised("Classified By: Ambassador Richard") in shown
+    assert normalised("(b)(1) 1.4(b),(d)") in shown
+    assert normalised("RELEASE IN PART") in shown
+    assert normalised("Test Reviewer") in shown
+
+
+def test_released_text_and_labels_in_the_pdf(released) -> None:
+    _out, results = released
+    text = normalised(pdf_text(results["08ASTANA2450"].outputs["pdf"]))
+    assert normalised("TAGS: PREL PGOV PHUM KCRM KDEM KIRF KNNP KZ") in text
+    assert normalised("REF: ASTANA 2445") in text
+    assert normalised("Paragraph 8 withheld (b)(5)") in text
+    assert normalised("Page 1 of 2") in text
+    assert normalised("UNCLASSIFIED U.S. Department of State Case No. F-2026-00001") in text
+
+
+def test_pdf_metadata_is_set_on_purpose(released) -> None:
+    _out, results = released
+    reader = PdfReader(results["08ASTANA2450"].outputs["pdf"])
+    assert dict(reader.metadata or {}) == {
+        "/Title": "08ASTANA2450 release copy", "/Producer": "redact 0.1.0", "/Creator": "redact 0.1.0",
+        "/CreationDate": "D:20261123000000Z", "/ModDate": "D:20261123000000Z"}
+    assert reader.xmp_metadata is None
+    assert reader.outline == []
+    assert reader.attachments == {}
+
+
+def test_renders_are_byte_identical(seeds, public_release) -> None:
+    document = seeds["09ASTANA1444"]
+    decisions = decided(document, public_release)
+    options = Options(out_dir=Path("unused"), formats=("html", "pdf", "text"), as_of=AS_OF)
+    _, first = render_outputs(document, decisions, public_release, options)
+    _, second = render_outputs(document, decisions, public_release, options)
+    assert first == second
+
+
+def _variant(secret: str) -> str:
+    return ("SUBJECT: (U) Test\n\n1. (U) The meeting opened on time.\n\n"
+            f"2. (S) {secret}\n\n3. (U) The meeting closed on time.\n")
+
+
+def test_non_interference_withheld_length_changes_nothing(public_release) -> None:
+    short = parse(_variant("Hi"), doc_id="X")
+    long_text = " ".join(["The minister described a covert programme in detail."] * 100)
+    many_lines = "\n".join(["a line of secret detail about sources and methods"] * 40)
+    outputs = []
+    for document in (short, parse(_variant(long_text), doc_id="X"), parse(_variant(many_lines), doc_id="X")):
+        decisions = decided(document, public_release)
+        assert [d.action for d in decisions.portions] == ["release", "withhold", "release"]
+        options = Options(out_dir=Path("unused"), formats=("html", "pdf"), as_of=AS_OF)
+        outputs.append(render_outputs(document, decisions, public_release, options)[1])
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert len(PdfReader(__import__("io").BytesIO(outputs[0]["pdf"])).pages) == 1
+
+
+def test_withheld_boxes_have_a_fixed_size_in_css() -> None:
+    css = html_module.stylesheet()
+    rule = re.search(r"^\.withheld \{([^}]*)\}", css, re.M)
+    assert rule and re.search(r"\bheight: [\d.]+em", rule.group(1)) and "overflow: hidden" in rule.group(1)
+    span = re.search(r"^\.redacted-span \{([^}]*)\}", css, re.M)
+    assert span and re.search(r"\bwidth: [\d.]+em", span.group(1))
+
+
+def test_template_context_never_holds_withheld_text(seeds, public_release, monkeypatch) -> None:
+    seen: list[str] = []
+    original = html_module.render_context
+
+    def spy(view):
+        context = original(view)
+        seen.append(repr(context["view"]) + repr(context["page_header"]))
+        return context
+
+    monkeypatch.setattr(html_module, "render_context", spy)
+    for document in seeds.values():
+        decisions = decided(document, public_release)
+        options = Options(out_dir=Path("unused"), formats=("html",), as_of=AS_OF)
+        render_outputs(document, decisions, public_release, options)
+        shown = normalised(seen[-1])
+        for item in withheld_items(document, decisions):
+            for sentence in sentences(item.text):
+                assert normalised(sentence) not in shown
+    assert len(seen) == 2
+
+
+def test_verification_catches_withheld_text_planted_in_every_channel(seeds, public_release) -> None:
+    document = seeds["08ASTANA2450"]
+    decisions = decided(document, public_release)
+    options = Options(out_dir=Path("unused"), formats=("html", "pdf"), as_of=AS_OF)
+    view, clean = render_outputs(document, decisions, public_release, options)
+    assert verify_release(clean["html"], "html", document, decisions).ok
+    assert verify_release(clean["pdf"], "pdf", document, decisions).ok
+    secret = next(p for p in document.portions if p.number == "15").text  # a (C) paragraph
+    phrase = " ".join(secret.split()[3:12])
+    html = clean["html"].decode()
+    planted = {
+        "HTML text": html.replace("</main>", f"<p>{phrase}</p></main>"),
+        "HTML attributes": html.replace('<main class="cable">', f'<main class="cable" data-x="{phrase}">'),
+        "HTML comments": html.replace("</main>", f"<!-- {phrase} --></main>"),
+        "HTML title": html.replace("</title>", f" {phrase}</title>"),
+    }
+    for channel, planted_html in planted.items():
+        report = verify_release(planted_html.encode(), "html", document, decisions)
+        assert [(leak.item, leak.channel) for leak in report.leaks] == [("paragraph 15", channel)]
+        assert phrase not in report.summary()
+    from redact.render.pdf import render_pdf
+    text_layer = render_pdf(planted["HTML text"], title=view.title, as_of=AS_OF)
+    assert "PDF text layer" in {leak.channel for leak in verify_release(text_layer, "pdf", document,
+                                                                         decisions).leaks}
+    in_metadata = render_pdf(html, title=phrase, as_of=AS_OF)
+    channels = {leak.channel for leak in verify_release(in_metadata, "pdf", document, decisions).leaks}
+    assert channels == {"PDF document info"}
+
+
+def test_short_withheld_text_is_checked_whole() -> None:
+    from redact.verify import Withheld
+    items = [Withheld("span", "Jane Roe")]
+    assert verify_bytes(b"nothing here", "text", items, "").ok
+    assert not verify_bytes(b"Contact JANE  ROE today", "text", items, "").ok
+    # the same words in released text are not a leak
+    assert verify_bytes(b"Contact JANE ROE today", "text", items, "Jane Roe spoke").ok
+
+
+def test_rendering_fetches_nothing(public_release, monkeypatch) -> None:
+    requested: list[str] = []
+    original = pdf_module.fetch_asset
+
+    def spy(url: str, *args, **kwargs):
+        requested.append(url)
+        return original(url, *args, **kwargs)
+
+    monkeypatch.setattr(pdf_module, "fetch_asset", spy)
+    pdf_module._fonts.cache_clear()
+    hostile = ('<img src="file:///etc/passwd"> <style>body{background:url(http://example.invalid/x)}</style> '
+               '<script>alert(1)</script> <link rel=attachment href="file:///etc/hostname">')
+    document = parse(f"SUBJECT: (U) X\n\n1. (U) {hostile}\n", doc_id="H")
+    decisions = decided(document, public_release)
+    options = Options(out_dir=Path("unused"), formats=("html", "pdf"), as_of=AS_OF)
+    _, rendered = render_outputs(document, decisions, public_release, options)
+    html = rendered["html"].decode()
+    assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html and "<script>" not in html
+    assert "PDF embedded files" not in verify_release(rendered["pdf"], "pdf", document, decisions).summary()
+    assert requested and all(url.startswith("redact-asset:") for url in requested)
+    with pytest.raises(ValueError):
+        original("file:///etc/passwd")
+    pdf_module._fonts.cache_clear()
+
+
+def test_a_leaking_copy_is_removed_and_the_run_fails(tmp_path: Path, public_release, monkeypatch) -> None:
+    from redact import pipeline
+    from redact.errors import LeakError
+
+    original = pipeline.render_outputs
+
+    def leaky(document, decisions, policy, options):
+        view, rendered = original(document, decisions, policy, options)
+        secret = next(p for p in document.portions if p.number == "15").text
+        return view, {fmt: data + b"<!-- " + secret.encode() + b" -->" if fmt == "html" else data
+                      for fmt, data in rendered.items()}
+
+    monkeypatch.setattr(pipeline, "render_outputs", leaky)
+    options = Options(out_dir=tmp_path, formats=("pdf", "html"), as_of=AS_OF)
+    log = AuditLog(tmp_path / "audit.jsonl")
+    with log.session(), pytest.raises(LeakError) as caught:
+        process_document(SEEDS / "08ASTANA2450.txt", public_release, options, log)
+    assert "paragraph 15" in str(caught.value) and "Later in the day" not in str(caught.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["audit.jsonl.lock"]
+
+
+def test_symlinked_output_is_refused(tmp_path: Path, public_release) -> None:
+    from redact.errors import RenderError
+    elsewhere = tmp_path / "elsewhere.html"
+    elsewhere.write_text("keep me")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "08ASTANA2450.release.html").symlink_to(elsewhere)
+    options = replace(Options(out_dir=out, formats=("html",), as_of=AS_OF))
+    log = AuditLog(out / "audit.jsonl")
+    with log.session(), pytest.raises(RenderError, match="symbolic link"):
+        process_document(SEEDS / "08ASTANA2450.txt", public_release, options, log)
+    assert elsewhere.read_text() == "keep me"
