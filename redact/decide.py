@@ -72,9 +72,11 @@ class Context:
     audience: str | None = None
 
 
-def format_label(template: str, document: Document, level: Level | None) -> str:
+def format_label(template: str, document: Document, level: Level | None,
+                 audience: str | None = None) -> str:
     reasons = document.header.reasons
     values = {
+        "audience": (audience or "").upper(),
         "reasons": "),(".join(reasons),
         "level": level.name if level is not None else "",
         "doc_id": document.doc_id or "",
@@ -153,6 +155,14 @@ def _document_holds(when: Condition, document: Document, context: Context) -> bo
             and decl.date is not None and decl.date <= context.as_of
         if when.decl_passed != passed:
             return False
+    if when.decl_kind is not None:
+        kinds = _listed(when.decl_kind) or []
+        if header.decl is None or header.decl.kind not in kinds:
+            return False
+    if when.dated_before is not None and (header.date is None or header.date >= when.dated_before):
+        return False
+    if when.dated_after is not None and (header.date is None or header.date <= when.dated_after):
+        return False
     if when.older_than_years is not None:
         age = _age_years(document, context.as_of)
         if age is None or age < when.older_than_years:
@@ -190,15 +200,15 @@ def field_matches(when: Condition, field: HeaderField, document: Document, conte
 
 
 def _from_rule(target: str, index: int, rule: ResolvedRule, document: Document,
-               level: Level | None) -> Decision:
-    label = format_label(rule.rule.label, document, level) if rule.rule.label else None
+               level: Level | None, context: Context) -> Decision:
+    label = format_label(rule.rule.label, document, level, context.audience) if rule.rule.label else None
     return Decision(target, index, rule.rule.action, label, rule.rule.reason or "",
                     rule.rule.id, str(rule.source))
 
 
 def _from_default(target: str, index: int, default: Default, source: Source,
-                  document: Document, level: Level | None) -> Decision:
-    label = format_label(default.label, document, level) if default.label else None
+                  document: Document, level: Level | None, context: Context) -> Decision:
+    label = format_label(default.label, document, level, context.audience) if default.label else None
     return Decision(target, index, default.action, label, default.reason or "", "default",
                     str(source))
 
@@ -216,12 +226,12 @@ def decide_portion(portion: Portion, document: Document, policy: Policy, context
     explicit: Condition | None = None
     for rule in policy.rules:
         if portion_matches(rule.rule.when, portion, document, context):
-            decision = _from_rule("portion", portion.index, rule, document, level)
+            decision = _from_rule("portion", portion.index, rule, document, level, context)
             explicit = rule.rule.when
             break
     if decision is None:
         decision = _from_default("portion", portion.index, policy.default, policy.default_source,
-                                 document, level)
+                                 document, level, context)
     if decision.withheld:
         return decision
     if portion.marking is None and not (explicit and explicit.unmarked):
@@ -247,10 +257,11 @@ def decide_field(index: int, field: HeaderField, document: Document, policy: Pol
     level = field.marking.level if field.marking else None
     for rule in policy.fields:
         if field_matches(rule.rule.when, field, document, context):
-            decision = _from_rule("field", index, rule, document, level)
+            decision = _from_rule("field", index, rule, document, level, context)
             break
     else:
-        decision = _from_default("field", index, policy.default, policy.default_source, document, level)
+        decision = _from_default("field", index, policy.default, policy.default_source, document, level,
+                                 context)
     if decision.withheld:
         return decision
     if field.marking is not None and (not field.marking.recognised or field.marking.level > policy.ceiling):

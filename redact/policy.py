@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import string
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -32,7 +33,8 @@ LevelName = Literal["U", "C", "S", "TS"]
 KindName = Literal["paragraph", "subparagraph", "heading", "text", "signature"]
 FieldName = Literal["routing", "banner", "caption", "eo", "tags", "subject", "ref", "classified_by"]
 Action = Literal["release", "withhold"]
-LABEL_FIELDS = ("reasons", "level", "doc_id", "origin")
+LABEL_FIELDS = ("reasons", "level", "doc_id", "origin", "audience")
+DeclKind = Literal["date", "rds", "declassified", "gds", "event", "exemption", "oadr", "na", "unknown"]
 REGEX_TIMEOUT = 0.5  # seconds: a pattern that needs longer is treated as a failure
 MAX_POLICY_BYTES = 1_000_000
 
@@ -74,7 +76,11 @@ class Condition(_Strict):
     tags_any: list[str] | None = None
     origin_matches: str | None = None
     decl_passed: bool | None = Field(default=None, description="the DECL date is on or before --as-of")
+    decl_kind: DeclKind | list[DeclKind] | None = Field(
+        default=None, description="the kind of the DECL value (date, exemption, oadr ...)")
     older_than_years: int | None = Field(default=None, ge=1, le=200)
+    dated_before: date | None = None
+    dated_after: date | None = None
     text_matches: str | None = None
     banner_level: LevelName | list[LevelName] | None = None
 

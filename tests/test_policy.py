@@ -146,3 +146,18 @@ def test_json_schema_comes_from_the_model() -> None:
     schema = policy_json_schema()
     assert schema["additionalProperties"] is False
     assert {"name", "default", "rules", "ceiling", "extends"} <= set(schema["properties"])
+
+
+def test_shipped_schema_is_the_one_the_code_validates_with() -> None:
+    import json
+
+    from redact.resources import package_path
+    shipped = json.loads(package_path("policy.schema.json").read_text(encoding="utf-8"))
+    assert shipped == policy_json_schema(), "regenerate: redact policy schema > redact/policy.schema.json"
+
+
+def test_decl_kind_and_dates_validate(tmp_path: Path) -> None:
+    good = VALID.replace("when: {level: U}", "when: {decl_kind: [oadr, exemption], dated_before: 1990-01-01}")
+    assert load_policy(str(write(tmp_path, good))).rules[0].rule.when.decl_kind == ["oadr", "exemption"]
+    bad = VALID.replace("when: {level: U}", "when: {decl_kind: [someday]}")
+    assert error_of(write(tmp_path, bad)).key == "rules[0].when.decl_kind"

@@ -7,6 +7,7 @@ no author, keywords, subject, outline or attachments.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 from collections.abc import Iterator
@@ -51,6 +52,8 @@ def _fonts() -> tuple[Any, Any]:
 
     config = FontConfiguration()
     sheet = CSS(string=FONT_FACES, font_config=config, url_fetcher=fetch_asset)
+    # Drop them before interpreter shutdown, while weasyprint can still clean up.
+    atexit.register(_fonts.cache_clear)
     return config, sheet
 
 

@@ -1,0 +1,105 @@
+"""Property-based tests over generated cables and policies (hypothesis, fixed seed)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from redact import Context, decide, parse
+from redact.model import Level
+from redact.pipeline import Options, render_outputs
+from redact.policy import Condition, Default, Policy, ResolvedRule, Rule, Source
+from redact.verify import Withheld, verify_bytes, verify_release
+
+SETTINGS = settings(max_examples=150, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow])
+MARKINGS = ["(U)", "(C)", "(S)", "(TS)", "(SBU)", "(S//NF)", "(C/REL NATO)", "(U//FOUO)", "( c )",
+            "(Iran)", "(S-NF)", "(X)", "(TS//SI//NF)"]
+WORDS = st.sampled_from([
+    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet",
+    "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango",
+    "uniform", "victor", "whiskey",
+])
+LEADS = ["¶{n}. ", "{n}. ", "**¶{n}.** ", "[1](#){n}. ", "", "-- ", "A. "]
+
+
+@st.composite
+def cables(draw: st.DrawFn) -> str:
+    parts = ["SUBJECT: " + " ".join(draw(st.lists(WORDS, min_size=1, max_size=5))).upper(), ""]
+    for n in range(1, draw(st.integers(1, 7)) + 1):
+        lead = draw(st.sampled_from(LEADS)).format(n=n)
+        marking = draw(st.one_of(st.none(), st.sampled_from(MARKINGS)))
+        text = " ".join(draw(st.lists(WORDS, min_size=1, max_size=30)))
+        parts.append(f"{lead}{marking + ' ' if marking else ''}{text}.")
+        if draw(st.booleans()):
+            parts.append("")
+    return "\n".join(parts) + "\n"
+
+
+CONDITIONS = st.sampled_from([
+    {}, {"level": "U"}, {"level": "S"}, {"level_at_most": "C"}, {"level_at_least": "S"},
+    {"controls_any": ["NOFORN"]}, {"controls_none": ["SBU"]}, {"kind": "heading"}, {"kind": "subparagraph"},
+    {"unmarked": True}, {"unrecognised": True}, {"text_matches": "alpha"}, {"inherited": True},
+    {"releasable_to": "NATO"},
+])
+
+
+@st.composite
+def policies(draw: st.DrawFn) -> Policy:
+    rules = []
+    for i in range(draw(st.integers(0, 6))):
+        action = draw(st.sampled_from(["release", "withhold"]))
+        rule = Rule(id=f"r{i}", when=Condition(**draw(CONDITIONS)), action=action,
+                    label="(b)(1)" if action == "withhold" else None)
+        rules.append(ResolvedRule(rule, Source("generated", i + 1)))
+    default_action = draw(st.sampled_from(["release", "withhold"]))
+    default = Default(action=default_action, label="(b)(1)" if default_action == "withhold" else None)
+    return Policy(name="generated", description="", ceiling=draw(st.sampled_from(list(Level))),
+                  default=default, default_source=Source("generated", 0), rules=tuple(rules), fields=(),
+                  spans=(), files=("generated",))
+
+
+@SETTINGS
+@given(st.text(max_size=400))
+def test_parsing_never_raises_on_any_text(text: str) -> None:
+    parse(text)
+
+
+@SETTINGS
+@given(cables(), policies())
+def test_nothing_above_the_ceiling_nor_unmarked_nor_unrecognised_is_released(text: str, policy: Policy) -> None:
+    document = parse(text)
+    decisions = decide(document, policy, Context(as_of=date(2026, 11, 23)))
+    rules = {r.rule.id: r.rule for r in policy.rules}
+    for portion, decision in zip(document.portions, decisions.portions, strict=True):
+        if decision.withheld:
+            continue
+        rule = rules.get(decision.rule_id)
+        if portion.marking is None:
+            assert rule is not None and rule.when.unmarked
+        elif not portion.marking.recognised:
+            assert rule is not None and rule.when.unrecognised
+        else:
+            assert portion.marking.level <= policy.ceiling
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(cables(), policies())
+def test_every_output_format_passes_verification_and_holds_no_withheld_portion(text: str, policy: Policy) -> None:
+    document = parse(text, doc_id="GEN")
+    decisions = decide(document, policy, Context(as_of=date(2026, 11, 23)))
+    options = Options(out_dir=Path("unused"), formats=("html", "text"), as_of=date(2026, 11, 23))
+    _, rendered = render_outputs(document, decisions, policy, options)
+    for fmt, data in rendered.items():
+        assert verify_release(data, fmt, document, decisions).ok
+
+
+@SETTINGS
+@given(st.lists(WORDS, min_size=1, max_size=40), st.text(max_size=200), st.integers(0, 200))
+def test_verification_never_passes_text_that_contains_the_withheld_words(secret_words, noise, cut) -> None:
+    secret = " ".join(secret_words)
+    copy = (noise[:cut] + " " + secret.upper() + " " + noise[cut:]).encode()
+    assert not verify_bytes(copy, "text", [Withheld("portion", secret)], "").ok
