@@ -31,62 +31,111 @@ def record_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
 
 
-def _last_hash(path: Path) -> str:
-    """The hash of the last complete record, reading only the end of the file."""
-    if not path.exists() or path.stat().st_size == 0:
-        return GENESIS
+# A document's records are appended as one block ending in its "document"
+# record; a block cut short by a crash is dropped at the next append.
+COMMIT_TYPES = frozenset({"run-start", "run-end", "document", "document-failed", "recovery"})
+_TAIL = 1 << 20
+
+
+def _tail_lines(path: Path) -> tuple[int, list[bytes]]:
+    """The offset where the last MiB of the file starts, and its lines (the first may be partial)."""
+    size = path.stat().st_size
+    start = max(0, size - _TAIL)
     with path.open("rb") as handle:
-        size = handle.seek(0, os.SEEK_END)
-        block = 4096
-        data = b""
-        while True:
-            start = max(0, size - block)
-            handle.seek(start)
-            data = handle.read(size - start)
-            lines = data.split(b"\n")
-            complete = [line for line in lines[:-1] if line.strip()] if not data.endswith(b"\n") \
-                else [line for line in lines if line.strip()]
-            if complete or start == 0:
-                break
-            block *= 4
-    if not data.endswith(b"\n"):
-        raise AuditError("the audit log ends in an incomplete record (a crashed run?); "
-                         "run `redact audit verify` and repair it before appending", path=str(path))
-    if not complete:
-        return GENESIS
-    try:
-        return str(json.loads(complete[-1])["hash"])
-    except (ValueError, KeyError):
-        raise AuditError("the last record of the audit log cannot be read", path=str(path)) from None
+        handle.seek(start)
+        data = handle.read()
+    return start, data.split(b"\n")
+
+
+def _recover(path: Path) -> tuple[str, dict[str, Any] | None]:
+    """The hash of the last committed record; a torn block after it is cut off (and reported)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return GENESIS, None
+    start, lines = _tail_lines(path)
+    offset = start + sum(len(line) + 1 for line in lines[:-1])  # end of the last complete line
+    torn = len(lines[-1])
+    complete = lines[:-1]
+    if start > 0 and complete:
+        offset_first = start + len(complete[0]) + 1
+        complete = complete[1:]  # the first line of the window may be partial
+    else:
+        offset_first = start
+    position = offset
+    last_hash = None
+    for line in reversed(complete):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if isinstance(record, dict) and record.get("type") in COMMIT_TYPES and "hash" in record:
+            last_hash = str(record["hash"])
+            break
+        position -= len(line) + 1
+    if last_hash is None:
+        if position > offset_first or start > 0:
+            raise AuditError("the audit log has no committed record in its last MiB; "
+                             "run `redact audit verify` on it", path=str(path))
+        last_hash, position = GENESIS, 0
+    dropped = offset + torn - position
+    if dropped == 0:
+        return last_hash, None
+    with path.open("r+b") as handle:
+        handle.truncate(position)
+        os.fsync(handle.fileno())
+    return last_hash, {"type": "recovery", "dropped_bytes": dropped,
+                       "reason": "records of an interrupted run that were never committed"}
+
+
+def _line(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
 class AuditLog:
-    """Appends records to one log file; use as ``with AuditLog(path).session() as log``."""
+    """Appends blocks of records to one log, each block under an exclusive file lock.
+
+    The lock is held only while a block is written, so two runs can share a
+    log: their blocks interleave, and the chain stays valid.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.head = GENESIS
         self.count = 0
+        self.recovered = 0
 
     @contextmanager
     def session(self) -> Iterator[AuditLog]:
+        """Kept for callers that group work; every append locks on its own."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(self.path) + ".lock"):
-            self.head = _last_hash(self.path)
-            yield self
+        yield self
 
     def append(self, record: dict[str, Any]) -> str:
-        record = {**record, "prev": self.head}
-        record["hash"] = record_hash(record)
-        line = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-        try:
-            os.write(fd, line.encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        self.head = record["hash"]
-        self.count += 1
+        return self.append_block([record])
+
+    def append_block(self, records: list[dict[str, Any]]) -> str:
+        """Chain and append records in one write; flushed and fsynced before returning."""
+        if not records:
+            return self.head
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.path) + ".lock"):
+            previous, recovery = _recover(self.path)
+            if recovery is not None:
+                self.recovered += int(recovery["dropped_bytes"])
+                records = [recovery, *records]
+            chunks = []
+            for record in records:
+                record = {**record, "prev": previous}
+                record["hash"] = record_hash(record)
+                chunks.append(_line(record))
+                previous = record["hash"]
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+            try:
+                os.write(fd, b"".join(chunks))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        self.head = previous
+        self.count += len(records)
         return self.head
 
 

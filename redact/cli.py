@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import glob
 import json
+import logging
+import os
 import sys
 import time
 from collections import Counter
@@ -28,6 +30,9 @@ from .policy import Policy, bundled_policies, find_policy, load_policy, policy_j
 from .read import DEFAULT_MAX_BYTES, read_source
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+# weasyprint's notice that it subsets fonts with fontTools is not the reviewer's concern.
+logging.getLogger("weasyprint").addFilter(lambda record: "HarfBuzz" not in record.getMessage())
 
 
 def _fail(error: RedactError) -> None:
@@ -104,9 +109,15 @@ def main() -> None:
 @click.option("--max-bytes", default=DEFAULT_MAX_BYTES, show_default=True,
               help="Refuse input files larger than this.")
 @click.option("--encoding", help="Input encoding when it is not UTF-8 (e.g. cp1252).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Documents processed in parallel (default: the machine's cores).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local processes, or a dask.distributed cluster (pip install 'redact-declass[dask]').")
+@click.option("--scheduler", metavar="ADDRESS", help="The dask scheduler, e.g. tcp://10.0.0.5:8786.")
 def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir: Path, reviewer: str,
                 as_of: str | None, case: str | None, doc_id: str | None, audience: str | None,
-                audit_path: Path | None, max_bytes: int, encoding: str | None) -> None:
+                audit_path: Path | None, max_bytes: int, encoding: str | None, jobs: int | None,
+                engine: str, scheduler: str | None) -> None:
     """Make release copies of INPUTS (files, directories, globs) under a policy."""
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
@@ -122,12 +133,17 @@ def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir
                       max_bytes=max_bytes, encoding=encoding)
     command = {"policy": policy_name, "formats": list(chosen), "reviewer": reviewer, "case": case,
                "as_of": options.as_of.isoformat(), "inputs": len(paths)}
+    if engine == "dask" and not scheduler:
+        raise click.UsageError("--engine dask needs --scheduler ADDRESS")
+    workers = jobs or os.cpu_count() or 1
     reporter = _Progress(len(paths))
     try:
         result = run(paths, policy, options, audit_path=audit_path, progress=reporter.update,
-                     command=command)
+                     command=command, jobs=min(workers, len(paths)), engine=engine, scheduler=scheduler)
     except KeyboardInterrupt:
-        click.echo("redact: interrupted; partial outputs were removed", err=True)
+        reporter.close()
+        click.echo("redact: interrupted; finished documents are kept, no partial output was left, "
+                   "and the audit log records the interruption; rerun the same command to resume", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except RedactError as error:
         _fail(error)
@@ -135,26 +151,19 @@ def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir
     reporter.close()
     for failed in result.failed:
         click.echo(f"redact: error: {failed.error}", err=True)
-    released = [d for d in result.documents if d.error is None]
-    for document in released if len(result.documents) <= 20 else []:
-        files = ", ".join(str(p) for p in document.outputs.values())
-        click.echo(f"{document.source}: {document.status} ({document.released} released, "
-                   f"{document.withheld} withheld) -> {files}")
-    by_label = Counter(label for d in result.documents for label in d.labels)
-    click.echo(f"{len(released)} document(s) released, {len(result.failed)} failed; "
-               f"withheld portions by exemption: "
-               + (", ".join(f"{k} x{v}" for k, v in sorted(by_label.items())) or "none"))
+    if result.count <= 20:
+        for document in result.documents:
+            files = ", ".join(str(p) for p in document.outputs.values())
+            click.echo(f"{document.source}: {document.status} ({document.released} released, "
+                       f"{document.withheld} withheld) -> {files}")
+    statuses = ", ".join(f"{k.lower()} {v}" for k, v in sorted(result.by_status.items()))
+    click.echo(f"{result.count - result.failed_count} document(s) released, {result.failed_count} failed, "
+               f"{result.skipped} already done" + (f" ({statuses})" if statuses else ""))
+    click.echo(f"portions: {result.released} released, {result.withheld} withheld; by exemption: "
+               + (", ".join(f"{k} x{v}" for k, v in sorted(result.by_label.items())) or "none"))
     click.echo(f"audit log: {result.audit_path} (head {result.head})")
-    if result.failed:
-        codes = [_exit_code(d) for d in result.failed]
-        sys.exit(max(codes))
-
-
-def _exit_code(document: DocumentResult) -> int:
-    message = document.error or ""
-    if "verification failed" in message:
-        return EXIT_FINDINGS
-    return EXIT_USAGE
+    if result.failed_count:
+        sys.exit(result.exit_code or EXIT_FINDINGS)
 
 
 class _Progress:

@@ -114,6 +114,19 @@ class Decl:
         }
 
 
+# How a header field is introduced in a release copy when its text is withheld.
+FIELD_PREFIX = {
+    "routing": "",
+    "banner": "",
+    "caption": "",
+    "eo": "E.O.",
+    "tags": "TAGS:",
+    "subject": "SUBJECT:",
+    "ref": "REF:",
+    "classified_by": "Classified By:",
+}
+
+
 @dataclass(frozen=True)
 class HeaderField:
     """A header line (or lines) as printed: routing, banner, TAGS, SUBJECT ..."""

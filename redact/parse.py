@@ -219,7 +219,7 @@ def parse_reasons(text: str) -> tuple[str, ...]:
     letters = [m.group(1).lower() for m in _REASON_LETTER.finditer(tail)]
     # "and" splits letters, but a stray capital A from "AND" must not count.
     letters = [x for x in letters if x != "a" or re.search(r"\(a\)|\ba\b[,)]|\ba\s+and\b", tail, re.I)]
-    return tuple(dict.fromkeys(letters))
+    return tuple(sorted(set(letters)))
 
 
 def _split_banner(text: str) -> tuple[str, str | None]:

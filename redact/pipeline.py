@@ -8,12 +8,16 @@ never appears under its final name. Every decision goes to the audit log.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import json
 import os
 import re
+import signal
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,15 +26,15 @@ from typing import Any
 from . import __version__
 from .audit import AuditLog
 from .decide import Context, Decisions, decide
-from .errors import LeakError, RedactError, RenderError
+from .errors import InputError, LeakError, RedactError, RenderError
 from .model import Document
 from .parse import parse
 from .policy import Policy
 from .read import DEFAULT_MAX_BYTES, read_source
 from .render import build_view, render_html, render_pdf, render_text
-from .render.html import TEMPLATES
+from .render.html import TEMPLATES, page_header, stylesheet
 from .render.view import ReleaseView
-from .verify import released_text, verify_bytes, withheld_items
+from .verify import Withheld, released_text, verify_bytes, withheld_items
 
 FORMATS = ("html", "pdf", "text")
 SUFFIX = {"html": ".release.html", "pdf": ".release.pdf", "text": ".release.txt"}
@@ -62,15 +66,43 @@ class DocumentResult:
     error: str | None = None
 
 
+MAX_KEPT = 1000  # results kept for the report; counters cover the rest
+
+
 @dataclass
 class RunResult:
+    """Counters for the whole batch; memory does not grow with the number of documents."""
+
     documents: list[DocumentResult] = field(default_factory=list)
+    failed: list[DocumentResult] = field(default_factory=list)
     head: str = ""
     audit_path: Path | None = None
+    count: int = 0
+    failed_count: int = 0
+    skipped: int = 0
+    withheld: int = 0
+    released: int = 0
+    exit_code: int = 0
+    interrupted: bool = False
+    by_label: Counter[str] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
+    last: DocumentResult | None = None
 
-    @property
-    def failed(self) -> list[DocumentResult]:
-        return [d for d in self.documents if d.error is not None]
+    def add(self, document: DocumentResult, exit_code: int) -> None:
+        self.count += 1
+        self.last = document
+        self.by_status[document.status] += 1
+        if document.error is not None:
+            self.failed_count += 1
+            self.exit_code = max(self.exit_code, exit_code)
+            if len(self.failed) < MAX_KEPT:
+                self.failed.append(document)
+            return
+        self.withheld += document.withheld
+        self.released += document.released
+        self.by_label.update(document.labels)
+        if len(self.documents) < MAX_KEPT:
+            self.documents.append(document)
 
 
 def safe_stem(path: str) -> str:
@@ -92,7 +124,8 @@ def _boilerplate(view: ReleaseView) -> str:
     labels = [b.label or "" for b in (*view.header, *view.body)]
     margins = [b.margin or "" for b in (*view.header, *view.body)]
     names = [f"Paragraph {b.number} Subparagraph {b.number}" for b in view.body if b.number]
-    return "\n".join([re.sub(r"<[^>]*>|\{[^}]*\}", " ", template), *values, *labels, *margins, *names])
+    fixed = [re.sub(r"<[^>]*>|\{[^}]*\}", " ", template), stylesheet(), page_header(view)]
+    return "\n".join([*fixed, *values, *labels, *margins, *names])
 
 
 def _umask() -> int:
@@ -158,95 +191,297 @@ def _portion_records(document: Document, decisions: Decisions) -> Iterable[dict[
         }
 
 
-def process_document(path: Path, policy: Policy, options: Options, log: AuditLog) -> DocumentResult:
-    """One document, start to finish. Raises RedactError; writes nothing half-done."""
-    source = read_source(path, max_bytes=options.max_bytes, encoding=options.encoding)
-    stem = safe_stem(source.path)
-    document = parse(source.text, source=source.path, doc_id=stem)
-    decisions = decide(document, policy, Context(as_of=options.as_of, audience=options.audience))
-    view, rendered = render_outputs(document, decisions, policy, options)
-    withheld = withheld_items(document, decisions)
-    allowed = released_text(document, decisions) + "\n" + _boilerplate(view)
-    options.out_dir.mkdir(parents=True, exist_ok=True)
-    outputs: dict[str, Path] = {}
-    hashes: dict[str, str] = {}
+@dataclass(frozen=True)
+class Outcome:
+    """What one document produced: written outputs and its audit block (without the chain)."""
+
+    source: str
+    doc_id: str
+    status: str
+    input_sha256: str | None
+    outputs: dict[str, tuple[str, str]]  # format -> (file name, sha256)
+    records: tuple[dict[str, Any], ...]
+    withheld: int = 0
+    released: int = 0
+    labels: tuple[str, ...] = ()
+    problems: int = 0
+    error: str | None = None
+    exit_code: int = 0
+
+
+def options_fingerprint(policy: Policy, options: Options) -> str:
+    """What must match for a finished document to count as done on a rerun."""
+    body = {"policy": policy.sha256, "formats": sorted(options.formats), "as_of": options.as_of.isoformat(),
+            "reviewer": options.reviewer, "case": options.case, "doc_id": options.doc_id,
+            "audience": options.audience, "encoding": options.encoding, "version": __version__}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _write_outputs(rendered: dict[str, bytes], stem: str, source: str, out_dir: Path,
+                   withheld: list[Withheld], allowed: str) -> dict[str, tuple[str, str]]:
+    outputs: dict[str, tuple[str, str]] = {}
     written: list[Path] = []
     try:
         for fmt, data in rendered.items():
-            target = options.out_dir / (stem + SUFFIX[fmt])
+            target = out_dir / (stem + SUFFIX[fmt])
 
             def check(on_disk: bytes, fmt: str = fmt) -> None:
                 report = verify_bytes(on_disk, fmt, withheld, allowed)
                 if not report.ok:
-                    raise LeakError(f"verification failed, output removed: {report.summary()}",
-                                    path=source.path)
+                    raise LeakError(f"verification failed, output removed: {report.summary()}", path=source)
 
-            hashes[fmt] = _atomic_write_verified(target, data, check)
-            outputs[fmt] = target
+            outputs[fmt] = (target.name, _atomic_write_verified(target, data, check))
             written.append(target)
     except BaseException:
         for target in written:  # all formats of a document, or none
             target.unlink(missing_ok=True)
         raise
+    return outputs
+
+
+def process_one(path: str, policy: Policy, options: Options) -> Outcome:
+    """One document, start to finish, in any process: the unit every engine runs.
+
+    Outputs are written (verified) into options.out_dir; the audit records are
+    returned for the caller to chain. Errors become a failed Outcome.
+    """
+    try:
+        source = read_source(Path(path), max_bytes=options.max_bytes, encoding=options.encoding)
+        stem = safe_stem(source.path)
+        document = parse(source.text, source=source.path, doc_id=stem)
+        decisions = decide(document, policy, Context(as_of=options.as_of, audience=options.audience))
+        view, rendered = render_outputs(document, decisions, policy, options)
+        withheld = withheld_items(document, decisions)
+        allowed = released_text(document, decisions) + "\n" + _boilerplate(view)
+        options.out_dir.mkdir(parents=True, exist_ok=True)
+        outputs = _write_outputs(rendered, stem, source.path, options.out_dir, withheld, allowed)
+    except RedactError as error:
+        record = {"type": "document-failed", "source": path, "error": type(error).__name__,
+                  "message": str(error)}
+        return Outcome(path, safe_stem(path), "FAILED", None, {}, (record,), error=str(error),
+                       exit_code=error.exit_code)
     problems = Counter(p.code for p in document.problems)
-    log.append({
+    commit = {
         "type": "document", "source": source.path, "doc_id": stem, "input_sha256": source.sha256,
-        "outputs": {fmt: {"file": p.name, "sha256": hashes[fmt]} for fmt, p in outputs.items()},
+        "out_dir": str(options.out_dir.resolve()), "fingerprint": options_fingerprint(policy, options),
+        "outputs": {fmt: {"file": name, "sha256": digest} for fmt, (name, digest) in outputs.items()},
         "status": decisions.status, "problems": dict(sorted(problems.items())),
         "portions": len(document.portions), "verified": True,
-    })
-    for record in _portion_records(document, decisions):
-        log.append(record)
+    }
+    records = (*_portion_records(document, decisions), commit)
     labels = tuple(d.label for d in decisions.portions if d.withheld and d.label)
-    return DocumentResult(source.path, stem, decisions.status, outputs,
-                          sum(d.withheld for d in decisions.portions),
-                          sum(not d.withheld for d in decisions.portions), labels,
-                          len(document.problems))
+    return Outcome(source.path, stem, decisions.status, source.sha256, outputs, records,
+                   sum(d.withheld for d in decisions.portions), sum(not d.withheld for d in decisions.portions),
+                   labels, len(document.problems))
 
 
-def run(paths: list[Path], policy: Policy, options: Options, audit_path: Path | None = None,
+def process_document(path: Path, policy: Policy, options: Options, log: AuditLog) -> DocumentResult:
+    """One document with its audit block appended to ``log``; raises on failure."""
+    outcome = process_one(str(path), policy, options)
+    if outcome.error is not None:
+        error = LeakError if outcome.exit_code == 1 else (InputError if outcome.exit_code == 2 else RenderError)
+        raise error(outcome.error)
+    log.append_block(list(outcome.records))
+    return _result(outcome, options.out_dir)
+
+
+def _result(outcome: Outcome, out_dir: Path) -> DocumentResult:
+    return DocumentResult(outcome.source, outcome.doc_id, outcome.status,
+                          {fmt: out_dir / name for fmt, (name, _) in outcome.outputs.items()},
+                          outcome.withheld, outcome.released, outcome.labels, outcome.problems, outcome.error)
+
+
+# ---------------------------------------------------------------------------
+# many documents: engines, manifest, resume
+
+
+class Manifest:
+    """``OUT/manifest.jsonl``: one line per finished document, plus the audit head of each run."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.path = out_dir / "manifest.jsonl"
+
+    def entries(self) -> dict[str, dict[str, Any]]:
+        done: dict[str, dict[str, Any]] = {}
+        if not self.path.exists():
+            return done
+        for line in self.path.read_bytes().split(b"\n"):
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by a crash
+            if isinstance(entry, dict) and entry.get("type") == "document":
+                done[entry["source"]] = entry
+        return done
+
+    def append(self, entry: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            if os.fstat(fd).st_size and not self.path.read_bytes().endswith(b"\n"):
+                os.write(fd, b"\n")  # close a line torn by a crash
+            os.write(fd, (json.dumps(entry, sort_keys=True) + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _manifest_entry(commit: dict[str, Any], policy: Policy, head: str) -> dict[str, Any]:
+    return {"type": "document", "source": commit["source"], "doc_id": commit["doc_id"],
+            "input_sha256": commit["input_sha256"], "policy_sha256": policy.sha256,
+            "fingerprint": commit["fingerprint"], "outputs": commit["outputs"], "audit_head": head}
+
+
+def _committed_in_log(audit_path: Path, out_dir: Path, fingerprint: str) -> dict[str, dict[str, Any]]:
+    """Documents the audit log shows finished for this output directory and these options."""
+    found: dict[str, dict[str, Any]] = {}
+    if not audit_path.exists():
+        return found
+    target = str(out_dir.resolve())
+    with audit_path.open("rb") as handle:
+        for line in handle:
+            if b'"type":"document"' not in line:
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if record.get("out_dir") == target and record.get("fingerprint") == fingerprint:
+                found[record["source"]] = record
+    return found
+
+
+def _still_valid(entry: dict[str, Any], path: str, out_dir: Path, fingerprint: str) -> bool:
+    if entry.get("fingerprint") != fingerprint:
+        return False
+    try:
+        if hashlib.sha256(Path(path).read_bytes()).hexdigest() != entry.get("input_sha256"):
+            return False
+        for output in entry["outputs"].values():
+            target = out_dir / output["file"]
+            if target.is_symlink() or hashlib.sha256(target.read_bytes()).hexdigest() != output["sha256"]:
+                return False
+    except (OSError, KeyError, TypeError):
+        return False
+    return True
+
+
+def _init_worker() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the batch cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _local_engine(paths: Iterable[str], policy: Policy, options: Options, jobs: int) -> Iterator[Outcome]:
+    if jobs <= 1:
+        for path in paths:
+            yield process_one(path, policy, options)
+        return
+    # Bounded in flight: memory does not grow with the number of documents.
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
+        pending: set[Future[Outcome]] = set()
+        iterator = iter(paths)
+        try:
+            for path in iterator:
+                pending.add(pool.submit(process_one, path, policy, options))
+                if len(pending) >= jobs * 2:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    yield from (f.result() for f in finished)
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from (f.result() for f in finished)
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+
+
+def _dask_engine(paths: Iterable[str], policy: Policy, options: Options, scheduler: str,
+                 jobs: int) -> Iterator[Outcome]:
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError:
+        raise InputError("the dask engine needs the optional extra: pip install 'redact-declass[dask]'") from None
+    with Client(scheduler, set_as_default=False) as client:  # type: ignore[no-untyped-call]
+        policy_future = client.scatter(policy, broadcast=True)
+        window = max(jobs, 1) * 4
+        iterator = iter(paths)
+        futures = as_completed()  # type: ignore[no-untyped-call]
+        for path in itertools.islice(iterator, window):
+            futures.add(client.submit(process_one, path, policy_future, options, pure=False))  # type: ignore[no-untyped-call]
+        for future in futures:
+            yield future.result()
+            for path in itertools.islice(iterator, 1):
+                futures.add(  # type: ignore[no-untyped-call]
+                    client.submit(process_one, path, policy_future, options, pure=False))
+
+
+def run(paths: Iterable[Path | str], policy: Policy, options: Options, audit_path: Path | None = None,
         progress: Callable[[DocumentResult], None] | None = None,
-        command: dict[str, Any] | None = None) -> RunResult:
-    """Process every document; one failure is recorded and the batch goes on."""
+        command: dict[str, Any] | None = None, jobs: int = 1, engine: str = "local",
+        scheduler: str | None = None) -> RunResult:
+    """Process every document; one failure is recorded and the batch goes on.
+
+    A rerun into the same output directory skips what the manifest (or the
+    audit log) shows finished with the same input, policy and options, and
+    whose outputs are still there unchanged.
+    """
     audit_path = audit_path or options.out_dir / "audit.jsonl"
     result = RunResult(audit_path=audit_path)
     started = time.monotonic()
     log = AuditLog(audit_path)
-    with log.session():
-        log.append({
-            "type": "run-start", "tool": "redact", "version": __version__,
-            "policy": policy.name, "policy_sha256": policy.sha256, "policy_files": list(policy.files),
-            "as_of": options.as_of.isoformat(), "reviewer": options.reviewer, "case": options.case,
-            "formats": list(options.formats), "out_dir": str(options.out_dir),
-            "options": command or {},
-        })
-        try:
-            for path in paths:
-                try:
-                    outcome = process_document(path, policy, options, log)
-                except RedactError as error:
-                    outcome = DocumentResult(str(path), safe_stem(str(path)), "FAILED", {}, 0, 0, (), 0,
-                                             error=str(error))
-                    log.append({"type": "document-failed", "source": str(path),
-                                "error": type(error).__name__, "message": str(error)})
-                result.documents.append(outcome)
-                if progress is not None:
-                    progress(outcome)
-        except KeyboardInterrupt:
-            log.append(_run_end(result, started, "interrupted"))
-            result.head = log.head
-            raise
-        log.append(_run_end(result, started, "failed" if result.failed else "ok"))
-        result.head = log.head
+    manifest = Manifest(options.out_dir)
+    fingerprint = options_fingerprint(policy, options)
+    done = manifest.entries()
+    if done or manifest.path.exists():
+        for source, commit in _committed_in_log(audit_path, options.out_dir, fingerprint).items():
+            if source not in done:  # killed between the audit commit and the manifest line
+                done[source] = _manifest_entry(commit, policy, log.head)
+                manifest.append(done[source])
+    todo: list[str] = []
+    for item in paths:
+        path = str(item)
+        entry = done.get(path)
+        if entry is not None and _still_valid(entry, path, options.out_dir, fingerprint):
+            result.skipped += 1
+        else:
+            todo.append(path)
+    log.append({
+        "type": "run-start", "tool": "redact", "version": __version__,
+        "policy": policy.name, "policy_sha256": policy.sha256, "policy_files": list(policy.files),
+        "as_of": options.as_of.isoformat(), "reviewer": options.reviewer, "case": options.case,
+        "formats": list(options.formats), "out_dir": str(options.out_dir.resolve()),
+        "documents": len(todo), "skipped": result.skipped, "engine": engine, "jobs": jobs,
+        "options": command or {},
+    })
+    if engine == "dask":
+        if not scheduler:
+            raise InputError("--engine dask needs --scheduler ADDRESS")
+        outcomes = _dask_engine(todo, policy, options, scheduler, jobs)
+    else:
+        outcomes = _local_engine(todo, policy, options, jobs)
+    try:
+        for outcome in outcomes:
+            head = log.append_block(list(outcome.records))
+            if outcome.error is None:
+                manifest.append(_manifest_entry(outcome.records[-1], policy, head))
+            document = _result(outcome, options.out_dir)
+            result.add(document, outcome.exit_code)
+            if progress is not None:
+                progress(document)
+    except KeyboardInterrupt:
+        result.head = log.append(_run_end(result, started, "interrupted"))
+        result.interrupted = True
+        raise
+    result.head = log.append(_run_end(result, started, "failed" if result.failed_count else "ok"))
+    manifest.append({"type": "run-end", "audit": str(audit_path), "audit_head": result.head,
+                     "documents": result.count, "failed": result.failed_count, "skipped": result.skipped})
     return result
 
 
 def _run_end(result: RunResult, started: float, status: str) -> dict[str, Any]:
     return {
-        "type": "run-end", "status": status, "documents": len(result.documents),
-        "failed": len(result.failed),
-        "withheld": sum(d.withheld for d in result.documents),
-        "released": sum(d.released for d in result.documents),
-        "by_label": dict(sorted(Counter(label for d in result.documents for label in d.labels).items())),
+        "type": "run-end", "status": status, "documents": result.count, "failed": result.failed_count,
+        "skipped": result.skipped, "withheld": result.withheld, "released": result.released,
+        "by_label": dict(sorted(result.by_label.items())),
         "duration_s": round(time.monotonic() - started, 3),
     }

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from .decide import Decisions
-from .model import Document
+from .model import FIELD_PREFIX, Document
 
 NGRAM = 5
 _HYPHEN_BREAK = re.compile(r"(\w)-\s*\n\s*(\w)")
@@ -99,25 +99,32 @@ def withheld_items(document: Document, decisions: Decisions) -> list[Withheld]:
     return items
 
 
-def _released_text(text: str, spans: Iterable[tuple[int, int]]) -> str:
+def _released_text(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
     parts, position = [], 0
-    for start, end in spans:
+    for start, end, label in spans:
         parts.append(text[position:start])
-        parts.append("\n")
+        parts.append(f" {label} ")
         position = end
     parts.append(text[position:])
     return "".join(parts)
 
 
 def released_text(document: Document, decisions: Decisions) -> str:
-    """All text the decisions release (spans cut out): phrases it contains may appear."""
+    """What a copy may show, in the order it shows it: released text (spans cut out)
+    and, in place of each withheld item, only its name and label. Phrases that run
+    across a released line and the label beside it are therefore allowed too."""
     parts: list[str] = []
-    for portion, decision in zip(document.portions, decisions.portions, strict=True):
-        if not decision.withheld:
-            parts.append(_released_text(portion.text, ((s.start, s.end) for s in decision.spans)))
     for fld, decision in zip(document.header.fields, decisions.fields, strict=True):
-        if not decision.withheld:
-            parts.append(_released_text(fld.text, ((s.start, s.end) for s in decision.spans)))
+        if decision.withheld:
+            parts.append(f"{FIELD_PREFIX.get(fld.name, '')} withheld {decision.label or ''}")
+        else:
+            parts.append(_released_text(fld.text, ((s.start, s.end, s.label) for s in decision.spans)))
+    for portion, decision in zip(document.portions, decisions.portions, strict=True):
+        if decision.withheld:
+            name = f"Paragraph {portion.number}" if portion.number else portion.kind.value
+            parts.append(f"{name} withheld {decision.label or ''}")
+        else:
+            parts.append(_released_text(portion.text, ((s.start, s.end, s.label) for s in decision.spans)))
     return "\n".join(parts)
 
 

@@ -102,11 +102,10 @@ def test_two_processes_appending_at_once_give_one_valid_chain(tmp_path: Path) ->
     log = tmp_path / "shared.jsonl"
     script = (
         "import sys\nfrom pathlib import Path\nfrom redact.audit import AuditLog\n"
+        "log = AuditLog(Path(sys.argv[1]))\n"
         "for n in range(40):\n"
-        "    log = AuditLog(Path(sys.argv[1]))\n"
-        "    with log.session():\n"
-        "        for k in range(3):\n"
-        "            log.append({'type': 'test', 'writer': sys.argv[2], 'n': n, 'k': k})\n"
+        "    log.append_block([{'type': 'portion', 'writer': sys.argv[2], 'n': n, 'k': k} for k in range(2)]\n"
+        "                     + [{'type': 'document', 'writer': sys.argv[2], 'n': n, 'k': 2}])\n"
     )
     writers = [subprocess.Popen([sys.executable, "-c", script, str(log), name]) for name in ("a", "b")]
     assert [w.wait(timeout=120) for w in writers] == [0, 0]
@@ -116,15 +115,26 @@ def test_two_processes_appending_at_once_give_one_valid_chain(tmp_path: Path) ->
     records = read_records(log)
     for writer in ("a", "b"):
         assert sum(r["writer"] == writer for r in records) == 120
-    for start in range(0, 240, 3):  # the lock keeps each session's records together
-        session = records[start:start + 3]
-        assert len({(r["writer"], r["n"]) for r in session}) == 1
-        assert [r["k"] for r in session] == [0, 1, 2]
+    for start in range(0, 240, 3):  # the lock keeps each block together
+        block = records[start:start + 3]
+        assert len({(r["writer"], r["n"]) for r in block}) == 1
+        assert [r["k"] for r in block] == [0, 1, 2]
 
 
-def test_appending_after_a_crash_is_refused(tmp_path: Path) -> None:
-    from redact.errors import AuditError
-    log = tmp_path / "crashed.jsonl"
-    log.write_text('{"type": "run-start", "prev": "0", "hash": "x"}\n{"type": "portion", "pr', encoding="utf-8")
-    with pytest.raises(AuditError, match="incomplete"), AuditLog(log).session():
-        pass
+def test_a_block_torn_by_a_crash_is_reported_then_dropped_on_the_next_append(tmp_path: Path) -> None:
+    path = tmp_path / "crashed.jsonl"
+    log = AuditLog(path)
+    log.append_block([{"type": "run-start"}])
+    committed = log.append_block([{"type": "portion", "n": 1}, {"type": "document", "n": 1}])
+    log.append_block([{"type": "portion", "n": 2}, {"type": "portion", "n": 3}, {"type": "document", "n": 2}])
+    with path.open("r+b") as handle:  # what a kill in the middle of that write leaves
+        handle.truncate(path.stat().st_size - 30)
+    before = verify_log(path)
+    assert not before.ok and before.records == 5
+    assert before.errors[0].endswith(":6: the last record is incomplete (the run stopped while writing it); "
+                                     "the log verifies up to line 5")
+    AuditLog(path).append_block([{"type": "run-end"}])
+    records = read_records(path)
+    assert [r["type"] for r in records] == ["run-start", "portion", "document", "recovery", "run-end"]
+    assert records[3]["prev"] == committed and records[3]["dropped_bytes"] > 0
+    assert verify_log(path).ok

@@ -184,28 +184,33 @@ def test_short_withheld_text_is_checked_whole() -> None:
     assert verify_bytes(b"Contact JANE ROE today", "text", items, "Jane Roe spoke").ok
 
 
-def test_rendering_fetches_nothing(public_release, monkeypatch) -> None:
+def test_rendering_fetches_nothing_but_its_own_fonts(public_release, monkeypatch, caplog) -> None:
     requested: list[str] = []
-    original = pdf_module.fetch_asset
+    fetcher_class = type(pdf_module.asset_fetcher())
+    original = fetcher_class.fetch
 
-    def spy(url: str, *args, **kwargs):
+    def spy(self, url: str, headers=None):
         requested.append(url)
-        return original(url, *args, **kwargs)
+        return original(self, url, headers)
 
-    monkeypatch.setattr(pdf_module, "fetch_asset", spy)
+    monkeypatch.setattr(fetcher_class, "fetch", spy)
     pdf_module._fonts.cache_clear()
     hostile = ('<img src="file:///etc/passwd"> <style>body{background:url(http://example.invalid/x)}</style> '
                '<script>alert(1)</script> <link rel=attachment href="file:///etc/hostname">')
     document = parse(f"SUBJECT: (U) X\n\n1. (U) {hostile}\n", doc_id="H")
     decisions = decided(document, public_release)
     options = Options(out_dir=Path("unused"), formats=("html", "pdf"), as_of=AS_OF)
-    _, rendered = render_outputs(document, decisions, public_release, options)
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        _, rendered = render_outputs(document, decisions, public_release, options)
     html = rendered["html"].decode()
     assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html and "<script>" not in html
-    assert "PDF embedded files" not in verify_release(rendered["pdf"], "pdf", document, decisions).summary()
-    assert requested and all(url.startswith("redact-asset:") for url in requested)
+    assert verify_release(rendered["pdf"], "pdf", document, decisions).ok
+    assert sorted(requested) == ["redact-asset:DejaVuSansMono-Bold.ttf", "redact-asset:DejaVuSansMono.ttf"]
+    assert not [r for r in caplog.records if "cannot be loaded" in r.getMessage()]
     with pytest.raises(ValueError):
-        original("file:///etc/passwd")
+        pdf_module.read_asset("file:///etc/passwd")
+    with pytest.raises(ValueError):
+        pdf_module.read_asset("redact-asset:../../../etc/passwd")
     pdf_module._fonts.cache_clear()
 
 
@@ -227,7 +232,7 @@ def test_a_leaking_copy_is_removed_and_the_run_fails(tmp_path: Path, public_rele
     with log.session(), pytest.raises(LeakError) as caught:
         process_document(SEEDS / "08ASTANA2450.txt", public_release, options, log)
     assert "paragraph 15" in str(caught.value) and "Later in the day" not in str(caught.value)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["audit.jsonl.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_symlinked_output_is_refused(tmp_path: Path, public_release) -> None:

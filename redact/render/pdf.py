@@ -29,19 +29,34 @@ FONT_FACES = """
 """
 
 
-class FetchRefused(Exception):
-    """Raised for every URL that is not one of the package's own assets."""
+def _fetcher_class() -> type:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class AssetFetcher(URLFetcher):  # type: ignore[misc]
+        """weasyprint's url_fetcher: only our fonts, nothing from the network or the disk."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=[], fail_on_errors=False)
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            return URLFetcherResponse(url, read_asset(url), {"Content-Type": "font/ttf"})
+
+    return AssetFetcher
 
 
-def fetch_asset(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """weasyprint's url_fetcher: only our fonts, nothing from the network or the disk."""
+def read_asset(url: str) -> bytes:
+    """The bytes of one of our assets; ValueError (weasyprint skips the resource) for anything else."""
     if url.startswith(ASSET_SCHEME):
         name = url[len(ASSET_SCHEME):]
         candidate = FONTS / name
         if "/" not in name and "\\" not in name and candidate.is_file():
-            return {"string": candidate.read_bytes(), "mime_type": "font/ttf"}
-    # ValueError makes weasyprint skip the resource and carry on without it.
+            return candidate.read_bytes()
     raise ValueError(f"redact fetches nothing outside its own assets: {url[:40]!r}")
+
+
+@cache
+def asset_fetcher() -> Any:
+    return _fetcher_class()()
 
 
 @cache
@@ -51,7 +66,7 @@ def _fonts() -> tuple[Any, Any]:
     from weasyprint.text.fonts import FontConfiguration
 
     config = FontConfiguration()
-    sheet = CSS(string=FONT_FACES, font_config=config, url_fetcher=fetch_asset)
+    sheet = CSS(string=FONT_FACES, font_config=config, url_fetcher=asset_fetcher())
     # Drop them before interpreter shutdown, while weasyprint can still clean up.
     atexit.register(_fonts.cache_clear)
     return config, sheet
@@ -80,7 +95,7 @@ def render_pdf(html: str, *, title: str, as_of: date) -> bytes:
             pdf.catalog.pop(key, None)
         pdf.catalog.pop("PageMode", None)
 
-    document = HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=fetch_asset).render(
+    document = HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=asset_fetcher()).render(
         stylesheets=[fonts], font_config=config)
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
     with _source_date(as_of):

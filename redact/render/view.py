@@ -12,20 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..decide import Decision, Decisions
-from ..model import LEVEL_NAMES, Document, Level, Marking
-
-# How a withheld header field is introduced, so the header still reads as a cable.
-FIELD_PREFIX = {
-    "routing": "",
-    "banner": "",
-    "caption": "",
-    "eo": "E.O.",
-    "tags": "TAGS:",
-    "subject": "SUBJECT:",
-    "ref": "REF:",
-    "classified_by": "Classified By:",
-}
-
+from ..model import FIELD_PREFIX, LEVEL_NAMES, Document, Level, Marking
 
 @dataclass(frozen=True)
 class Segment:
