@@ -14,6 +14,7 @@ from datetime import date
 from ..decide import Decision, Decisions
 from ..model import FIELD_PREFIX, LEVEL_NAMES, Document, Level, Marking
 
+
 @dataclass(frozen=True)
 class Segment:
     """Released text, or (text None) a redacted span with its label."""
