@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedInput
@@ -28,9 +28,8 @@ from .resources import grammar_path
 # grammar items
 
 
-@dataclass(frozen=True)
-class _Item:
-    """One line-level element the grammar recognised."""
+class _Item(NamedTuple):
+    """One element the grammar recognised: a line, or a run of plain lines."""
 
     kind: str  # field:<name> | para | titled | entire | marked | sub | text | blank | page | divider
     line: int
@@ -73,10 +72,10 @@ class _Items(Transformer[Token, Any]):
         return self._field("caption", c)
 
     def paragraph(self, c: list[Token]) -> _Item:
-        number, rest = c[0], c[-1]
+        number, rest = c[0], str(c[-1])
         marking = str(c[1]) if len(c) == 3 else None
-        return _Item("para", number.line or 0, 1, lead=str(number), marking=marking,
-                     text=str(rest))
+        return _Item("para", number.line or 0, _count_lines(rest), lead=str(number), marking=marking,
+                     text=rest)
 
     def titled_paragraph(self, c: list[Token]) -> _Item:
         return _Item("titled", c[0].line or 0, 1, lead=str(c[0]), text=str(c[1]))
@@ -89,13 +88,14 @@ class _Items(Transformer[Token, Any]):
         lead = str(c[0])
         stripped = lead.rstrip()
         start = stripped.rfind("(")
-        return _Item("marked", c[0].line or 0, 1, lead=lead[:start],
-                     marking=stripped[start:], text=str(c[1]))
+        rest = str(c[1])
+        return _Item("marked", c[0].line or 0, _count_lines(rest), lead=lead[:start],
+                     marking=stripped[start:], text=rest)
 
     def subparagraph(self, c: list[Token]) -> _Item:
         marking = str(c[1]) if len(c) == 3 else None
-        return _Item("sub", c[0].line or 0, 1, lead=str(c[0]), marking=marking,
-                     text=str(c[-1]))
+        rest = str(c[-1])
+        return _Item("sub", c[0].line or 0, _count_lines(rest), lead=str(c[0]), marking=marking, text=rest)
 
     def start(self, children: list[Any]) -> list[Any]:
         return children
@@ -116,11 +116,16 @@ def _items(text: str) -> list[_Item]:
     for element in raw:
         if isinstance(element, Token):
             value = str(element)
-            items.append(_Item(_TOKEN_KINDS[element.type], element.line or 0,
-                               _count_lines(value), text=value))
+            items.append(_Item(_TOKEN_KINDS[element.type], element.line or 0, _count_lines(value), text=value))
         else:
             items.append(element)
     return items
+
+
+def _first_line(text: str) -> tuple[str, str]:
+    """A run of plain lines split after its first line: (first, rest)."""
+    cut = text.find("\n") + 1
+    return text[:cut], text[cut:]
 
 
 # ---------------------------------------------------------------------------
@@ -251,11 +256,14 @@ class _Open:
     def add(self, text: str, line: int, count: int = 1) -> None:
         self.lines.append(text)
         self.end_line = max(self.end_line, line + count - 1)
-        upper = text.upper()
-        if "BEGIN TEXT" in upper or "BEGIN QUOTE" in upper:
-            self.quoting = True
-        if "END TEXT" in upper or "END QUOTE" in upper:
-            self.quoting = False
+        if "TEXT" in text or "QUOTE" in text or "ext" in text or "uote" in text:
+            upper = text.upper()
+            begin = max(upper.rfind("BEGIN TEXT"), upper.rfind("BEGIN QUOTE"))
+            end = max(upper.rfind("END TEXT"), upper.rfind("END QUOTE"))
+            if begin > end:
+                self.quoting = True
+            elif end > begin:
+                self.quoting = False
 
 
 _NUMBER = re.compile(r"\d{1,3}")
@@ -283,6 +291,7 @@ class _Assembler:
         self.in_body = False
         self.seen_banner = False
         self.seen_core_field = False
+        self.in_body_text = False
 
     # -- header -------------------------------------------------------------
     def _field(self, name: str, text: str, line: int) -> None:
@@ -291,7 +300,7 @@ class _Assembler:
 
     def _extend_field(self, text: str, line: int) -> None:
         last = self.fields[-1]
-        self.fields[-1] = HeaderField(last.name, "", last.start_line, line)
+        self.fields[-1] = HeaderField(last.name, "", last.start_line, line + max(0, text.count("\n") - 1))
         self.field_lines[-1].append(text)
 
     def header_item(self, item: _Item) -> None:
@@ -313,7 +322,16 @@ class _Assembler:
             self._field(name, item.text, item.line)
             self.after_blank = False
             return
-        # TEXT in the header
+        # TEXT in the header: the first line decides where the run belongs; the rest follows it.
+        first, rest = _first_line(item.text)
+        if rest:
+            self.header_item(item._replace(text=first, lines=1))
+            if self.in_body_text:
+                self._body_text(_Item("text", item.line + 1, item.lines - 1, text=rest))
+            else:
+                self._extend_field(rest, item.line + 1)
+            return
+        self.in_body_text = False
         last = self.fields[-1].name if self.fields else None
         continues = last in ("subject", "ref", "classified_by", "tags", "eo", "routing", "caption")
         if last == "ref" and self.after_blank:
@@ -330,6 +348,7 @@ class _Assembler:
             # Text after the header fields and before the first numbered
             # paragraph is body: a heading ("Summary") or an unnumbered portion.
             self._body_text(item)
+            self.in_body_text = True
         self.after_blank = False
 
     # -- body ---------------------------------------------------------------
@@ -387,14 +406,30 @@ class _Assembler:
         return not _SENTENCE_END.search(last)
 
     def _body_text(self, item: _Item) -> None:
-        text = item.text
-        if (self.open is not None and not self.after_blank) or (self.open is not None and self._continues_open(text)):
-            self.open.add(text, item.line, item.lines)
+        """A run of plain lines: the first decides where it belongs, the others follow it."""
+        first, rest = _first_line(item.text)
+        text = first
+        if self.open is not None and not self.after_blank:
+            self._extend_open(text, item.line, 1)
+        elif self.open is not None and self._continues_open(text):
+            self.open.add(text, item.line, 1)
         elif _is_heading(text):
-            self._start(Kind.HEADING, None, None, item, text)
+            self._start(Kind.HEADING, None, None, item._replace(lines=1), text)
         else:
-            self._start(Kind.TEXT, None, None, item, text)
+            self._start(Kind.TEXT, None, None, item._replace(lines=1), text)
+        if rest:
+            self._extend_open(rest, item.line + 1, item.lines - 1)
         self.after_page = False
+
+    def _extend_open(self, text: str, line: int, count: int) -> None:
+        current = self.open
+        assert current is not None
+        if current.kind is Kind.HEADING:
+            # A heading is one line; a block of several lines is an unmarked portion.
+            current.kind = Kind.TEXT
+            self.problems.append(Problem(current.start_line, "unmarked-portion",
+                                         "a portion without a marking; withheld unless a policy says otherwise"))
+        current.add(text, line, count)
 
     def body_item(self, item: _Item) -> None:
         kind = item.kind

@@ -17,6 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+import pypdfium2 as pdfium
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from pypdfium2 import PdfiumError
+
 from .decide import Decisions
 from .model import FIELD_PREFIX, Document
 
@@ -209,17 +214,32 @@ def html_channels(html: str) -> dict[str, str]:
     }
 
 
+def pdf_text_layer(data: bytes) -> str:
+    """Every page's text as PDFium (the engine of Chromium's viewer) extracts it."""
+    document = pdfium.PdfDocument(data)
+    try:
+        pages = []
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            pages.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        return "\n".join(pages)
+    finally:
+        document.close()
+
+
 def pdf_channels(data: bytes) -> tuple[dict[str, str], list[Finding]]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    """The PDF text layer (PDFium) and every other channel (pypdf: info, XMP, outline, annotations, files)."""
 
     findings: list[Finding] = []
     try:
+        text = pdf_text_layer(data)
         reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError) as error:
+    except (PdfReadError, ValueError, KeyError, PdfiumError) as error:
         return {}, [Finding("PDF", f"cannot be read ({type(error).__name__})")]
-    channels = {"PDF text layer": "\n".join(pages)}
+    channels = {"PDF text layer": text}
     info = reader.metadata
     channels["PDF document info"] = "\n".join(str(v) for v in info.values()) if info else ""
     xmp = reader.xmp_metadata
