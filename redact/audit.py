@@ -202,3 +202,20 @@ def read_records(path: Path) -> list[dict[str, Any]]:
             except ValueError:
                 break
     return records
+
+
+def verify_outputs(log: Path, out_dir: Path) -> list[str]:
+    """Compare the release copies in out_dir with the hashes the log recorded for them."""
+    latest: dict[str, str] = {}
+    for record in read_records(log):
+        if record.get("type") == "document":
+            for output in (record.get("outputs") or {}).values():
+                latest[str(output["file"])] = str(output["sha256"])
+    problems: list[str] = []
+    for name, digest in sorted(latest.items()):
+        target = out_dir / name
+        if not target.is_file():
+            problems.append(f"{target}: missing (the log records it)")
+        elif hashlib.sha256(target.read_bytes()).hexdigest() != digest:
+            problems.append(f"{target}: changed since the run that wrote it (sha256 differs from the log)")
+    return problems

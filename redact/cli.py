@@ -21,13 +21,14 @@ from typing import Any
 import click
 
 from . import __version__
-from .audit import verify_log
+from .audit import verify_log, verify_outputs
 from .decide import Context, decide
-from .errors import InputError, PolicyError, RedactError
+from .errors import AuditError, InputError, PolicyError, RedactError
 from .parse import parse
 from .pipeline import FORMATS, DocumentResult, Options, run
 from .policy import Policy, bundled_policies, find_policy, load_policy, policy_json_schema
 from .read import DEFAULT_MAX_BYTES, read_source
+from .report import RENDERERS, withholding_index
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -307,18 +308,40 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @click.argument("log", type=click.Path(path_type=Path))
 @click.option("--head", help="Head hash printed by the run: proves no records were cut from the end.")
-def audit_verify(log: Path, head: str | None) -> None:
+@click.option("--outputs", "outputs_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Re-hash the release copies in this directory and compare them with the log.")
+def audit_verify(log: Path, head: str | None, outputs_dir: Path | None) -> None:
     """Recompute the hash chain of LOG; report the first broken record by line."""
     try:
         result = verify_log(log, head)
+        mismatches = verify_outputs(log, outputs_dir) if outputs_dir is not None else []
     except RedactError as error:
         _fail(error)
         return
-    if not result.ok:
-        for message in result.errors:
-            click.echo(message, err=True)
+    for message in (*result.errors, *mismatches):
+        click.echo(message, err=True)
+    if not result.ok or mismatches:
         sys.exit(EXIT_FINDINGS)
-    click.echo(f"{log}: ok, {result.records} records, head {result.head}")
+    checked = f", release copies in {outputs_dir} match" if outputs_dir is not None else ""
+    click.echo(f"{log}: ok, {result.records} records, head {result.head}{checked}")
+
+
+@audit_group.command("report")
+@click.argument("log", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="md", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the index to this file instead of standard output.")
+def audit_report(log: Path, fmt: str, output: Path | None) -> None:
+    """The withholding index (Vaughn index) of LOG: one row per withheld item, totals per exemption."""
+    if not log.is_file():
+        _fail(AuditError("no such audit log", path=str(log)))
+    rows, totals = withholding_index(log)
+    text = RENDERERS[fmt](rows, totals)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"{output}: {len(rows)} withheld items")
 
 
 @main.command("stats")

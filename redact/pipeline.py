@@ -179,7 +179,7 @@ def _portion_records(document: Document, decisions: Decisions) -> Iterable[dict[
             "canonical": marking.canonical if marking else None,
             "inherited": portion.inherited, "lines": [portion.start_line, portion.end_line],
             "decision": decision.action, "label": decision.label, "rule": decision.rule_id,
-            "rule_source": decision.source, "spans": [s.label for s in decision.spans],
+            "rule_source": decision.source, "reason": decision.reason, "spans": [s.label for s in decision.spans],
         }
     for index, (fld, decision) in enumerate(zip(document.header.fields, decisions.fields, strict=True)):
         yield {
@@ -187,7 +187,7 @@ def _portion_records(document: Document, decisions: Decisions) -> Iterable[dict[
             "lines": [fld.start_line, fld.end_line],
             "marking": fld.marking.text if fld.marking else None,
             "decision": decision.action, "label": decision.label, "rule": decision.rule_id,
-            "rule_source": decision.source, "spans": [s.label for s in decision.spans],
+            "rule_source": decision.source, "reason": decision.reason, "spans": [s.label for s in decision.spans],
         }
 
 
@@ -366,6 +366,13 @@ def _still_valid(entry: dict[str, Any], path: str, out_dir: Path, fingerprint: s
     return True
 
 
+def _remove_stale_temporaries(out_dir: Path) -> None:
+    """A killed run can leave the temporary file it was writing; it was never verified, so it goes."""
+    if out_dir.is_dir():
+        for stale in out_dir.glob(".*.release.*.tmp"):
+            stale.unlink(missing_ok=True)
+
+
 def _init_worker() -> None:
     """Workers leave Ctrl-C to the parent, which stops the batch cleanly."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -405,9 +412,11 @@ def _dask_engine(paths: Iterable[str], policy: Policy, options: Options, schedul
         policy_future = client.scatter(policy, broadcast=True)
         window = max(jobs, 1) * 4
         iterator = iter(paths)
-        futures = as_completed()  # type: ignore[no-untyped-call]
-        for path in itertools.islice(iterator, window):
-            futures.add(client.submit(process_one, path, policy_future, options, pure=False))  # type: ignore[no-untyped-call]
+        first = [client.submit(process_one, path, policy_future, options, pure=False)
+                 for path in itertools.islice(iterator, window)]
+        if not first:
+            return
+        futures = as_completed(first, loop=client.loop)  # type: ignore[no-untyped-call]
         for future in futures:
             yield future.result()
             for path in itertools.islice(iterator, 1):
@@ -431,6 +440,7 @@ def run(paths: Iterable[Path | str], policy: Policy, options: Options, audit_pat
     log = AuditLog(audit_path)
     manifest = Manifest(options.out_dir)
     fingerprint = options_fingerprint(policy, options)
+    _remove_stale_temporaries(options.out_dir)
     done = manifest.entries()
     if done or manifest.path.exists():
         for source, commit in _committed_in_log(audit_path, options.out_dir, fingerprint).items():

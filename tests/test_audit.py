@@ -138,3 +138,48 @@ def test_a_block_torn_by_a_crash_is_reported_then_dropped_on_the_next_append(tmp
     assert [r["type"] for r in records] == ["run-start", "portion", "document", "recovery", "run-end"]
     assert records[3]["prev"] == committed and records[3]["dropped_bytes"] > 0
     assert verify_log(path).ok
+
+
+def test_withholding_index_has_one_row_per_withheld_item(logged, seeds, public_release) -> None:
+    from redact.report import render_csv, render_html, render_markdown, withholding_index
+    path, _ = logged
+    rows, totals = withholding_index(path)
+    expected = []
+    for name, document in sorted(seeds.items()):
+        decisions = decided(document, public_release)
+        expected += [(name, d.label) for d in decisions.fields if d.withheld]
+        expected += [(name, d.label) for d in decisions.portions if d.withheld]
+    assert sorted((r.document, r.exemption) for r in rows) == sorted(expected)
+    fifteen = next(r for r in rows if r.document == "08ASTANA2450" and r.item == "paragraph 15")
+    assert (fifteen.marking, fifteen.exemption) == ("(C)", "(b)(1) 1.4(b),(d)")
+    assert fifteen.justification.startswith("Classified national security information")
+    assert totals["(b)(5)"] == [label for _, label in expected].count("(b)(5)") == 2  # paragraph 8 and its heading
+    assert sum(totals.values()) == len(rows)
+    markdown = render_markdown(rows, totals)
+    assert "| 08ASTANA2450 | paragraph 15 | (C) | (b)(1) 1.4(b),(d) |" in markdown
+    assert render_csv(rows, totals).count("\n") == len(rows) + 1
+    assert render_html(rows, totals).count("<tr>") == len(rows) + len(totals) + 2
+
+
+def test_audit_report_command(logged) -> None:
+    from click.testing import CliRunner
+
+    from redact.cli import main
+    path, _ = logged
+    result = CliRunner().invoke(main, ["audit", "report", str(path), "--format", "csv"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "document,item,marking,exemption,justification,rule"
+
+
+def test_verify_outputs_rehashes_release_copies(logged, tmp_path: Path) -> None:
+    from redact.audit import verify_outputs
+    path, _ = logged
+    assert verify_outputs(path, path.parent) == []
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for item in path.parent.glob("*.release.html"):
+        (copy / item.name).write_bytes(item.read_bytes())
+    changed = copy / "08ASTANA2450.release.html"
+    changed.write_bytes(changed.read_bytes().replace(b"RELEASE IN PART", b"RELEASE IN FULL"))
+    problems = verify_outputs(path, copy)
+    assert problems == [f"{changed}: changed since the run that wrote it (sha256 differs from the log)"]
