@@ -629,6 +629,7 @@ def parse(text: str, source: str = "<text>", doc_id: str | None = None) -> Docum
     """Parse a cable into its header fields and marked portions. Never raises on text."""
     text = normalise_newlines(text)
     assembler = _Assembler(source)
+    _cable_parser()  # a grammar that does not load is our bug, not the document's: let it raise
     try:
         items = _items(text)
     except UnexpectedInput as error:

@@ -27,7 +27,7 @@ from . import __version__
 from .audit import AuditLog
 from .decide import Context, Decisions, decide
 from .errors import InputError, LeakError, RedactError, RenderError
-from .model import Document
+from .model import Document, Marking
 from .parse import parse
 from .policy import Policy
 from .read import DEFAULT_MAX_BYTES, read_source
@@ -169,13 +169,20 @@ def render_outputs(document: Document, decisions: Decisions, policy: Policy,
     return view, rendered
 
 
+def _logged_marking(marking: Marking | None) -> str | None:
+    """A marking as printed; never the text of one the grammar could not read (it may be content)."""
+    if marking is None:
+        return None
+    return marking.text if marking.recognised else "(unrecognised)"
+
+
 def _portion_records(document: Document, decisions: Decisions) -> Iterable[dict[str, Any]]:
     for portion, decision in zip(document.portions, decisions.portions, strict=True):
         marking = portion.marking
         yield {
             "type": "portion", "doc_id": document.doc_id, "index": portion.index,
             "kind": portion.kind.value, "number": portion.number,
-            "marking": marking.text if marking else None,
+            "marking": _logged_marking(marking),
             "canonical": marking.canonical if marking else None,
             "inherited": portion.inherited, "lines": [portion.start_line, portion.end_line],
             "decision": decision.action, "label": decision.label, "rule": decision.rule_id,
@@ -185,7 +192,7 @@ def _portion_records(document: Document, decisions: Decisions) -> Iterable[dict[
         yield {
             "type": "field", "doc_id": document.doc_id, "index": index, "field": fld.name,
             "lines": [fld.start_line, fld.end_line],
-            "marking": fld.marking.text if fld.marking else None,
+            "marking": _logged_marking(fld.marking),
             "decision": decision.action, "label": decision.label, "rule": decision.rule_id,
             "rule_source": decision.source, "reason": decision.reason, "spans": [s.label for s in decision.spans],
         }

@@ -136,10 +136,10 @@ def released_text(document: Document, decisions: Decisions) -> str:
 class Checker:
     """Checks channels of one copy against one document's withheld items."""
 
-    def __init__(self, withheld: list[Withheld], allowed: str) -> None:
-        allowed_words = words(allowed)
-        allowed_ngrams = ngrams(allowed_words)
-        self._allowed_joined = " " + " ".join(allowed_words) + " "
+    def __init__(self, withheld: list[Withheld], allowed: str | Prepared) -> None:
+        prepared = allowed if isinstance(allowed, Prepared) else Prepared.of(allowed)
+        allowed_ngrams = prepared.grams
+        self._allowed_joined = prepared.joined
         self._long: list[tuple[str, set[tuple[str, ...]]]] = []
         self._short: list[tuple[str, str]] = []
         for item in withheld:
@@ -154,12 +154,25 @@ class Checker:
                     self._short.append((item.name, phrase))
 
     def check(self, channel: str, text: str) -> list[Leak]:
-        tokens = words(text)
-        found = ngrams(tokens)
-        joined = " " + " ".join(tokens) + " "
-        leaks = [Leak(name, channel) for name, grams in self._long if not grams.isdisjoint(found)]
-        leaks += [Leak(name, channel) for name, phrase in self._short if phrase in joined]
+        return self.check_prepared(channel, Prepared.of(text))
+
+    def check_prepared(self, channel: str, prepared: Prepared) -> list[Leak]:
+        leaks = [Leak(name, channel) for name, grams in self._long if not grams.isdisjoint(prepared.grams)]
+        leaks += [Leak(name, channel) for name, phrase in self._short if phrase in prepared.joined]
         return leaks
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A channel's words, ready to be checked against many documents' withheld items."""
+
+    grams: set[tuple[str, ...]]
+    joined: str
+
+    @classmethod
+    def of(cls, text: str) -> Prepared:
+        tokens = words(text)
+        return cls(ngrams(tokens), " " + " ".join(tokens) + " ")
 
 
 # ---------------------------------------------------------------------------
