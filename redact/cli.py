@@ -110,6 +110,8 @@ def main() -> None:
 @click.option("--max-bytes", default=DEFAULT_MAX_BYTES, show_default=True,
               help="Refuse input files larger than this.")
 @click.option("--encoding", help="Input encoding when it is not UTF-8 (e.g. cp1252).")
+@click.option("--type", "doc_type", type=click.Choice(["auto", "cable", "memo"]), default="auto",
+              show_default=True, help="Document type; auto chooses by content.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Documents processed in parallel (default: the machine's cores).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -117,8 +119,8 @@ def main() -> None:
 @click.option("--scheduler", metavar="ADDRESS", help="The dask scheduler, e.g. tcp://10.0.0.5:8786.")
 def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir: Path, reviewer: str,
                 as_of: str | None, case: str | None, doc_id: str | None, audience: str | None,
-                audit_path: Path | None, max_bytes: int, encoding: str | None, jobs: int | None,
-                engine: str, scheduler: str | None) -> None:
+                audit_path: Path | None, max_bytes: int, encoding: str | None, doc_type: str,
+                jobs: int | None, engine: str, scheduler: str | None) -> None:
     """Make release copies of INPUTS (files, directories, globs) under a policy."""
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
@@ -131,7 +133,7 @@ def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir
     policy = _policy(policy_name)
     options = Options(out_dir=out_dir, formats=chosen, reviewer=reviewer, as_of=_as_of(as_of),
                       case=case, doc_id=doc_id if len(paths) == 1 else None, audience=audience,
-                      max_bytes=max_bytes, encoding=encoding)
+                      max_bytes=max_bytes, encoding=encoding, doc_type=doc_type)
     command = {"policy": policy_name, "formats": list(chosen), "reviewer": reviewer, "case": case,
                "as_of": options.as_of.isoformat(), "inputs": len(paths)}
     if engine == "dask" and not scheduler:
@@ -200,7 +202,9 @@ class _Progress:
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the parsed model as JSON (one line per document).")
 @click.option("--encoding", help="Input encoding when it is not UTF-8.")
-def parse_command(inputs: tuple[str, ...], as_json: bool, encoding: str | None) -> None:
+@click.option("--type", "doc_type", type=click.Choice(["auto", "cable", "memo"]), default="auto",
+              show_default=True, help="Document type; auto chooses by content.")
+def parse_command(inputs: tuple[str, ...], as_json: bool, encoding: str | None, doc_type: str) -> None:
     """Parse INPUTS and show their header fields and marked portions."""
     failed = 0
     for path in expand_inputs(inputs):
@@ -210,12 +214,12 @@ def parse_command(inputs: tuple[str, ...], as_json: bool, encoding: str | None) 
             click.echo(f"redact: error: {error}", err=True)
             failed += 1
             continue
-        document = parse(source.text, source=source.path, doc_id=path.stem)
+        document = parse(source.text, source=source.path, doc_id=path.stem, doc_type=doc_type)
         if as_json:
             click.echo(json.dumps(document.to_json(), ensure_ascii=False))
             continue
         header = document.header
-        click.echo(f"{source.path}: banner {header.banner.canonical if header.banner else '-'}, "
+        click.echo(f"{source.path}: {document.doc_type}, banner {header.banner.canonical if header.banner else '-'}, "
                    f"{len(document.portions)} portions, {len(document.problems)} problems")
         for portion in document.portions:
             marking = portion.marking.text if portion.marking else "(unmarked)"
@@ -233,7 +237,10 @@ def parse_command(inputs: tuple[str, ...], as_json: bool, encoding: str | None) 
 @click.option("--policy", "policy_name", default="public-release", show_default=True)
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD")
 @click.option("--audience")
-def explain_command(document_path: Path, policy_name: str, as_of: str | None, audience: str | None) -> None:
+@click.option("--type", "doc_type", type=click.Choice(["auto", "cable", "memo"]), default="auto",
+              show_default=True, help="Document type; auto chooses by content.")
+def explain_command(document_path: Path, policy_name: str, as_of: str | None, audience: str | None,
+                    doc_type: str) -> None:
     """Show, for every portion of DOC, the decision and the rule (file:line) that made it."""
     policy = _policy(policy_name)
     try:
@@ -241,7 +248,7 @@ def explain_command(document_path: Path, policy_name: str, as_of: str | None, au
     except InputError as error:
         _fail(error)
         return
-    document = parse(source.text, source=source.path, doc_id=document_path.stem)
+    document = parse(source.text, source=source.path, doc_id=document_path.stem, doc_type=doc_type)
     decisions = decide(document, policy, Context(as_of=_as_of(as_of), audience=audience))
     click.echo(f"{'portion':<16} {'marking':<14} {'decision':<9} {'label':<22} rule")
     for fld, decision in zip(document.header.fields, decisions.fields, strict=True):

@@ -124,6 +124,9 @@ FIELD_PREFIX = {
     "subject": "SUBJECT:",
     "ref": "REF:",
     "classified_by": "Classified By:",
+    "memo_header": "",
+    "derived_from": "Derived From:",
+    "declassify_on": "Declassify On:",
 }
 
 

@@ -71,6 +71,18 @@ class _Items(Transformer[Token, Any]):
     def caption(self, c: list[Token]) -> _Item:
         return self._field("caption", c)
 
+    def memo_field(self, c: list[Token]) -> _Item:
+        return self._field("memo_header", c)
+
+    def derived_from(self, c: list[Token]) -> _Item:
+        return self._field("derived_from", c)
+
+    def declassify_on(self, c: list[Token]) -> _Item:
+        return self._field("declassify_on", c)
+
+    def reason(self, c: list[Token]) -> _Item:
+        return self._field("reason", c)
+
     def paragraph(self, c: list[Token]) -> _Item:
         number, rest = c[0], str(c[-1])
         marking = str(c[1]) if len(c) == 3 else None
@@ -110,8 +122,26 @@ def _cable_parser() -> Lark:
                      transformer=_Items(), maybe_placeholders=False)
 
 
-def _items(text: str) -> list[_Item]:
-    raw: list[Token | _Item] = _cable_parser().parse(text)  # type: ignore[assignment]
+@cache
+def _memo_parser() -> Lark:
+    return Lark.open(str(grammar_path("memo.lark")), parser="lalr", lexer="contextual",
+                     transformer=_Items(), maybe_placeholders=False)
+
+
+_PARSERS = {"cable": _cable_parser, "memo": _memo_parser}
+_MEMO = re.compile(r"^[ \t]*MEMORANDUM\b", re.M)
+_CABLE_FIELDS = re.compile(r"^[ \t]*(?:TAGS\b|E\.?[ ]?O\.?[ \t]*\d{4,5})", re.M | re.I)
+
+
+def detect_type(text: str) -> str:
+    """A memorandum has a MEMORANDUM line and none of a cable's TAGS or E.O. lines."""
+    if _MEMO.search(text) and not _CABLE_FIELDS.search(text):
+        return "memo"
+    return "cable"
+
+
+def _items(text: str, doc_type: str = "cable") -> list[_Item]:
+    raw: list[Token | _Item] = _PARSERS[doc_type]().parse(text)  # type: ignore[assignment]
     items: list[_Item] = []
     for element in raw:
         if isinstance(element, Token):
@@ -147,7 +177,7 @@ _EO = re.compile(r"^\s*(?:E\.?\s?O\.?|EXECUTIVE\s+ORDER)\s*:?\s*(?P<order>\d{4,5
                  re.I | re.S)
 _DECL_PREFIX = re.compile(r"^(?:DECL[A-Za-z]*|DECLASSIFY\s+ON|DNG)\s*:?\s*", re.I)
 _DATE_MDY = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b")
-_DATE_YMD = re.compile(r"\b(\d{4})/(\d{1,2})/(\d{1,2})\b")
+_DATE_YMD = re.compile(r"\b(\d{4})[/-](\d{1,2})[/-](\d{1,2})\b|\b(\d{4})(\d{2})(\d{2})\b")
 _REASONS_AT = re.compile(r"\b1\s*[.,]\s*[45]\b|\breasons?\b", re.I)
 _REASON_LETTER = re.compile(r"(?<![A-Za-z])\(?([a-hA-H])\)?(?![A-Za-z.])")
 _DTG = re.compile(r"\b(\d{2})(\d{4})Z\s+(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\s+(\d{2,4})\b")
@@ -156,6 +186,7 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
 _FROM = re.compile(r"^\s*FM\s+(.+?)\s*$", re.M)
 _REF_ITEM = re.compile(r"(?:^|\s)(?:\(?[A-Z]\)|[A-Z]\.)\s+")
 _LEADING_MARKING = re.compile(r"^\s*(\([^()\n]{1,40}\))\s*")
+_MARKED_SUBJECT = re.compile(r"^\s*(\([^()\n]{1,24}\))\s*subject\b", re.I)
 
 
 def _clean(text: str) -> str:
@@ -207,7 +238,8 @@ def parse_decl(value: str) -> Decl:
 def _find_date(text: str) -> date | None:
     ymd = _DATE_YMD.search(text)
     if ymd:
-        return _safe_date(int(ymd.group(1)), int(ymd.group(2)), int(ymd.group(3)))
+        parts = [g for g in ymd.groups() if g is not None]
+        return _safe_date(int(parts[0]), int(parts[1]), int(parts[2]))
     mdy = _DATE_MDY.search(text)
     if mdy:
         return _safe_date(_year(mdy.group(3)), int(mdy.group(1)), int(mdy.group(2)))
@@ -316,7 +348,7 @@ class _Assembler:
                 self.after_blank = False
                 return  # a repeated banner (page top) carries nothing new
             self.seen_banner |= name == "banner"
-            self.seen_core_field |= name in ("eo", "tags", "subject", "classified_by")
+            self.seen_core_field |= name in ("eo", "tags", "subject", "classified_by", "memo_header")
             if name == "banner" and not self.fields:
                 pass
             self._field(name, item.text, item.line)
@@ -333,7 +365,7 @@ class _Assembler:
             return
         self.in_body_text = False
         last = self.fields[-1].name if self.fields else None
-        continues = last in ("subject", "ref", "classified_by", "tags", "eo", "routing", "caption")
+        continues = last in ("subject", "ref", "classified_by", "tags", "eo", "routing", "caption", "memo_header")
         if last == "ref" and self.after_blank:
             continues = bool(re.match(r"^\s*(?:\[\d+\]\(#\))?\s*(?:\(?[A-Z]\)|[A-Z]\.)\s", item.text))
         elif self.after_blank and last not in ("routing", None):
@@ -446,6 +478,9 @@ class _Assembler:
             self.after_page = False
             return
         self.in_body = True
+        if kind.startswith("field:"):
+            self._body_field(item)
+            return
         if kind == "para":
             number = _number(item.lead)
             self._start(Kind.PARAGRAPH, number, self._marking(item.marking, item.line), item,
@@ -466,6 +501,18 @@ class _Assembler:
             self._body_text(item)
         self.after_blank = False
         self.after_page = False
+
+    def _body_field(self, item: _Item) -> None:
+        """A memo's closing block (Classified By ...) and its bottom banner, after the body."""
+        self._close()
+        name = item.kind[6:]
+        if name == "banner":
+            return  # the banner repeated at the bottom carries nothing new
+        if name == "reason" and self.fields and self.fields[-1].name == "classified_by":
+            self._extend_field(item.text, item.line)
+        else:
+            self._field(name, item.text, item.line)
+        self.after_blank = False
 
     def _titled(self, item: _Item) -> None:
         """``1. Summary (C)``: the marking printed after a heading."""
@@ -512,8 +559,9 @@ class _Assembler:
                 body = _FIELD_PREFIX["tags"].sub("", _clean(f.text))
                 values["tags"] = tuple(t for t in re.split(r"[\s,;]+", body) if t)
             elif f.name == "subject":
-                body = _FIELD_PREFIX["subject"].sub("", _clean(f.text))
-                lead = _LEADING_MARKING.match(body)
+                body = _FIELD_PREFIX["subject"].sub("", _LEADING_MARKING.sub("", _clean(f.text), 1)
+                                                    if _MARKED_SUBJECT.match(f.text) else _clean(f.text))
+                lead = _LEADING_MARKING.match(body) or _MARKED_SUBJECT.match(f.text)
                 if lead:
                     marking = parse_portion_marking(lead.group(1))
                     fields[position] = HeaderField(f.name, f.text, f.start_line, f.end_line, marking)
@@ -523,6 +571,8 @@ class _Assembler:
                 values["refs"] = tuple(r.strip(" ;") for r in _REF_ITEM.split(body) if r.strip(" ;"))
             elif f.name == "classified_by" and "classified_by" not in values:
                 values["classified_by"] = _clean(f.text)
+            elif f.name == "declassify_on" and "decl" not in values:
+                values["decl"] = parse_decl(re.sub(r"^\s*declassify\s+on\s*:?", "", _clean(f.text), flags=re.I))
         if "classified_by" not in values:
             for portion in portions[:2]:
                 found = re.search(r"CLASSIFIED\s+BY\b.*", portion.text, re.I | re.S)
@@ -625,17 +675,22 @@ def normalise_newlines(text: str) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def parse(text: str, source: str = "<text>", doc_id: str | None = None) -> Document:
-    """Parse a cable into its header fields and marked portions. Never raises on text."""
+def parse(text: str, source: str = "<text>", doc_id: str | None = None, doc_type: str = "auto") -> Document:
+    """Parse a cable or memo into header fields and marked portions. Never raises on text.
+
+    ``doc_type`` is ``cable``, ``memo`` or ``auto`` (chosen by content).
+    """
     text = normalise_newlines(text)
+    if doc_type == "auto":
+        doc_type = detect_type(text)
     assembler = _Assembler(source)
-    _cable_parser()  # a grammar that does not load is our bug, not the document's: let it raise
+    _PARSERS[doc_type]()  # a grammar that does not load is our bug, not the document's: let it raise
     try:
-        items = _items(text)
+        items = _items(text, doc_type)
     except UnexpectedInput as error:
-        return _unparsable(text, source, doc_id, error.line, error.column)
+        return _unparsable(text, source, doc_id, error.line, error.column, doc_type)
     except LarkError:
-        return _unparsable(text, source, doc_id, 1, 1)
+        return _unparsable(text, source, doc_id, 1, 1, doc_type)
     for item in items:
         if assembler.in_body or item.kind in ("para", "titled", "entire", "marked", "sub"):
             assembler.in_body = True
@@ -644,7 +699,7 @@ def parse(text: str, source: str = "<text>", doc_id: str | None = None) -> Docum
             assembler.header_item(item)
     header, portions, problems = assembler.finish()
     problems.extend(_header_problems(header, portions))
-    return Document(source=source, doc_type="cable", header=header, portions=tuple(portions),
+    return Document(source=source, doc_type=doc_type, header=header, portions=tuple(portions),
                     problems=tuple(sorted(problems, key=lambda p: p.line)), doc_id=doc_id)
 
 
@@ -662,12 +717,13 @@ def _field_line(header: Header, name: str) -> int:
     return next((f.start_line for f in header.fields if f.name == name), 1)
 
 
-def _unparsable(text: str, source: str, doc_id: str | None, line: int, column: int) -> Document:
+def _unparsable(text: str, source: str, doc_id: str | None, line: int, column: int,
+                doc_type: str = "cable") -> Document:
     """A document the grammar cannot read is one unmarked portion: withheld whole."""
     portion = Portion(0, Kind.TEXT, None, None, False, text.rstrip("\n"), 1,
                       max(1, text.count("\n")))
     problem = Problem(line, "parse-error", f"the document could not be parsed at column {column}")
-    return Document(source=source, doc_type="cable", header=Header(), portions=(portion,),
+    return Document(source=source, doc_type=doc_type, header=Header(), portions=(portion,),
                     problems=(problem,), doc_id=doc_id)
 
 

@@ -51,6 +51,7 @@ class Options:
     audience: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
     encoding: str | None = None
+    doc_type: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,8 @@ def options_fingerprint(policy: Policy, options: Options) -> str:
     """What must match for a finished document to count as done on a rerun."""
     body = {"policy": policy.sha256, "formats": sorted(options.formats), "as_of": options.as_of.isoformat(),
             "reviewer": options.reviewer, "case": options.case, "doc_id": options.doc_id,
-            "audience": options.audience, "encoding": options.encoding, "version": __version__}
+            "audience": options.audience, "encoding": options.encoding, "type": options.doc_type,
+            "version": __version__}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -255,7 +257,7 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
     try:
         source = read_source(Path(path), max_bytes=options.max_bytes, encoding=options.encoding)
         stem = safe_stem(source.path)
-        document = parse(source.text, source=source.path, doc_id=stem)
+        document = parse(source.text, source=source.path, doc_id=stem, doc_type=options.doc_type)
         decisions = decide(document, policy, Context(as_of=options.as_of, audience=options.audience))
         view, rendered = render_outputs(document, decisions, policy, options)
         withheld = withheld_items(document, decisions)

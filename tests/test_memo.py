@@ -1,0 +1,82 @@
+"""The second document type: CAPCO-style memoranda (fixtures written for this project)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from redact import parse
+from redact.cli import main
+from redact.model import Kind, Level
+from redact.parse import detect_type
+
+from .conftest import FIXTURES, SEEDS, decided
+
+MEMOS = FIXTURES / "memos"
+
+
+def memo(name: str):
+    path = MEMOS / f"{name}.txt"
+    return parse(path.read_text(encoding="utf-8"), source=str(path), doc_id=name)
+
+
+def test_type_is_chosen_by_content() -> None:
+    assert detect_type((MEMOS / "memo-secret.txt").read_text()) == "memo"
+    assert detect_type((SEEDS / "08ASTANA2450.txt").read_text()) == "cable"
+    assert memo("memo-secret").doc_type == "memo"
+
+
+def test_unnumbered_marked_paragraphs() -> None:
+    document = memo("memo-secret")
+    assert [(p.kind, p.number, p.marking.canonical if p.marking else None) for p in document.portions] == [
+        (Kind.PARAGRAPH, None, "S//NOFORN"), (Kind.PARAGRAPH, None, "C"), (Kind.PARAGRAPH, None, "U"),
+        (Kind.PARAGRAPH, None, "U"), (Kind.PARAGRAPH, None, "S//REL TO USA, GBR")]
+    assert document.portions[0].start_line == 14 and document.portions[0].end_line == 16
+
+
+def test_banner_subject_and_classification_block() -> None:
+    document = memo("memo-secret")
+    header = document.header
+    assert header.banner is not None and header.banner.canonical == "S//NOFORN"
+    assert header.subject == "Assessment of Regional Water Negotiations"
+    subject = next(f for f in header.fields if f.name == "subject")
+    assert subject.marking is not None and subject.marking.level is Level.U
+    assert header.classified_by == "Classified By: Randall M. Fort, Assistant Secretary, INR"
+    assert header.decl is not None and header.decl.date == date(2034, 3, 4)
+    assert [f.name for f in header.fields][-3:] == ["classified_by", "derived_from", "declassify_on"]
+
+
+def test_subject_marked_after_the_keyword_and_reason_line() -> None:
+    fouo = memo("memo-fouo")
+    subject = next(f for f in fouo.header.fields if f.name == "subject")
+    assert subject.marking is not None and subject.marking.canonical == "U//FOUO"
+    unmarked = memo("memo-unmarked")
+    assert unmarked.header.reasons == ("b", "d")
+    assert unmarked.header.decl is not None and unmarked.header.decl.date == date(2035, 1, 15)
+
+
+def test_unmarked_memo_paragraph_fails_closed(public_release) -> None:
+    document = memo("memo-unmarked")
+    assert [(p.kind, p.marking) for p in document.portions][1] == (Kind.TEXT, None)
+    decisions = decided(document, public_release)
+    assert [d.action for d in decisions.portions] == ["withhold", "withhold"]
+
+
+def test_public_release_of_a_memo(public_release) -> None:
+    document = memo("memo-secret")
+    decisions = decided(document, public_release)
+    assert [d.action for d in decisions.portions] == ["withhold", "withhold", "release", "release", "withhold"]
+    subject = [d for f, d in zip(document.header.fields, decisions.fields, strict=True) if f.name == "subject"]
+    assert subject[0].action == "release"  # marked (U)
+
+
+def test_type_option_on_the_command_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["parse", str(MEMOS / "memo-secret.txt"), "--type", "memo"])
+    assert result.exit_code == 0 and ": memo, banner S//NOFORN, 5 portions" in result.stdout
+    out = tmp_path / "out"
+    run = CliRunner().invoke(main, ["run", str(MEMOS / "memo-secret.txt"), "--out", str(out), "--format",
+                                    "html,pdf", "--as-of", "2026-11-23"])
+    assert run.exit_code == 0, run.output
+    assert "RELEASE IN PART (2 released, 3 withheld)" in run.stdout
