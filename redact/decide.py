@@ -100,11 +100,17 @@ def _age_years(document: Document, as_of: date) -> float | None:
     return (as_of - document.header.date).days / 365.25
 
 
+class Undecidable(Exception):
+    """A condition could not be evaluated (a pattern ran out of time): the item is withheld."""
+
+
 def _search(pattern: str, text: str) -> bool:
     try:
         return regex.search(pattern, text, timeout=REGEX_TIMEOUT) is not None
     except TimeoutError:
-        return False  # a condition that cannot be evaluated does not hold
+        # Neither "holds" nor "does not hold" is safe: a withhold rule that silently failed
+        # would let a later rule release. The caller withholds.
+        raise Undecidable(pattern) from None
 
 
 def _marking_holds(when: Condition, marking: Marking | None, audience: str | None) -> bool:
@@ -178,7 +184,7 @@ def portion_matches(when: Condition, portion: Portion, document: Document, conte
         return False
     if when.inherited is not None and when.inherited != (portion.inherited and portion.marking is not None):
         return False
-    if not _marking_holds(when, portion.marking, context.audience):
+    if not _marking_holds(when, portion.effective, context.audience):
         return False
     if when.text_matches is not None and not _search(when.text_matches, portion.text):
         return False
@@ -220,12 +226,25 @@ def _fail_closed(decision: Decision, why: str, rule_id: str, policy: Policy, doc
                     format_label(template, document, level), why, rule_id, decision.source)
 
 
+def _undecidable(target: str, index: int, rule: ResolvedRule, policy: Policy, document: Document,
+                 level: Level | None) -> Decision:
+    template = policy.default.label or "(b)(1)"
+    return Decision(target, index, "withhold", format_label(template, document, level),
+                    f"Rule {rule.rule.id} could not be evaluated in time (a pattern ran too long); withheld "
+                    "(fail closed).", "fail-closed-undecidable", str(rule.source))
+
+
 def decide_portion(portion: Portion, document: Document, policy: Policy, context: Context) -> Decision:
-    level = portion.marking.level if portion.marking else None
+    marking = portion.effective
+    level = marking.level if marking else None
     decision: Decision | None = None
     explicit: Condition | None = None
     for rule in policy.rules:
-        if portion_matches(rule.rule.when, portion, document, context):
+        try:
+            matched = portion_matches(rule.rule.when, portion, document, context)
+        except Undecidable:
+            return _undecidable("portion", portion.index, rule, policy, document, level)
+        if matched:
             decision = _from_rule("portion", portion.index, rule, document, level, context)
             explicit = rule.rule.when
             break
@@ -234,15 +253,14 @@ def decide_portion(portion: Portion, document: Document, policy: Policy, context
                                  document, level, context)
     if decision.withheld:
         return decision
-    if portion.marking is None and not (explicit and explicit.unmarked):
+    if marking is None and not (explicit and explicit.unmarked):
         return _fail_closed(decision, "Unmarked portion: released only by a rule for unmarked "
                             "portions (fail closed).", "fail-closed-unmarked", policy, document, level)
-    if portion.marking is not None and not portion.marking.recognised \
-            and not (explicit and explicit.unrecognised):
+    if marking is not None and not marking.recognised and not (explicit and explicit.unrecognised):
         return _fail_closed(decision, "Unrecognised marking: released only by a rule for "
                             "unrecognised markings (fail closed).", "fail-closed-unrecognised",
                             policy, document, level)
-    if portion.marking is not None and portion.marking.recognised and portion.marking.level > policy.ceiling:
+    if marking is not None and marking.recognised and marking.level > policy.ceiling:
         return _fail_closed(decision, f"Above the policy's ceiling ({policy.ceiling.name}).",
                             "ceiling", policy, document, level)
     spans = find_spans(portion.text, policy, document)
@@ -256,7 +274,11 @@ def decide_field(index: int, field: HeaderField, document: Document, policy: Pol
                  context: Context) -> Decision:
     level = field.marking.level if field.marking else None
     for rule in policy.fields:
-        if field_matches(rule.rule.when, field, document, context):
+        try:
+            matched = field_matches(rule.rule.when, field, document, context)
+        except Undecidable:
+            return _undecidable("field", index, rule, policy, document, level)
+        if matched:
             decision = _from_rule("field", index, rule, document, level, context)
             break
     else:

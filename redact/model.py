@@ -81,6 +81,17 @@ class Portion:
     start_line: int
     end_line: int
     parent: int | None = None
+    inline: tuple[Marking, ...] = ()
+
+    @property
+    def effective(self) -> Marking | None:
+        """The marking that governs the portion: the highest of its own and any printed inside it.
+
+        "(U) ... -- (S) ..." is SECRET. An unmarked portion stays unmarked (it is withheld anyway).
+        """
+        if self.marking is None or not self.inline:
+            return self.marking
+        return max((self.marking, *self.inline), key=lambda m: (m.level, not m.recognised, len(m.controls)))
 
     def to_json(self) -> dict[str, Any]:
         marking = None
@@ -92,6 +103,8 @@ class Portion:
             "number": self.number,
             "marking": marking,
             "parent": self.parent,
+            "inline_markings": [m.text for m in self.inline],
+            "effective": self.effective.canonical if self.effective else None,
             "start_line": self.start_line,
             "end_line": self.end_line,
             "text": self.text,
@@ -205,7 +218,7 @@ class Document:
 
     @property
     def highest_level(self) -> Level | None:
-        levels = [p.marking.level for p in self.portions if p.marking]
+        levels = [p.effective.level for p in self.portions if p.effective]
         return max(levels) if levels else None
 
     def to_json(self) -> dict[str, Any]:

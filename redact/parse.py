@@ -390,10 +390,14 @@ class _Assembler:
             return
         text = "".join(current.lines).rstrip("\n")
         index = len(self.portions)
+        inline = _inline_markings(text, current.marking)
+        if inline:
+            self.problems.append(Problem(current.start_line, "mixed-markings",
+                                         "a higher marking is printed inside the portion; the highest applies"))
         self.portions.append(Portion(
             index=index, kind=current.kind, number=current.number, marking=current.marking,
             inherited=current.inherited, text=text, start_line=current.start_line,
-            end_line=current.end_line, parent=current.parent))
+            end_line=current.end_line, parent=current.parent, inline=inline))
         if current.kind in (Kind.PARAGRAPH, Kind.TEXT):
             self.parent_index = index
             self.parent_marking = current.marking
@@ -609,6 +613,21 @@ def _split_inline_fields(fields: list[HeaderField]) -> list[HeaderField]:
 def _number(lead: str) -> str | None:
     found = _NUMBER.search(_DEBRIS.sub("", lead))
     return found.group(0) if found else None
+
+
+_PARENTHESISED = re.compile(r"\([ \t]*[A-Za-z][^()\n]{0,38}\)")
+
+
+def _inline_markings(text: str, own: Marking | None) -> tuple[Marking, ...]:
+    """Markings printed inside a portion that are higher than its own ("(U) ... -- (S) ...")."""
+    if own is None or "(" not in text:
+        return ()
+    found = []
+    for match in _PARENTHESISED.finditer(text):
+        marking = parse_portion_marking(match.group(0))
+        if marking.recognised and marking.level > own.level:
+            found.append(marking)
+    return tuple(found)
 
 
 def _label(lead: str) -> str | None:
