@@ -116,8 +116,13 @@ class AuditLog:
         """Chain and append records in one write; flushed and fsynced before returning."""
         if not records:
             return self.head
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(self.path) + ".lock"):
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(str(self.path) + ".lock")
+            lock.acquire()
+        except OSError as error:
+            raise AuditError(f"cannot open the audit log: {error.strerror}", path=str(self.path)) from None
+        try:
             previous, recovery = _recover(self.path)
             if recovery is not None:
                 self.recovered += int(recovery["dropped_bytes"])
@@ -128,12 +133,17 @@ class AuditLog:
                 record["hash"] = record_hash(record)
                 chunks.append(_line(record))
                 previous = record["hash"]
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
             try:
-                os.write(fd, b"".join(chunks))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+                try:
+                    os.write(fd, b"".join(chunks))
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            except OSError as error:
+                raise AuditError(f"cannot append to the audit log: {error.strerror}", path=str(self.path)) from None
+        finally:
+            lock.release()
         self.head = previous
         self.count += len(records)
         return self.head

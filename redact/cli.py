@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import time
+import traceback
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -68,7 +69,11 @@ def expand_inputs(inputs: tuple[str, ...]) -> list[Path]:
     paths: list[Path] = []
     for item in inputs:
         candidate = Path(item)
-        if candidate.is_dir():
+        try:
+            is_dir = candidate.is_dir()
+        except OSError:
+            is_dir = False  # unreadable: read_source reports it for the file itself
+        if is_dir:
             paths.extend(sorted(p for p in candidate.rglob("*.txt") if p.is_file()))
         elif not candidate.exists() and glob.has_magic(item):
             paths.extend(sorted(Path(p) for p in glob.glob(item, recursive=True) if Path(p).is_file()))
@@ -77,7 +82,32 @@ def expand_inputs(inputs: tuple[str, ...]) -> list[Path]:
     return paths
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Guarded(click.Group):
+    """Turns an unexpected exception into a one-line message and exit 3.
+
+    Exception messages and tracebacks can quote values, and a value may be
+    withheld text: only the exception's type and where it was raised are shown.
+    REDACT_DEBUG=1 shows the traceback (for a developer, on their own data).
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except RedactError as error:
+            _fail(error)
+        except Exception as error:
+            if os.environ.get("REDACT_DEBUG"):
+                raise
+            frame = traceback.extract_tb(error.__traceback__)[-1]
+            where = f"{Path(frame.filename).name}:{frame.lineno}"
+            click.echo(f"redact: internal error: {type(error).__name__} at {where} "
+                       "(the message is not shown: it may quote document text; REDACT_DEBUG=1 shows it)", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="redact")
 def main() -> None:
     """Redact classified cables for release, portion by portion.

@@ -48,9 +48,9 @@ class PolicyError(RedactError):
 
 
 class RenderError(RedactError):
-    """A release copy could not be written."""
+    """A release copy could not be written (output directory, permissions, disk full, symlink)."""
 
-    exit_code = 3
+    exit_code = 2
 
 
 class LeakError(RedactError):

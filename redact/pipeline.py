@@ -12,12 +12,15 @@ import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import tempfile
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -33,6 +36,7 @@ from .policy import Policy
 from .read import DEFAULT_MAX_BYTES, read_source
 from .render import build_view, render_html, render_pdf, render_text
 from .render.html import TEMPLATES, page_header, stylesheet
+from .render.pdf import release_fonts
 from .render.view import ReleaseView
 from .verify import Withheld, released_text, verify_bytes, withheld_items
 
@@ -139,7 +143,10 @@ def _atomic_write_verified(target: Path, data: bytes, check: Callable[[bytes], N
     """Write data to target through a temporary file that is verified before the rename."""
     if target.is_symlink():
         raise RenderError("the output path is a symbolic link; refusing to follow it", path=str(target))
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as error:
+        raise RenderError(f"cannot write the output: {error.strerror}", path=str(target)) from None
     try:
         os.chmod(temporary, 0o644 & ~_umask())
         with os.fdopen(handle, "wb") as stream:
@@ -148,6 +155,9 @@ def _atomic_write_verified(target: Path, data: bytes, check: Callable[[bytes], N
             os.fsync(stream.fileno())
         check(Path(temporary).read_bytes())
         os.replace(temporary, target)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise RenderError(f"cannot write the output: {error.strerror}", path=str(target)) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -168,6 +178,13 @@ def render_outputs(document: Document, decisions: Decisions, policy: Policy,
     if "text" in options.formats:
         rendered["text"] = render_text(view).encode("utf-8")
     return view, rendered
+
+
+def _make_out_dir(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise RenderError(f"cannot create the output directory: {error.strerror}", path=str(out_dir)) from None
 
 
 def _logged_marking(marking: Marking | None) -> str | None:
@@ -215,6 +232,7 @@ class Outcome:
     problems: int = 0
     error: str | None = None
     exit_code: int = 0
+    error_class: type[RedactError] | None = None
 
 
 def options_fingerprint(policy: Policy, options: Options) -> str:
@@ -262,13 +280,24 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
         view, rendered = render_outputs(document, decisions, policy, options)
         withheld = withheld_items(document, decisions)
         allowed = released_text(document, decisions) + "\n" + _boilerplate(view)
-        options.out_dir.mkdir(parents=True, exist_ok=True)
+        _make_out_dir(options.out_dir)
         outputs = _write_outputs(rendered, stem, source.path, options.out_dir, withheld, allowed)
     except RedactError as error:
         record = {"type": "document-failed", "source": path, "error": type(error).__name__,
                   "message": str(error)}
         return Outcome(path, safe_stem(path), "FAILED", None, {}, (record,), error=str(error),
-                       exit_code=error.exit_code)
+                       exit_code=error.exit_code, error_class=type(error))
+    except OSError as error:  # disk full, file too large, permissions: the system's words, no content
+        message = f"{path}: cannot write the release copy: {error.strerror or type(error).__name__}"
+        record = {"type": "document-failed", "source": path, "error": "RenderError", "message": message}
+        return Outcome(path, safe_stem(path), "FAILED", None, {}, (record,), error=message, exit_code=2,
+                       error_class=RenderError)
+    except Exception as error:  # one bad document never stops the batch
+        # Only the type and place: an exception's message may quote document text.
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        message = f"{path}: internal error: {type(error).__name__} at {Path(frame.filename).name}:{frame.lineno}"
+        record = {"type": "document-failed", "source": path, "error": type(error).__name__, "message": message}
+        return Outcome(path, safe_stem(path), "FAILED", None, {}, (record,), error=message, exit_code=3)
     problems = Counter(p.code for p in document.problems)
     commit = {
         "type": "document", "source": source.path, "doc_id": stem, "input_sha256": source.sha256,
@@ -288,8 +317,7 @@ def process_document(path: Path, policy: Policy, options: Options, log: AuditLog
     """One document with its audit block appended to ``log``; raises on failure."""
     outcome = process_one(str(path), policy, options)
     if outcome.error is not None:
-        error = LeakError if outcome.exit_code == 1 else (InputError if outcome.exit_code == 2 else RenderError)
-        raise error(outcome.error)
+        raise (outcome.error_class or RedactError)(outcome.error)
     log.append_block(list(outcome.records))
     return _result(outcome, options.out_dir)
 
@@ -375,6 +403,40 @@ def _still_valid(entry: dict[str, Any], path: str, out_dir: Path, fingerprint: s
     return True
 
 
+@contextmanager
+def _private_tempdir(out_dir: Path) -> Iterator[None]:
+    """Temporary files of a run (weasyprint's font copies) go to OUT/.redact-tmp-PID, not the system's
+    temporary folder: a crashed run leaves nothing there, and the next run removes what it left here."""
+    _make_out_dir(out_dir)
+    for stale in out_dir.glob(".redact-tmp-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    folder = out_dir / f".redact-tmp-{os.getpid()}"
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as error:
+        raise RenderError(f"the output directory is not writable: {error.strerror}", path=str(out_dir)) from None
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = previous
+        release_fonts()  # their files live in the folder about to go
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _remove_stale_temporaries(out_dir: Path) -> None:
     """A killed run can leave the temporary file it was writing; it was never verified, so it goes."""
     if out_dir.is_dir():
@@ -443,6 +505,13 @@ def run(paths: Iterable[Path | str], policy: Policy, options: Options, audit_pat
     audit log) shows finished with the same input, policy and options, and
     whose outputs are still there unchanged.
     """
+    with _private_tempdir(options.out_dir):
+        return _run(paths, policy, options, audit_path, progress, command, jobs, engine, scheduler)
+
+
+def _run(paths: Iterable[Path | str], policy: Policy, options: Options, audit_path: Path | None,
+         progress: Callable[[DocumentResult], None] | None, command: dict[str, Any] | None, jobs: int,
+         engine: str, scheduler: str | None) -> RunResult:
     audit_path = audit_path or options.out_dir / "audit.jsonl"
     result = RunResult(audit_path=audit_path)
     started = time.monotonic()

@@ -43,11 +43,14 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> str:
 
 def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, encoding: str | None = None) -> Source:
     shown = str(path)
-    if not path.exists():
-        raise InputError("no such file", path=shown)
-    if not path.is_file():
-        raise InputError("not a regular file", path=shown)
-    size = path.stat().st_size
+    try:
+        if not path.exists():
+            raise InputError("no such file", path=shown)
+        if not path.is_file():
+            raise InputError("not a regular file", path=shown)
+        size = path.stat().st_size
+    except OSError as error:
+        raise InputError(f"cannot read: {error.strerror}", path=shown) from None
     if size > max_bytes:
         raise InputError(f"the file is {size} bytes, more than --max-bytes {max_bytes}", path=shown)
     try:

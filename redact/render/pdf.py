@@ -72,6 +72,11 @@ def _fonts() -> tuple[Any, Any]:
     return config, sheet
 
 
+def release_fonts() -> None:
+    """Drop the parsed fonts (and weasyprint's temporary copies of them)."""
+    _fonts.cache_clear()
+
+
 def _pdf_date(day: date) -> str:
     return f"D:{day:%Y%m%d}000000Z"
 
