@@ -22,7 +22,8 @@ import rfc8785
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import PolicyError
@@ -287,11 +288,14 @@ def _reject_unsafe(node: Node | None, path: str) -> None:
 
 
 def _load_yaml(path: Path) -> CommentedMap:
-    shown = str(path)
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise PolicyError(f"cannot read the policy: {error.strerror}", path=shown) from None
+        raise PolicyError(f"cannot read the policy: {error.strerror}", path=str(path)) from None
+    return _load_yaml_bytes(raw, str(path))
+
+
+def _load_yaml_bytes(raw: bytes, shown: str) -> CommentedMap:
     if len(raw) > MAX_POLICY_BYTES:
         raise PolicyError(f"the policy is larger than {MAX_POLICY_BYTES} bytes", path=shown)
     try:
@@ -309,6 +313,14 @@ def _load_yaml(path: Path) -> CommentedMap:
         column = mark.column + 1 if mark else None
         problem = (error.problem or "invalid YAML").strip()
         raise PolicyError(problem, path=shown, line=line, column=column) from None
+    except ReaderError as error:  # a control character: found by fuzzing
+        position = max(0, int(error.position))
+        line = text.count("\n", 0, position) + 1
+        column = position - text.rfind("\n", 0, position)
+        raise PolicyError(f"character {error.character!r} is not allowed in YAML", path=shown, line=line,
+                          column=column) from None
+    except YAMLError as error:
+        raise PolicyError(f"invalid YAML ({type(error).__name__})", path=shown) from None
     if not isinstance(data, CommentedMap):
         raise PolicyError("a policy is a mapping of keys (name, rules, default ...)", path=shown, line=1)
     return data
@@ -352,7 +364,15 @@ def _plain(value: Any) -> Any:
 
 
 def load_policy_file(path: Path) -> tuple[PolicyFile, CommentedMap]:
-    data = _load_yaml(path)
+    return _validate(_load_yaml(path), str(path))
+
+
+def validate_policy_bytes(raw: bytes, shown: str = "<policy>") -> PolicyFile:
+    """Validate one policy file's bytes (no extends, no terms files): for fuzzing and editors."""
+    return _validate(_load_yaml_bytes(raw, shown), shown)[0]
+
+
+def _validate(data: CommentedMap, shown: str) -> tuple[PolicyFile, CommentedMap]:
     try:
         parsed = PolicyFile.model_validate(_plain(data))
     except ValidationError as error:
@@ -361,7 +381,7 @@ def load_policy_file(path: Path) -> tuple[PolicyFile, CommentedMap]:
         message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
             message = "unknown key"
-        raise PolicyError(message, path=str(path), line=line, column=column, key=key) from None
+        raise PolicyError(message, path=shown, line=line, column=column, key=key) from None
     return parsed, data
 
 

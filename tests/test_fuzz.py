@@ -1,0 +1,52 @@
+"""Coverage-guided fuzzing (atheris) of the parser and the policy loader: a short run per target,
+fixed seed, starting from the project's fixtures; and every regression fixture a fuzzer found."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("atheris")
+
+FUZZ = Path(__file__).resolve().parent / "fuzz"
+TESTS = FUZZ.parent
+SECONDS = int(os.environ.get("REDACT_FUZZ_SECONDS", "60"))
+SEEDS = {
+    "fuzz_parse.py": [*TESTS.glob("fixtures/cables/*.txt"), *TESTS.glob("fixtures/memos/*.txt"),
+                      *TESTS.glob("hostile/*.txt")],
+    "fuzz_policy.py": [*TESTS.parent.glob("policies/*.yaml"), *TESTS.glob("hostile/*.yaml")],
+}
+
+
+def _fuzz(target: str, corpus: Path, extra: list[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, str(FUZZ / target), *extra, str(corpus)], cwd=corpus.parent,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_fuzz_targets_find_nothing(tmp_path: Path) -> None:
+    runs = {}
+    for target, seeds in SEEDS.items():
+        corpus = tmp_path / target.removesuffix(".py")
+        corpus.mkdir()
+        for seed in seeds:
+            shutil.copy(seed, corpus / seed.name)
+        runs[target] = _fuzz(target, corpus, [f"-max_total_time={SECONDS}", "-seed=1", "-max_len=8192",
+                                              "-rss_limit_mb=2048"])
+    for target, process in runs.items():
+        output, _ = process.communicate(timeout=SECONDS + 300)
+        assert process.returncode == 0, f"{target} found a crash:\n{output[-3000:]}"
+        assert "Done " in output
+    assert not list(tmp_path.glob("crash-*"))
+
+
+@pytest.mark.parametrize("regression", sorted((FUZZ / "regressions").glob("*-*")), ids=lambda p: p.name)
+def test_regressions_stay_fixed(regression: Path, tmp_path: Path) -> None:
+    target = "fuzz_policy.py" if regression.name.startswith("policy-") else "fuzz_parse.py"
+    result = subprocess.run([sys.executable, str(FUZZ / target), str(regression)], capture_output=True,
+                            text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
