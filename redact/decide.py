@@ -132,7 +132,9 @@ def _marking_holds(when: Condition, marking: Marking | None, audience: str | Non
         return False
     if when.level_at_least is not None and marking.level < Level[when.level_at_least]:
         return False
-    controls = set(marking.controls) | ({"REL"} if marking.rel_to else set())
+    # "FGI" matches "FGI DEU" and "SI" matches "SI-G": a control is named by its head word too.
+    controls = set(marking.controls) | {c.split()[0].split("-")[0] for c in marking.controls}
+    controls |= {"REL"} if marking.rel_to else set()
     if when.controls_any is not None and not controls & {c.upper() for c in when.controls_any}:
         return False
     if when.controls_none is not None and controls & {c.upper() for c in when.controls_none}:

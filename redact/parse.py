@@ -347,6 +347,9 @@ class _Assembler:
             if name == "banner" and self.seen_banner:
                 self.after_blank = False
                 return  # a repeated banner (page top) carries nothing new
+            if name == "subject" and not self.after_blank and self.fields and self.fields[-1].name == "subject":
+                self._extend_field(item.text, item.line)  # a wrapped subject whose next line says "SUBJECT"
+                return
             self.seen_banner |= name == "banner"
             self.seen_core_field |= name in ("eo", "tags", "subject", "classified_by", "memo_header")
             if name == "banner" and not self.fields:

@@ -76,3 +76,13 @@ def test_unmarked_released_only_by_an_explicit_rule(tmp_path: Path) -> None:
                     encoding="utf-8")
     decisions = decided(parse("SUBJECT: X\n\n1. Unmarked.\n"), load_policy(str(path)))
     assert decisions.portions[0].action == "release"
+
+
+def test_controls_are_matched_by_their_head_word(tmp_path: Path) -> None:
+    path = tmp_path / "fgi.yaml"
+    path.write_text("name: fgi\nceiling: TS\ndefault: {action: release}\nrules:\n"
+                    "  - id: withhold-fgi\n    when: {controls_any: [FGI, SI]}\n    action: withhold\n"
+                    "    label: '(b)(1) 1.4(b)'\n", encoding="utf-8")
+    document = parse("SUBJECT: X\n\n1. (S//FGI DEU//NF) Foreign.\n\n2. (TS//SI-G//NF) Signals.\n\n3. (S) Ours.\n")
+    decisions = decided(document, load_policy(str(path)))
+    assert [d.action for d in decisions.portions] == ["withhold", "withhold", "release"]

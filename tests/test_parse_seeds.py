@@ -170,3 +170,56 @@ def test_unrecognised_marking_is_kept_and_reported() -> None:
 def test_parse_never_raises_on_odd_text() -> None:
     for text in ["", "\n\n", "(", "¶", "1.", "\u3000\n", "SUBJECT:\n", "\x00\x01", "((((((S))))))"]:
         parse(text)
+
+
+@pytest.mark.parametrize(("value", "kind", "when"), [
+    ("DECL: 11/22/2012", "date", date(2012, 11, 22)),
+    ("DECL: 6/3/08", "date", date(2008, 6, 3)),
+    ("DECL: 2020/02/23", "date", date(2020, 2, 23)),
+    ("DECL: 1.6X1", "exemption", None),
+    ("DECL: X1, X5", "exemption", None),
+    ("DECL: 25X1-HUMAN", "exemption", None),
+    ("DECL: OADR", "oadr", None),
+    ("N/A", "na", None),
+    ("DECL: RDS-4 6/5/99", "rds", date(1999, 6, 5)),
+    ("DECL: AFTER KOREAN UNIFICATION", "event", None),
+    ("DECL: DECLASSIFIED BY NARA 09/02/2009", "declassified", date(2009, 9, 2)),
+    ("GDS", "gds", None),
+    ("DECL: SOMETIME", "unknown", None),
+])
+def test_decl_values(value: str, kind: str, when) -> None:
+    from redact.parse import parse_decl
+    decl = parse_decl(value)
+    assert (decl.kind, decl.date) == (kind, when)
+
+
+@pytest.mark.parametrize(("line", "reasons"), [
+    ("Classified By: Ambassador Richard Hoagland, Reasons 1.4 (b) and (d)", ("b", "d")),
+    ("CLASSIFIED BY: DCM JOHN SMITH. REASON: 1.4(B), (D)", ("b", "d")),
+    ("Classified by Pol Chief for reasons 1.4 b and d", ("b", "d")),
+    ("Classified By: Charge, reasons: 1.5 (b,d)", ("b", "d")),
+    ("CLASSIFIED BY AMBASSADOR PER 1.5 (B) AND (D).", ("b", "d")),
+    ("Classified By: Ambassador, reasons 1.4(a), (c) and (g)", ("a", "c", "g")),
+    ("Classified By: Ambassador", ()),
+])
+def test_reasons(line: str, reasons: tuple[str, ...]) -> None:
+    from redact.parse import parse_reasons
+    assert parse_reasons(line) == reasons
+
+
+def test_eo_line_forms() -> None:
+    for line in ("E.O. 12958: DECL: 12/11/2033", "EO 12958 DECL: 12/11/2033", "e.o. 13526: decl: 12/11/2033",
+                 "E.O.12958: DECL: 12/11/2033", "E.O. 12356: DECL: 12/11/2033"):
+        document = parse(f"{line}\nSUBJECT: X\n\n1. (C) Text.\n")
+        assert document.header.decl is not None and document.header.decl.date == date(2033, 12, 11), line
+
+
+def test_tags_wrapped_after_a_trailing_comma_and_subject_wrapped() -> None:
+    document = parse("TAGS: PREL, PGOV,\nKZ, RU\nSUBJ: A LONG\n   SUBJECT LINE\n\n1. (C) Text.\n")
+    assert document.header.tags == ("PREL", "PGOV", "KZ", "RU")
+    assert document.header.subject == "A LONG SUBJECT LINE"
+
+
+def test_classified_by_inside_the_first_paragraph() -> None:
+    document = parse("SUBJECT: X\n\n1. (U) CLASSIFIED BY POLCOUNS J. DOE. REASON 1.5 (D).\n\n2. (C) Text.\n")
+    assert document.header.reasons == ("d",)
