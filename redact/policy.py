@@ -102,24 +102,9 @@ class Condition(_Strict):
         return self
 
 
-class Rule(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    description: str | None = None
-    when: Condition = Condition()
-    action: Action
-    label: str | None = None
-    reason: str | None = None
-
-    _label = field_validator("label")(lambda v: v if v is None else _check_label(v))
-
-    @model_validator(mode="after")
-    def _needs_label(self) -> Rule:
-        if self.action == "withhold" and not self.label:
-            raise ValueError("a withhold rule needs a label (the exemption it withholds under)")
-        return self
-
-
 class Default(_Strict):
+    """What to do: the policy's default, and the second half of every rule."""
+
     action: Action
     label: str | None = None
     reason: str | None = None
@@ -129,8 +114,14 @@ class Default(_Strict):
     @model_validator(mode="after")
     def _needs_label(self) -> Default:
         if self.action == "withhold" and not self.label:
-            raise ValueError("a withhold default needs a label")
+            raise ValueError("withhold needs a label (the exemption it withholds under)")
         return self
+
+
+class Rule(Default):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    description: str | None = None
+    when: Condition = Condition()
 
 
 class SpanRule(_Strict):
