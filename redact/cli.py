@@ -205,32 +205,41 @@ def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir
 
 
 class _Progress:
-    """A progress line on a terminal; one quiet line per 100 documents elsewhere (CI logs)."""
+    """click's progress bar on a terminal (documents, failures, rate, ETA); in CI logs, one quiet
+    line per 100 documents instead."""
 
     def __init__(self, total: int) -> None:
         self.total = total
         self.done = 0
         self.failed = 0
         self.started = time.monotonic()
-        self.tty = sys.stderr.isatty()
+        self.bar: Any = None
+        if total >= 2 and sys.stderr.isatty():
+            self.bar = click.progressbar(length=total, label="redacting", file=sys.stderr, show_eta=True,
+                                         show_pos=True, item_show_func=self._status)
+            self.bar.__enter__()
+
+    def _rate(self) -> float:
+        return self.done / max(time.monotonic() - self.started, 1e-6)
+
+    def _status(self, _: object) -> str:
+        return f"{self.failed} failed, {self._rate():.1f}/s"
 
     def update(self, result: DocumentResult) -> None:
         self.done += 1
         self.failed += result.error is not None
-        if self.total < 2:
-            return
-        rate = self.done / max(time.monotonic() - self.started, 1e-6)
-        eta = (self.total - self.done) / rate if rate else 0
-        line = (f"{self.done}/{self.total} documents, {self.failed} failed, "
-                f"{rate:.1f}/s, ETA {eta:.0f}s")
-        if self.tty:
-            click.echo("\r" + line, nl=False, err=True)
-        elif self.done % 100 == 0 or self.done == self.total:
-            click.echo(line, err=True)
+        if self.bar is not None:
+            self.bar.update(1, result)
+        elif self.total >= 2 and (self.done % 100 == 0 or self.done == self.total):
+            rate = self._rate()
+            eta = (self.total - self.done) / rate if rate else 0.0
+            click.echo(f"{self.done}/{self.total} documents, {self.failed} failed, {rate:.1f}/s, "
+                       f"ETA {eta:.0f}s", err=True)
 
     def close(self) -> None:
-        if self.tty and self.total >= 2:
-            click.echo("", err=True)
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 @main.command("parse")
