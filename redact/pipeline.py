@@ -174,7 +174,8 @@ def render_outputs(document: Document, decisions: Decisions, policy: Policy,
     if "html" in options.formats:
         rendered["html"] = html.encode("utf-8")
     if "pdf" in options.formats:
-        rendered["pdf"] = render_pdf(html, title=view.title, as_of=options.as_of)
+        pdf_html = render_html(view, inline_stylesheet=False)
+        rendered["pdf"] = render_pdf(pdf_html, title=view.title, as_of=options.as_of)
     if "text" in options.formats:
         rendered["text"] = render_text(view).encode("utf-8")
     return view, rendered

@@ -129,8 +129,8 @@ def test_template_context_never_holds_withheld_text(seeds, public_release, monke
     seen: list[str] = []
     original = html_module.render_context
 
-    def spy(view):
-        context = original(view)
+    def spy(view, *args):
+        context = original(view, *args)
         seen.append(repr(context["view"]) + repr(context["page_header"]))
         return context
 

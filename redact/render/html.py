@@ -46,11 +46,17 @@ def page_header(view: ReleaseView) -> str:
     return " ".join(parts)
 
 
-def render_context(view: ReleaseView) -> dict[str, object]:
+def render_context(view: ReleaseView, inline_stylesheet: bool = True) -> dict[str, object]:
     """Everything the template sees. Tests spy on this to prove no withheld text is in it."""
-    return {"view": view, "css": Markup(stylesheet()), "page_header": page_header(view)}
+    css = Markup(stylesheet()) if inline_stylesheet else Markup("")
+    return {"view": view, "css": css, "page_header": page_header(view)}
 
 
-def render_html(view: ReleaseView) -> str:
+def render_html(view: ReleaseView, *, inline_stylesheet: bool = True) -> str:
+    """The release copy as one self-contained HTML file.
+
+    ``inline_stylesheet=False`` leaves the static stylesheet out (only the page's own @page
+    content stays): the PDF renderer supplies it already parsed, once per process.
+    """
     template = environment().get_template("release.html.j2")
-    return template.render(**render_context(view))
+    return template.render(**render_context(view, inline_stylesheet))

@@ -18,6 +18,7 @@ from typing import Any
 
 from .. import __version__
 from ..resources import package_path
+from .html import stylesheet
 
 ASSET_SCHEME = "redact-asset:"
 FONTS = package_path("render", "fonts")
@@ -60,16 +61,16 @@ def asset_fetcher() -> Any:
 
 
 @cache
-def _fonts() -> tuple[Any, Any]:
-    """Parsed once per process: the font configuration and the @font-face sheet."""
+def _fonts() -> tuple[Any, list[Any]]:
+    """Parsed once per process: the font configuration, the @font-face sheet and the release stylesheet."""
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
     config = FontConfiguration()
-    sheet = CSS(string=FONT_FACES, font_config=config, url_fetcher=asset_fetcher())
+    sheets = [CSS(string=FONT_FACES + stylesheet(), font_config=config, url_fetcher=asset_fetcher())]
     # Drop them before interpreter shutdown, while weasyprint can still clean up.
     atexit.register(_fonts.cache_clear)
-    return config, sheet
+    return config, sheets
 
 
 def release_fonts() -> None:
@@ -82,10 +83,12 @@ def _pdf_date(day: date) -> str:
 
 
 def render_pdf(html: str, *, title: str, as_of: date) -> bytes:
+    """Render release HTML made with ``render_html(view, inline_stylesheet=False)`` (the stylesheet
+    comes parsed); HTML that carries its own stylesheet renders the same, only slower."""
     import pydyf
     from weasyprint import HTML
 
-    config, fonts = _fonts()
+    config, sheets = _fonts()
 
     def finish(document: Any, pdf: Any) -> None:
         info = pydyf.Dictionary()
@@ -101,7 +104,7 @@ def render_pdf(html: str, *, title: str, as_of: date) -> bytes:
         pdf.catalog.pop("PageMode", None)
 
     document = HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=asset_fetcher()).render(
-        stylesheets=[fonts], font_config=config)
+        stylesheets=sheets, font_config=config)
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
     with _source_date(as_of):
         result: bytes = document.write_pdf(finisher=finish, pdf_identifier=identifier)
