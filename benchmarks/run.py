@@ -203,6 +203,17 @@ def main() -> None:
                 f"Machine: {machine()}.", "", f"Corpus: {corpus_line}.", "",
                 "| " + " | ".join(header) + " |", "|" + "---|" * 4]
     markdown += ["| " + " | ".join(row) + " |" for row in rows]
+    markdown += ["", "How each figure is measured:", "",
+                 "- (a) best of three passes over the corpus texts in memory. Baseline: a plain `re` splitter that "
+                 "splits at paragraph numbers and reads each paragraph's number and marking.",
+                 "- (b) parse, decide (public-release) and render HTML for every cable, one process.",
+                 "- (c) baseline: `weasyprint.HTML(string=html).write_pdf()` of the self-contained release HTML; "
+                 "redact: its PDF step (fonts and stylesheet parsed once per process) plus verification "
+                 "(PDFium text layer; pypdf for info, XMP, outline, annotations, files), same cables, same process.",
+                 "- (e) wall time of `redact run DIR --format html,pdf` on the first cables, `--jobs 1` then "
+                 "`--jobs 2`, each in a fresh process.",
+                 "- (f) `ru_maxrss` of the children of a whole-corpus `redact run --jobs 2` (the largest process: "
+                 "the parent or one worker)."]
     args.output.write_text("\n".join(markdown) + "\n", encoding="utf-8")
     print(f"\nwrote {args.output}")
 
