@@ -156,7 +156,17 @@ def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir
                 as_of: str | None, case: str | None, doc_id: str | None, audience: str | None,
                 audit_path: Path | None, max_bytes: int, encoding: str | None, doc_type: str,
                 jobs: int | None, engine: str, scheduler: str | None) -> None:
-    """Make release copies of INPUTS (files, directories, globs) under a policy."""
+    """Make release copies of INPUTS (files, directories, globs) under a policy.
+
+    Every copy is verified after it is written (no withheld text in any channel)
+    and every decision goes to the audit log. Rerunning the same command resumes.
+
+    \b
+    Examples:
+      redact run cable.txt --out release --reviewer "J. Smith" --case F-2026-00001
+      redact run archive/ --policy declassify-by-date --as-of 2026-11-23 --jobs 2
+      redact run cable.txt --policy foreign-release --audience NATO --format pdf
+    """
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
@@ -419,6 +429,12 @@ def check_command(paths: tuple[str, ...], policy_name: str | None, fmt: str | No
                   release_copy: Path | None, source_doc: Path | None, as_of: str | None, audience: str | None,
                   doc_type: str) -> None:
     """Lint marked documents, compare decisions with golden files, or verify a release copy (CI gate).
+
+    \b
+    Examples:
+      redact check fixtures/ --format sarif --output redact.sarif
+      redact check fixtures/ --policy public-release --update-expected
+      redact check --release copy.pdf --source cable.txt --policy public-release
 
     \b
     Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage or configuration error.
