@@ -140,6 +140,7 @@ FIELD_PREFIX = {
     "memo_header": "",
     "derived_from": "Derived From:",
     "declassify_on": "Declassify On:",
+    "header_text": "",
 }
 
 

@@ -550,6 +550,7 @@ class _Assembler:
         fields = [HeaderField(f.name, "".join(lines).rstrip("\n"), f.start_line, f.end_line)
                   for f, lines in zip(self.fields, self.field_lines, strict=True)]
         fields = _split_inline_fields(fields)
+        fields = [part for f in fields for part in _prose_is_not_routing(f)]
         values: dict[str, Any] = {}
         for position, f in enumerate(fields):
             if f.name == "banner" and "banner" not in values:
@@ -596,6 +597,34 @@ class _Assembler:
         if sender:
             values["origin"] = sender.group(1)
         return Header(fields=tuple(fields), **values)
+
+
+_LOWER_WORD = re.compile(r"(?<![\w'])[a-z][a-z'-]*")
+
+
+def _prose_is_not_routing(field: HeaderField) -> list[HeaderField]:
+    """Routing and caption lines are codes and addresses. Lines of running prose there (three or
+    more lower-case words) are unmarked text, not addressing: they become ``header_text`` fields,
+    which no bundled policy releases; the lines around them keep their name."""
+    if field.name not in ("routing", "caption"):
+        return [field]
+    lines = field.text.split("\n")
+    if not any(len(_LOWER_WORD.findall(line)) >= 3 for line in lines):
+        return [field]
+    parts: list[HeaderField] = []
+    run: list[str] = []
+    run_start, run_prose = field.start_line, False
+    for offset, line in enumerate(lines):
+        prose = len(_LOWER_WORD.findall(line)) >= 3
+        if run and prose != run_prose:
+            parts.append(HeaderField("header_text" if run_prose else field.name, "\n".join(run), run_start,
+                                     run_start + len(run) - 1))
+            run, run_start = [], field.start_line + offset
+        run_prose = prose
+        run.append(line)
+    parts.append(HeaderField("header_text" if run_prose else field.name, "\n".join(run), run_start,
+                             run_start + len(run) - 1))
+    return parts
 
 
 def _split_inline_fields(fields: list[HeaderField]) -> list[HeaderField]:

@@ -33,7 +33,7 @@ from .resources import data_dir
 LevelName = Literal["U", "C", "S", "TS"]
 KindName = Literal["paragraph", "subparagraph", "heading", "text", "signature"]
 FieldName = Literal["routing", "banner", "caption", "eo", "tags", "subject", "ref", "classified_by",
-                    "memo_header", "derived_from", "declassify_on"]
+                    "memo_header", "derived_from", "declassify_on", "header_text"]
 Action = Literal["release", "withhold"]
 LABEL_FIELDS = ("reasons", "level", "doc_id", "origin", "audience")
 DeclKind = Literal["date", "rds", "declassified", "gds", "event", "exemption", "oadr", "na", "unknown"]
