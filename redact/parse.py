@@ -366,6 +366,12 @@ class _Assembler:
             else:
                 self._extend_field(rest, item.line + 1)
             return
+        if self.in_body_text and not self.after_blank:
+            # The block already went to the body: its next line follows it there, never
+            # back into the header field above (where it would be released as addressing).
+            self._body_text(item)
+            self.after_blank = False
+            return
         self.in_body_text = False
         last = self.fields[-1].name if self.fields else None
         continues = last in ("subject", "ref", "classified_by", "tags", "eo", "routing", "caption", "memo_header")
