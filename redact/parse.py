@@ -1,9 +1,11 @@
 """Parse: text -> Document, with grammar/cable.lark (and memo.lark).
 
-The grammar classifies every line by its shape and state (header or body,
-after a blank line or not); a Lark transformer run inline with the LALR parser
-turns each rule into a small item, so no parse tree is ever built. The
-assembler below then joins items into portions: paragraphs split by blank or
+The grammar classifies every line by its shape and state (start, header or
+body); each token is a whole line shape (a numbered, marked paragraph with the
+blank lines before it is one token), and the parse tree is one flat list of
+tokens. A reader turns each token into a small item, reading its parts (number,
+marking, rest) with the grammar's own part definitions. The assembler below
+then joins items into portions: paragraphs split by blank or
 page-break lines become one portion, unmarked subparagraphs inherit their
 parent's marking, headings take the highest marking of what they head, and
 anything unmarked is left unmarked (the policy withholds it: fail closed).
@@ -17,7 +19,7 @@ from datetime import date
 from functools import cache
 from typing import Any, NamedTuple
 
-from lark import Lark, Token, Transformer
+from lark import Lark, Token
 from lark.exceptions import LarkError, UnexpectedInput
 
 from .markings import parse_banner_marking, parse_portion_marking
@@ -43,113 +45,141 @@ def _count_lines(value: str) -> int:
     return max(1, value.count("\n"))
 
 
-class _Items(Transformer[Token, Any]):
-    """Inline callbacks: each grammar rule becomes an ``_Item``."""
-
-    def _field(self, name: str, children: list[Token]) -> _Item:
-        token = children[0]
-        return _Item(f"field:{name}", token.line or 0, 1, text=str(token))
-
-    def banner(self, c: list[Token]) -> _Item:
-        return self._field("banner", c)
-
-    def eo_line(self, c: list[Token]) -> _Item:
-        return self._field("eo", c)
-
-    def tags(self, c: list[Token]) -> _Item:
-        return self._field("tags", c)
-
-    def subject(self, c: list[Token]) -> _Item:
-        return self._field("subject", c)
-
-    def ref(self, c: list[Token]) -> _Item:
-        return self._field("ref", c)
-
-    def classified_by(self, c: list[Token]) -> _Item:
-        return self._field("classified_by", c)
-
-    def caption(self, c: list[Token]) -> _Item:
-        return self._field("caption", c)
-
-    def memo_field(self, c: list[Token]) -> _Item:
-        return self._field("memo_header", c)
-
-    def derived_from(self, c: list[Token]) -> _Item:
-        return self._field("derived_from", c)
-
-    def declassify_on(self, c: list[Token]) -> _Item:
-        return self._field("declassify_on", c)
-
-    def reason(self, c: list[Token]) -> _Item:
-        return self._field("reason", c)
-
-    def paragraph(self, c: list[Token]) -> _Item:
-        number, rest = c[0], str(c[-1])
-        marking = str(c[1]) if len(c) == 3 else None
-        return _Item("para", number.line or 0, _count_lines(rest), lead=str(number), marking=marking,
-                     text=rest)
-
-    def titled_paragraph(self, c: list[Token]) -> _Item:
-        return _Item("titled", c[0].line or 0, 1, lead=str(c[0]), text=str(c[1]))
-
-    def entire_text(self, c: list[Token]) -> _Item:
-        lead = str(c[0]) if len(c) == 2 else ""
-        return _Item("entire", c[0].line or 0, 1, lead=lead, text=str(c[-1]))
-
-    def marked_block(self, c: list[Token]) -> _Item:
-        lead = str(c[0])
-        stripped = lead.rstrip()
-        start = stripped.rfind("(")
-        rest = str(c[1])
-        return _Item("marked", c[0].line or 0, _count_lines(rest), lead=lead[:start],
-                     marking=stripped[start:], text=rest)
-
-    def subparagraph(self, c: list[Token]) -> _Item:
-        marking = str(c[1]) if len(c) == 3 else None
-        rest = str(c[-1])
-        return _Item("sub", c[0].line or 0, _count_lines(rest), lead=str(c[0]), marking=marking, text=rest)
-
-    def start(self, children: list[Any]) -> list[Any]:
-        return children
+# What each token of the grammars is to the assembler. Every token carries the blank lines before
+# it; they become a "blank" item of their own, so the assembler sees blocks exactly as printed.
+_FIELDS = {"BANNER": "banner", "EO_LINE": "eo", "TAGS_LINE": "tags", "SUBJECT_LINE": "subject",
+           "REF_LINE": "ref", "CLASSIFIED_BY_LINE": "classified_by", "SIPDIS": "caption",
+           "MEMO_SUBJECT_LINE": "subject", "MEMO_FIELD_LINE": "memo_header",
+           "DERIVED_FROM_LINE": "derived_from", "DECLASSIFY_ON_LINE": "declassify_on",
+           "REASON_LINE": "reason"}
+_PLAIN = {"TEXT": "text", "PAGE_BREAK": "page", "DIVIDER": "divider"}
+# The tokens made of parts, and the parts to read: (kind, parts). A part ending in "?" may be
+# missing; a part ending in "*" is whatever follows (the rest of the token).
+_COMPOSED = {
+    "MARKED_PARAGRAPH": ("para", ("PARA_NUMBER:lead", "MARKING_CANDIDATE:marking")),
+    "PARAGRAPH": ("para", ("PARA_NUMBER:lead",)),
+    "TITLED_PARAGRAPH": ("titled", ("PARA_NUMBER:lead", "TITLED_MARKING:text")),
+    "ENTIRE_TEXT": ("entire", ("PARA_NUMBER:lead?", "ENTIRE:text")),
+    "BLOCK_MARKING": ("marked", ("LEAD_MARKING:lead",)),
+    "FIRST_MARKING": ("marked", ("LEAD_MARKING:lead",)),
+    "MEMO_BLOCK_MARKING": ("marked", ("MEMO_LEAD_MARKING:lead",)),
+    "MEMO_FIRST_MARKING": ("marked", ("MEMO_LEAD_MARKING:lead",)),
+    "SUBPARAGRAPH": ("sub", ("SUBPARA_LEAD:lead", "MARKING_CANDIDATE:marking?")),
+}
 
 
-_TOKEN_KINDS = {"TEXT": "text", "BLANKS": "blank", "PAGE_BREAK": "page", "DIVIDER": "divider"}
+class _Reader:
+    """Turns one grammar's tokens into items. The parts of a composed token are read by a regular
+    expression built from the grammar's own part definitions, matched where the lexer matched the
+    token: the same pattern with names on its groups, so it cannot split a token differently from
+    how the lexer read it (the rest of the line always matches, so the parts are the first match)."""
+
+    def __init__(self, lark: Lark) -> None:
+        self.lark = lark
+        blank = lark.get_terminal("BLANK").pattern.to_regexp()
+        self.blanks = re.compile(f"(?:{blank})*")
+        self.parts: dict[str, tuple[str, re.Pattern[str]]] = {}
+        for name, (kind, parts) in _COMPOSED.items():
+            if not _defines(lark, name):
+                continue
+            pattern = f"(?P<blanks>(?:{blank})*)"
+            for part in parts:
+                terminal, group = part.split(":")
+                optional = group.endswith("?")
+                regexp = lark.get_terminal(terminal).pattern.to_regexp()
+                pattern += f"(?P<{group.rstrip('?')}>{regexp}){'?' if optional else ''}"
+            self.parts[name] = (kind, re.compile(pattern))
+
+    def items(self, text: str) -> list[_Item]:
+        tree = self.lark.parse(text, start="start")
+        items: list[_Item] = []
+        for token in tree.children:
+            assert isinstance(token, Token)
+            self._read(token, text, items)
+        return items
+
+    def _read(self, token: Token, text: str, items: list[_Item]) -> None:
+        kind = token.type
+        line = token.line or 0
+        value = str(token)
+        if kind == "BLANKS":
+            items.append(_Item("blank", line, _count_lines(value), text=value))
+            return
+        composed = self.parts.get(kind)
+        if composed is not None:
+            self._read_parts(composed, token, text, items)
+            return
+        blanks = self.blanks.match(value).end()  # type: ignore[union-attr]
+        if blanks:
+            items.append(_Item("blank", line, _count_lines(value[:blanks]), text=value[:blanks]))
+            line += value.count("\n", 0, blanks)
+            value = value[blanks:]
+        field_name = _FIELDS.get(kind)
+        if field_name is not None:
+            items.append(_Item(f"field:{field_name}", line, 1, text=value))
+        else:
+            items.append(_Item(_PLAIN[kind], line, _count_lines(value), text=value))
+
+    def _read_parts(self, composed: tuple[str, re.Pattern[str]], token: Token, text: str,
+                    items: list[_Item]) -> None:
+        kind, pattern = composed
+        start = token.start_pos or 0
+        found = pattern.match(text, start)
+        assert found is not None, "the lexer matched this token with the same parts"
+        blanks = found.group("blanks")
+        line = token.line or 0
+        if blanks:
+            items.append(_Item("blank", line, _count_lines(blanks), text=blanks))
+            line += blanks.count("\n")
+        parts = found.groupdict()
+        lead = parts.get("lead") or ""
+        marking = parts.get("marking")
+        rest = str(token)[found.end() - start:]
+        if kind == "titled" or kind == "entire":
+            items.append(_Item(kind, line, 1, lead=lead, text=parts["text"]))
+        elif kind == "marked":
+            stripped = lead.rstrip()
+            cut = stripped.rfind("(")
+            items.append(_Item(kind, line, _count_lines(rest), lead=lead[:cut], marking=stripped[cut:],
+                               text=rest))
+        else:
+            items.append(_Item(kind, line, _count_lines(rest), lead=lead, marking=marking, text=rest))
+
+
+def _defines(lark: Lark, name: str) -> bool:
+    try:
+        lark.get_terminal(name)
+    except KeyError:
+        return False
+    return True
 
 
 @cache
-def _cable_parser() -> Lark:
-    return Lark.open(str(grammar_path("cable.lark")), parser="lalr", lexer="contextual",
-                     transformer=_Items(), maybe_placeholders=False)
+def _cable_reader() -> _Reader:
+    return _Reader(Lark.open(str(grammar_path("cable.lark")), parser="lalr", lexer="contextual",
+                             start=["start", "parts"], maybe_placeholders=False))
 
 
 @cache
-def _memo_parser() -> Lark:
-    return Lark.open(str(grammar_path("memo.lark")), parser="lalr", lexer="contextual",
-                     transformer=_Items(), maybe_placeholders=False)
+def _memo_reader() -> _Reader:
+    return _Reader(Lark.open(str(grammar_path("memo.lark")), parser="lalr", lexer="contextual",
+                             start=["start", "parts"], maybe_placeholders=False))
 
 
-_PARSERS = {"cable": _cable_parser, "memo": _memo_parser}
+_READERS = {"cable": _cable_reader, "memo": _memo_reader}
 _MEMO = re.compile(r"^[ \t]*MEMORANDUM\b", re.M)
 _CABLE_FIELDS = re.compile(r"^[ \t]*(?:TAGS\b|E\.?[ ]?O\.?[ \t]*\d{4,5})", re.M | re.I)
 
 
 def detect_type(text: str) -> str:
     """A memorandum has a MEMORANDUM line and none of a cable's TAGS or E.O. lines."""
-    if _MEMO.search(text) and not _CABLE_FIELDS.search(text):
+    if "MEMORANDUM" in text and _MEMO.search(text) and not _CABLE_FIELDS.search(text):
         return "memo"
     return "cable"
 
 
 def _items(text: str, doc_type: str = "cable") -> list[_Item]:
-    raw: list[Token | _Item] = _PARSERS[doc_type]().parse(text)  # type: ignore[assignment]
-    items: list[_Item] = []
-    for element in raw:
-        if isinstance(element, Token):
-            value = str(element)
-            items.append(_Item(_TOKEN_KINDS[element.type], element.line or 0, _count_lines(value), text=value))
-        else:
-            items.append(element)
-    return items
+    return _READERS[doc_type]().items(text)
 
 
 def _first_line(text: str) -> tuple[str, str]:
@@ -649,19 +679,25 @@ def _split_inline_fields(fields: list[HeaderField]) -> list[HeaderField]:
 
 
 def _number(lead: str) -> str | None:
-    found = _NUMBER.search(_DEBRIS.sub("", lead))
+    if "[" in lead:  # "[1](#)2." carries a viewer's footnote number before the real one
+        lead = _DEBRIS.sub("", lead)
+    found = _NUMBER.search(lead)
     return found.group(0) if found else None
 
 
-_PARENTHESISED = re.compile(r"\([ \t]*[A-Za-z][^()\n]{0,38}\)")
+# A parenthesis that can hold a marking above UNCLASSIFIED: it opens with a level
+# (marking.lark's LEVEL or COMPACT_LEVEL_NOFORN). Other parentheses ("(Iran)",
+# "(SBU)", "(ref A)") can never raise a portion's level, so they are not read.
+_HIGHER_MARKING = re.compile(r"\([ \t]*(?=(?i:top[ ]secret|confidential|secret|ts|s|c)(?i:nf)?(?![A-Za-z]))"
+                             r"[A-Za-z][^()\n]{0,38}\)")
 
 
 def _inline_markings(text: str, own: Marking | None) -> tuple[Marking, ...]:
     """Markings printed inside a portion that are higher than its own ("(U) ... -- (S) ...")."""
-    if own is None or "(" not in text:
+    if own is None or own.level is Level.TS or "(" not in text:
         return ()
     found = []
-    for match in _PARENTHESISED.finditer(text):
+    for match in _HIGHER_MARKING.finditer(text):
         marking = parse_portion_marking(match.group(0))
         if marking.recognised and marking.level > own.level:
             found.append(marking)
@@ -741,7 +777,7 @@ def parse(text: str, source: str = "<text>", doc_id: str | None = None, doc_type
     if doc_type == "auto":
         doc_type = detect_type(text)
     assembler = _Assembler(source)
-    _PARSERS[doc_type]()  # a grammar that does not load is our bug, not the document's: let it raise
+    _READERS[doc_type]()  # a grammar that does not load is our bug, not the document's: let it raise
     try:
         items = _items(text, doc_type)
     except UnexpectedInput as error:

@@ -1,0 +1,53 @@
+"""The cable grammar's tokens: whole line shapes, read back into their parts.
+
+A numbered, marked paragraph with the blank lines before it and the plain lines
+after it is one token; the reader splits it with the grammar's own part
+definitions. These tests pin that shape, which keeps the parser's work small.
+"""
+
+from __future__ import annotations
+
+from redact.parse import _cable_reader, _items, normalise_newlines, parse
+
+from .conftest import seed_path
+
+HEADER = "S E C R E T SECTION 01 OF 02 AMMAN 001288\n\nE.O. 12958: DECL: 02/19/2014\nTAGS: PREL\nSUBJECT: X\n"
+
+
+def _token_types(text: str) -> list[str]:
+    tree = _cable_reader().lark.parse(text, start="start")
+    return [token.type for token in tree.children]  # type: ignore[union-attr]
+
+
+def test_a_marked_paragraph_with_its_blank_lines_and_wrapped_lines_is_one_token() -> None:
+    text = HEADER + "\n\n**¶1.** (S) First line of the paragraph\nand its second line.\n"
+    assert _token_types(text)[-1] == "MARKED_PARAGRAPH"
+    assert _token_types(text).count("MARKED_PARAGRAPH") == 1
+    item = _items(text)[-1]
+    assert (item.kind, item.lead, item.marking) == ("para", "**¶1.** ", "(S)")
+    assert item.text == " First line of the paragraph\nand its second line.\n"
+    assert _items(text)[-2].kind == "blank"  # the blank lines are still seen by the assembler
+
+
+def test_a_block_marking_needs_a_blank_line_before_it() -> None:
+    after_blank = HEADER + "\n1. (C) One.\n\n(S) A block of its own.\n"
+    inside_block = HEADER + "\n1. (C) One.\n(B) STATE 1234 is a reference.\n"
+    assert _token_types(after_blank)[-1] == "BLOCK_MARKING"
+    assert "BLOCK_MARKING" not in _token_types(inside_block)
+
+
+def test_titled_entire_and_subparagraph_parts() -> None:
+    text = HEADER + "\n1. CONFIDENTIAL - ENTIRE TEXT.\n\n2. Summary (C)\nA. (S) Part.\n"
+    kinds = [(i.kind, i.lead.strip(), i.marking) for i in _items(text) if i.kind in ("entire", "titled", "sub")]
+    assert kinds == [("entire", "1.", None), ("titled", "2.", None), ("sub", "A.", "(S)")]
+
+
+def test_line_numbers_count_the_blank_lines_a_token_carries() -> None:
+    text = HEADER + "\n\n\n3. (C) Third.\n"
+    document = parse(text)
+    assert document.portions[-1].start_line == text.count("\n")
+
+
+def test_a_seed_cable_has_far_fewer_tokens_than_lines() -> None:
+    text = normalise_newlines(seed_path("08ASTANA2450").read_text(encoding="utf-8"))
+    assert len(_token_types(text)) < text.count("\n") / 2
