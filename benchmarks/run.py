@@ -25,6 +25,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from redact import Context, decide, load_policy, parse
+from redact.parse import read_items
 from redact.pipeline import _boilerplate
 from redact.render import build_view, render_html, render_pdf
 from redact.verify import released_text, verify_bytes, withheld_items
@@ -53,18 +54,28 @@ def best_of(repeats: int, action) -> float:
 
 
 def bench_parse(texts: list[str], size: int) -> dict[str, float]:
+    """Three passes, each the best of three, in this order: the regex splitter, the grammar stage
+    (Lark lexer + LALR parser -> each paragraph's number, marking and text, and the header lines:
+    what the splitter produces), and the whole parse into the document model (grammar stage plus
+    assembly: portions, inheritance, headings, header fields read into dates and reasons)."""
     def regex_split() -> None:
         for text in texts:
             split_paragraphs(text)
 
     def grammar() -> None:
         for text in texts:
+            read_items(text)
+
+    def whole_parse() -> None:
+        for text in texts:
             parse(text)
 
     parse(texts[0])  # build the parsers once, outside the timing
     regex_time = best_of(3, regex_split)
-    parse_time = best_of(3, grammar)
-    return {"regex_mbs": size / regex_time / 1e6, "parse_mbs": size / parse_time / 1e6,
+    grammar_time = best_of(3, grammar)
+    parse_time = best_of(3, whole_parse)
+    return {"regex_mbs": size / regex_time / 1e6, "grammar_mbs": size / grammar_time / 1e6,
+            "parse_mbs": size / parse_time / 1e6, "grammar_ratio": regex_time / grammar_time,
             "ratio": regex_time / parse_time}
 
 
@@ -174,7 +185,9 @@ def main() -> None:
     rows: list[tuple[str, str, str, str]] = []
 
     parsed = bench_parse(texts, size)
-    rows.append(("(a) parse throughput", f"{parsed['parse_mbs']:.1f} MB/s",
+    rows.append(("(a) parse: grammar stage (Lark)", f"{parsed['grammar_mbs']:.1f} MB/s",
+                 f"re splitter {parsed['regex_mbs']:.1f} MB/s", f"{parsed['grammar_ratio']:.3f} (target >= 0.100)"))
+    rows.append(("(a) parse: whole, into the document model", f"{parsed['parse_mbs']:.1f} MB/s",
                  f"re splitter {parsed['regex_mbs']:.1f} MB/s", f"{parsed['ratio']:.3f} (target >= 0.100)"))
     html_rate = bench_html(texts, policy)
     rows.append(("(b) parse + decide + HTML", f"{html_rate:.0f} cables/s (1 core)", "-",
@@ -205,7 +218,12 @@ def main() -> None:
     markdown += ["| " + " | ".join(row) + " |" for row in rows]
     markdown += ["", "How each figure is measured:", "",
                  "- (a) best of three passes over the corpus texts in memory. Baseline: a plain `re` splitter that "
-                 "splits at paragraph numbers and reads each paragraph's number and marking.",
+                 "splits at paragraph numbers and reads each paragraph's number and marking. Grammar stage: "
+                 "`redact.parse.read_items`, the Lark lexer and LALR parser reading every line shape (each "
+                 "paragraph's number, marking and text; header lines; runs of text), which is what the splitter "
+                 "does. Whole parse: `redact.parse`, the grammar stage plus assembly into the document model "
+                 "(portions, inherited markings, headings, signature, header fields read into dates and "
+                 "reasons, problems).",
                  "- (b) parse, decide (public-release) and render HTML for every cable, one process.",
                  "- (c) baseline: `weasyprint.HTML(string=html).write_pdf()` of the self-contained release HTML; "
                  "redact: its PDF step (fonts and stylesheet parsed once per process) plus verification "

@@ -182,6 +182,15 @@ def _items(text: str, doc_type: str = "cable") -> list[_Item]:
     return _READERS[doc_type]().items(text)
 
 
+def read_items(text: str, doc_type: str = "auto") -> list[_Item]:
+    """The grammar stage alone: every line shape of the document as an item (a paragraph's
+    number, marking and text; a header line; a run of text), before the assembler joins them
+    into portions and reads the header fields. For benchmarks and debugging; may raise
+    ``lark.exceptions.LarkError`` where ``parse`` would fail closed."""
+    text = normalise_newlines(text)
+    return _items(text, detect_type(text) if doc_type == "auto" else doc_type)
+
+
 def _first_line(text: str) -> tuple[str, str]:
     """A run of plain lines split after its first line: (first, rest)."""
     cut = text.find("\n") + 1
@@ -301,7 +310,7 @@ def _split_banner(text: str) -> tuple[str, str | None]:
 # assembly
 
 
-@dataclass
+@dataclass(slots=True)
 class _Open:
     """A portion being assembled from consecutive items."""
 
