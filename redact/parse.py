@@ -125,7 +125,8 @@ class _Reader:
         kind, pattern = composed
         start = token.start_pos or 0
         found = pattern.match(text, start)
-        assert found is not None, "the lexer matched this token with the same parts"
+        if found is None:  # cannot happen (the lexer matched these parts here); if it did: fail closed
+            raise LarkError(f"the parts of a {token.type} token could not be read")
         blanks = found.group("blanks")
         line = token.line or 0
         if blanks:

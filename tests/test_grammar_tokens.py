@@ -51,3 +51,14 @@ def test_line_numbers_count_the_blank_lines_a_token_carries() -> None:
 def test_a_seed_cable_has_far_fewer_tokens_than_lines() -> None:
     text = normalise_newlines(seed_path("08ASTANA2450").read_text(encoding="utf-8"))
     assert len(_token_types(text)) < text.count("\n") / 2
+
+
+def test_a_token_whose_parts_cannot_be_read_fails_closed(monkeypatch) -> None:
+    import re
+
+    reader = _cable_reader()
+    kind, _ = reader.parts["MARKED_PARAGRAPH"]
+    monkeypatch.setitem(reader.parts, "MARKED_PARAGRAPH", (kind, re.compile(r"(?!)")))
+    document = parse(HEADER + "\n1. (U) Released text.\n")
+    assert [p.code for p in document.problems] == ["parse-error"]
+    assert len(document.portions) == 1 and document.portions[0].marking is None
