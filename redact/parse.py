@@ -646,22 +646,31 @@ class _Assembler:
 
 
 _LOWER_WORD = re.compile(r"(?<![\w'])[a-z][a-z'-]*")
+# Any letter, not only A-Z: "(Ѕ)" with a Cyrillic letter looks like a marking to a reader.
+_OPENS_WITH_MARKING = re.compile(r"^[ \t]*(?:\*\*|\[\d{1,3}\]\(#\))*[ \t]*\([ \t]*[^\W\d_][^()\n]{0,38}\)")
+
+
+def _not_addressing(line: str) -> bool:
+    """Running prose (three or more lower-case words), or a line that opens like a portion
+    ("(S) ...", "(Ѕ) ..." with a look-alike letter, or a name in parentheses: fail closed)."""
+    return len(_LOWER_WORD.findall(line)) >= 3 or _OPENS_WITH_MARKING.match(line) is not None
 
 
 def _prose_is_not_routing(field: HeaderField) -> list[HeaderField]:
-    """Routing and caption lines are codes and addresses. Lines of running prose there (three or
-    more lower-case words) are unmarked text, not addressing: they become ``header_text`` fields,
-    which no bundled policy releases; the lines around them keep their name."""
+    """Routing and caption lines are codes and addresses. Lines of running prose there, and lines
+    that open with a parenthesis where a portion marking would stand, are not addressing: they
+    become ``header_text`` fields, which no bundled policy releases; the lines around them keep
+    their name."""
     if field.name not in ("routing", "caption"):
         return [field]
     lines = field.text.split("\n")
-    if not any(len(_LOWER_WORD.findall(line)) >= 3 for line in lines):
+    if not any(_not_addressing(line) for line in lines):
         return [field]
     parts: list[HeaderField] = []
     run: list[str] = []
     run_start, run_prose = field.start_line, False
     for offset, line in enumerate(lines):
-        prose = len(_LOWER_WORD.findall(line)) >= 3
+        prose = _not_addressing(line)
         if run and prose != run_prose:
             parts.append(HeaderField("header_text" if run_prose else field.name, "\n".join(run), run_start,
                                      run_start + len(run) - 1))
