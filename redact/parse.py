@@ -419,6 +419,8 @@ class _Assembler:
             continues = bool(re.match(r"^\s*(?:\[\d+\]\(#\))?\s*(?:\(?[A-Z]\)|[A-Z]\.)\s", item.text))
         elif self.after_blank and last not in ("routing", None):
             continues = False
+        if continues and last not in ("routing", "caption") and _opens_portion(item.text, last):
+            continues = False  # "(S) THE MINISTER SAID ..." glued under a header line: a portion
         if continues and last is not None:
             self._extend_field(item.text, item.line)
         elif not self.seen_banner and not self.seen_core_field:
@@ -654,6 +656,23 @@ def _not_addressing(line: str) -> bool:
     """Running prose (three or more lower-case words), or a line that opens like a portion
     ("(S) ...", "(Ѕ) ..." with a look-alike letter, or a name in parentheses: fail closed)."""
     return len(_LOWER_WORD.findall(line)) >= 3 or _OPENS_WITH_MARKING.match(line) is not None
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _opens_portion(line: str, field_name: str | None) -> bool:
+    """A line that opens with a marking and goes on in words ("(S) THE MINISTER SAID") is a
+    portion, not the rest of the header field above it; "(b) and (d)" (reasons) is not. Under
+    REF, "(C) 09 STATE 030541" and "(I) 9 FAM 42.1 N4, PN2-5, and PN7" are lettered references:
+    they cite numbers and are not prose."""
+    found = _OPENS_WITH_MARKING.match(line)
+    if found is None or len(_WORD.findall(line, found.end())) < 3:
+        return False
+    if field_name != "ref":
+        return True
+    rest = line[found.end():]
+    return not any(c.isdigit() for c in rest) or len(_LOWER_WORD.findall(rest)) >= 3
 
 
 def _prose_is_not_routing(field: HeaderField) -> list[HeaderField]:
