@@ -340,7 +340,9 @@ class _Open:
 
 _NUMBER = re.compile(r"\d{1,3}")
 _SENTENCE_END = re.compile(r"[.!?:;\"')\]]\s*$")
-_HEADING_LINE = re.compile(r"^[^a-z]*$|^(?:[A-Z0-9][\w'\"/&,.:()-]*\s*){1,12}$")
+# One to twelve words, each opening with a capital or a digit. Words are split by spaces only,
+# so the pattern cannot split one word many ways (which backtracked for minutes on long words).
+_HEADING_LINE = re.compile(r"^[^a-z]*$|^[A-Z0-9][\w'\"/&,.:()-]*(?:\s+[A-Z0-9][\w'\"/&,.:()-]*){0,11}\s*$")
 _SIGNATURE = re.compile(r"^[A-Z][A-Z .'-]{1,30}$")
 _ENTIRE_LEVEL = re.compile(r"^\s*(TOP\s+SECRET|CONFIDENTIAL|SECRET|UNCLASSIFIED|LIMITED\s+OFFICIAL\s+USE|TS|C|S|U)\b",
                            re.I)
@@ -649,7 +651,7 @@ class _Assembler:
 
 _LOWER_WORD = re.compile(r"(?<![\w'])[a-z][a-z'-]*")
 # Any letter, not only A-Z: "(Ѕ)" with a Cyrillic letter looks like a marking to a reader.
-_OPENS_WITH_MARKING = re.compile(r"^[ \t]*(?:\*\*|\[\d{1,3}\]\(#\))*[ \t]*\([ \t]*[^\W\d_][^()\n]{0,38}\)")
+_OPENS_WITH_MARKING = re.compile(r"^[ \t]*(?:(?:\*\*|\[\d{1,3}\]\(#\))+[ \t]*)?\([ \t]*[^\W\d_][^()\n]{0,38}\)")
 
 
 def _not_addressing(line: str) -> bool:

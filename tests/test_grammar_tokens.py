@@ -62,3 +62,30 @@ def test_a_token_whose_parts_cannot_be_read_fails_closed(monkeypatch) -> None:
     document = parse(HEADER + "\n1. (U) Released text.\n")
     assert [p.code for p in document.problems] == ["parse-error"]
     assert len(document.portions) == 1 and document.portions[0].marking is None
+
+
+# Inputs on which a regular expression once backtracked for seconds to years: long runs of
+# spaces before a line's first word (quadratic), and a long capitalised word before a
+# lower-case letter, which the heading pattern could split in astronomically many ways.
+PATHOLOGICAL = """
+from redact import parse
+spaces = " " * 8000
+for text in (spaces + "x", "TAGS: X\\n" + spaces + "x", "1. (C) a\\n" + spaces + "x",
+             "1. (C) a\\n\\n" + spaces + "x", "MEMORANDUM FOR X\\n" + spaces + "x",
+             "VZCZC\\n" + spaces + "(S) x", "SECRET\\nTAGS: X\\nREF: Y\\n" + spaces + "(S) a b c",
+             " CLASSIFIED BY" * 2000, "1. (C) a.\\n\\n" + "A" * 80 + "a!",
+             "1. (C) a.\\n\\n" + ("B" * 60 + "c! ") * 50):
+    parse(text)
+print("done")
+"""
+
+
+def test_pathological_lines_parse_in_bounded_time() -> None:
+    import subprocess
+    import sys
+
+    # A hang guard, not a speed test: fixed, these take well under a second each; broken, the
+    # heading case alone runs for years. The limit leaves room for any slow machine.
+    result = subprocess.run([sys.executable, "-c", PATHOLOGICAL], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "done"
