@@ -35,13 +35,14 @@ def test_fuzz_targets_find_nothing(tmp_path: Path) -> None:
         corpus.mkdir()
         for seed in seeds:
             shutil.copy(seed, corpus / seed.name)
+        # -timeout: an input that takes longer is a finding (a hang), reported with the input saved.
         runs[target] = _fuzz(target, corpus, [f"-max_total_time={SECONDS}", "-seed=1", "-max_len=8192",
-                                              "-rss_limit_mb=2048"])
+                                              "-rss_limit_mb=2048", "-timeout=30"])
     for target, process in runs.items():
         output, _ = process.communicate(timeout=SECONDS + 300)
         assert process.returncode == 0, f"{target} found a crash:\n{output[-3000:]}"
         assert "Done " in output
-    assert not list(tmp_path.glob("crash-*"))
+    assert not list(tmp_path.glob("crash-*")) and not list(tmp_path.glob("timeout-*"))
 
 
 @pytest.mark.parametrize("regression", sorted((FUZZ / "regressions").glob("*-*")), ids=lambda p: p.name)
