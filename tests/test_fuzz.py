@@ -39,7 +39,12 @@ def test_fuzz_targets_find_nothing(tmp_path: Path) -> None:
         runs[target] = _fuzz(target, corpus, [f"-max_total_time={SECONDS}", "-seed=1", "-max_len=8192",
                                               "-rss_limit_mb=2048", "-timeout=30"])
     for target, process in runs.items():
-        output, _ = process.communicate(timeout=SECONDS + 300)
+        try:
+            output, _ = process.communicate(timeout=SECONDS + 300)
+        except subprocess.TimeoutExpired:
+            for other in runs.values():
+                other.kill()  # never leave a fuzzer running after the test
+            pytest.fail(f"{target} did not finish: an input hangs the parser")
         assert process.returncode == 0, f"{target} found a crash:\n{output[-3000:]}"
         assert "Done " in output
     assert not list(tmp_path.glob("crash-*")) and not list(tmp_path.glob("timeout-*"))
