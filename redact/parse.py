@@ -667,12 +667,12 @@ def _opens_portion(line: str, field_name: str | None) -> bool:
     """A line that opens with a marking and goes on in words ("(S) THE MINISTER SAID") is a
     portion, not the rest of the header field above it; "(b) and (d)" (reasons) is not. Under
     REF, "(C) 09 STATE 030541" and "(I) 9 FAM 42.1 N4, PN2-5, and PN7" are lettered references:
-    they cite numbers and are not prose."""
+    one letter, then numbers cited, not prose."""
     found = _OPENS_WITH_MARKING.match(line)
     if found is None or len(_WORD.findall(line, found.end())) < 3:
         return False
-    if field_name != "ref":
-        return True
+    if field_name != "ref" or len(_WORD.findall(found.group(0))) > 0:
+        return True  # references are lettered with one letter: "(S//NF)" or "(SBU)" is a marking
     rest = line[found.end():]
     return not any(c.isdigit() for c in rest) or len(_LOWER_WORD.findall(rest)) >= 3
 
@@ -784,18 +784,34 @@ def _with_signature(portions: list[Portion]) -> list[Portion]:
     return [*portions[:-1], kept, signature]
 
 
+_PRINTED_MARKING = re.compile(r"\([ \t]*[^\W\d_][^()\n]{0,38}\)")
+
+
+def _printed_markings(text: str) -> list[Marking]:
+    """The markings printed in a heading's own text ("(S//NF) KEY POINTS", "IRAN (C)"). One it
+    opens with counts even when it cannot be read (then as TOP SECRET: fail closed)."""
+    opening = _OPENS_WITH_MARKING.match(text)
+    markings = []
+    for match in _PRINTED_MARKING.finditer(text):
+        marking = parse_portion_marking(match.group(0))
+        if marking.recognised or (opening is not None and match.end() == opening.end()):
+            markings.append(marking)
+    return markings
+
+
 def _headings_take_marking(portions: list[Portion]) -> list[Portion]:
-    """A heading carries the highest marking of the portions up to the next heading."""
+    """A heading carries the highest of its own printed markings and the markings of the
+    portions up to the next heading."""
     result = list(portions)
     for i, portion in enumerate(portions):
         if portion.kind is not Kind.HEADING or portion.marking is not None:
             continue
-        headed: list[Marking] = []
+        headed = _printed_markings(portion.text)
         for following in portions[i + 1:]:
             if following.kind is Kind.HEADING:
                 break
-            if following.marking is not None:
-                headed.append(following.marking)
+            if following.effective is not None:
+                headed.append(following.effective)
         if headed:
             top = max(headed, key=lambda m: (m.level, len(m.controls)))
             result[i] = Portion(portion.index, portion.kind, None, top, True, portion.text,
