@@ -53,8 +53,8 @@ _FIELDS = {"BANNER": "banner", "EO_LINE": "eo", "TAGS_LINE": "tags", "SUBJECT_LI
            "DERIVED_FROM_LINE": "derived_from", "DECLASSIFY_ON_LINE": "declassify_on",
            "REASON_LINE": "reason"}
 _PLAIN = {"TEXT": "text", "PAGE_BREAK": "page", "DIVIDER": "divider"}
-# The tokens made of parts, and the parts to read: (kind, parts). A part ending in "?" may be
-# missing; a part ending in "*" is whatever follows (the rest of the token).
+# The tokens made of parts, and the parts to read ("TERMINAL:group"): (kind, parts). A part
+# ending in "?" may be missing; what follows the last part is the rest of the token.
 _COMPOSED = {
     "MARKED_PARAGRAPH": ("para", ("PARA_NUMBER:lead", "MARKING_CANDIDATE:marking")),
     "PARAGRAPH": ("para", ("PARA_NUMBER:lead",)),
@@ -79,8 +79,9 @@ class _Reader:
         blank = lark.get_terminal("BLANK").pattern.to_regexp()
         self.blanks = re.compile(f"(?:{blank})*")
         self.parts: dict[str, tuple[str, re.Pattern[str]]] = {}
+        defined = {terminal.name for terminal in lark.terminals}
         for name, (kind, parts) in _COMPOSED.items():
-            if not _defines(lark, name):
+            if name not in defined:
                 continue
             pattern = f"(?P<blanks>(?:{blank})*)"
             for part in parts:
@@ -147,27 +148,13 @@ class _Reader:
             items.append(_Item(kind, line, _count_lines(rest), lead=lead, marking=marking, text=rest))
 
 
-def _defines(lark: Lark, name: str) -> bool:
-    try:
-        lark.get_terminal(name)
-    except KeyError:
-        return False
-    return True
-
-
 @cache
-def _cable_reader() -> _Reader:
-    return _Reader(Lark.open(str(grammar_path("cable.lark")), parser="lalr", lexer="contextual",
+def _reader(doc_type: str) -> _Reader:
+    """The reader of grammar/<doc_type>.lark ("cable" or "memo"), built once per process."""
+    return _Reader(Lark.open(str(grammar_path(f"{doc_type}.lark")), parser="lalr", lexer="contextual",
                              start=["start", "parts"], maybe_placeholders=False))
 
 
-@cache
-def _memo_reader() -> _Reader:
-    return _Reader(Lark.open(str(grammar_path("memo.lark")), parser="lalr", lexer="contextual",
-                             start=["start", "parts"], maybe_placeholders=False))
-
-
-_READERS = {"cable": _cable_reader, "memo": _memo_reader}
 _MEMO = re.compile(r"^[ \t]*MEMORANDUM\b", re.M)
 _CABLE_FIELDS = re.compile(r"^[ \t]*(?:TAGS\b|E\.?[ ]?O\.?[ \t]*\d{4,5})", re.M | re.I)
 
@@ -180,7 +167,7 @@ def detect_type(text: str) -> str:
 
 
 def _items(text: str, doc_type: str = "cable") -> list[_Item]:
-    return _READERS[doc_type]().items(text)
+    return _reader(doc_type).items(text)
 
 
 def read_items(text: str, doc_type: str = "auto") -> list[_Item]:
@@ -650,8 +637,11 @@ class _Assembler:
 
 
 _LOWER_WORD = re.compile(r"(?<![\w'])[a-z][a-z'-]*")
-# Any letter, not only A-Z: "(Ѕ)" with a Cyrillic letter looks like a marking to a reader.
-_OPENS_WITH_MARKING = re.compile(r"^[ \t]*(?:(?:\*\*|\[\d{1,3}\]\(#\))+[ \t]*)?\([ \t]*[^\W\d_][^()\n]{0,38}\)")
+# A parenthesis where a marking may be printed. Any letter, not only A-Z: "(Ѕ)" with a
+# Cyrillic letter looks like a marking to a reader.
+_MARKING_SHAPE = r"\([ \t]*[^\W\d_][^()\n]{0,38}\)"
+_PRINTED_MARKING = re.compile(_MARKING_SHAPE)
+_OPENS_WITH_MARKING = re.compile(r"^[ \t]*(?:(?:\*\*|\[\d{1,3}\]\(#\))+[ \t]*)?" + _MARKING_SHAPE)
 
 
 def _not_addressing(line: str) -> bool:
@@ -784,9 +774,6 @@ def _with_signature(portions: list[Portion]) -> list[Portion]:
     return [*portions[:-1], kept, signature]
 
 
-_PRINTED_MARKING = re.compile(r"\([ \t]*[^\W\d_][^()\n]{0,38}\)")
-
-
 def _printed_markings(text: str) -> list[Marking]:
     """The markings printed in a heading's own text ("(S//NF) KEY POINTS", "IRAN (C)"). One it
     opens with counts even when it cannot be read (then as TOP SECRET: fail closed)."""
@@ -833,7 +820,7 @@ def parse(text: str, source: str = "<text>", doc_id: str | None = None, doc_type
     if doc_type == "auto":
         doc_type = detect_type(text)
     assembler = _Assembler(source)
-    _READERS[doc_type]()  # a grammar that does not load is our bug, not the document's: let it raise
+    _reader(doc_type)  # a grammar that does not load is our bug, not the document's: let it raise
     try:
         items = _items(text, doc_type)
     except UnexpectedInput as error:

@@ -7,7 +7,7 @@ definitions. These tests pin that shape, which keeps the parser's work small.
 
 from __future__ import annotations
 
-from redact.parse import _cable_reader, _items, normalise_newlines, parse
+from redact.parse import _items, _reader, normalise_newlines, parse
 
 from .conftest import seed_path
 
@@ -15,7 +15,7 @@ HEADER = "S E C R E T SECTION 01 OF 02 AMMAN 001288\n\nE.O. 12958: DECL: 02/19/2
 
 
 def _token_types(text: str) -> list[str]:
-    tree = _cable_reader().lark.parse(text, start="start")
+    tree = _reader("cable").lark.parse(text, start="start")
     return [token.type for token in tree.children]  # type: ignore[union-attr]
 
 
@@ -56,7 +56,7 @@ def test_a_seed_cable_has_far_fewer_tokens_than_lines() -> None:
 def test_a_token_whose_parts_cannot_be_read_fails_closed(monkeypatch) -> None:
     import re
 
-    reader = _cable_reader()
+    reader = _reader("cable")
     kind, _ = reader.parts["MARKED_PARAGRAPH"]
     monkeypatch.setitem(reader.parts, "MARKED_PARAGRAPH", (kind, re.compile(r"(?!)")))
     document = parse(HEADER + "\n1. (U) Released text.\n")
