@@ -60,6 +60,29 @@ class Marking:
         }
 
 
+def combine(markings: tuple[Marking, ...] | list[Marking]) -> Marking:
+    """The marking of text that carries all of these markings (a lattice join): the highest
+    level, the union of the controls, NOFORN over any REL TO, and only the countries every
+    classified marking releases to (one without REL TO releases to none). Unreadable wins."""
+    first = markings[0]
+    if len(markings) == 1:
+        return first
+    unreadable = [m for m in markings if not m.recognised]
+    if unreadable:
+        return unreadable[0]
+    level = max(m.level for m in markings)
+    controls = tuple(dict.fromkeys(c for m in markings for c in m.controls))
+    classified = [m for m in markings if m.level > Level.U]
+    countries: tuple[str, ...] = ()
+    if classified and "NOFORN" not in controls:
+        shared = set(classified[0].rel_to)
+        for marking in classified[1:]:
+            shared &= set(marking.rel_to)
+        countries = tuple(c for c in classified[0].rel_to if c in shared)
+    text = " ".join(dict.fromkeys(m.text for m in markings))
+    return Marking(text=text, level=level, controls=controls, rel_to=countries)
+
+
 class Kind(enum.StrEnum):
     PARAGRAPH = "paragraph"
     SUBPARAGRAPH = "subparagraph"
@@ -85,13 +108,14 @@ class Portion:
 
     @property
     def effective(self) -> Marking | None:
-        """The marking that governs the portion: the highest of its own and any printed inside it.
+        """The marking that governs the portion: its own joined with every one printed inside it.
 
-        "(U) ... -- (S) ..." is SECRET. An unmarked portion stays unmarked (it is withheld anyway).
+        "(U) ... -- (S//NF) ..." is SECRET//NOFORN; "(S//REL TO USA, GBR) ... (S//NF)" is NOFORN.
+        An unmarked portion stays unmarked (it is withheld anyway).
         """
         if self.marking is None or not self.inline:
             return self.marking
-        return max((self.marking, *self.inline), key=lambda m: (m.level, not m.recognised, len(m.controls)))
+        return combine((self.marking, *self.inline))
 
     def to_json(self) -> dict[str, Any]:
         marking = None

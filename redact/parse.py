@@ -14,7 +14,7 @@ anything unmarked is left unmarked (the policy withholds it: fail closed).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from typing import Any, NamedTuple
@@ -22,8 +22,9 @@ from typing import Any, NamedTuple
 from lark import Lark, Token
 from lark.exceptions import LarkError, UnexpectedInput
 
-from .markings import parse_banner_marking, parse_portion_marking
-from .model import Decl, Document, Header, HeaderField, Kind, Level, Marking, Portion, Problem
+from .lines import Lines, normalise_newlines, split_run_on_lines  # noqa: F401 (re-exported)
+from .markings import parse_banner_marking, parse_portion_marking, unrecognised
+from .model import Decl, Document, Header, HeaderField, Kind, Level, Marking, Portion, Problem, combine
 from .resources import grammar_path
 
 # ---------------------------------------------------------------------------
@@ -65,6 +66,7 @@ _COMPOSED = {
     "MEMO_BLOCK_MARKING": ("marked", ("MEMO_LEAD_MARKING:lead",)),
     "MEMO_FIRST_MARKING": ("marked", ("MEMO_LEAD_MARKING:lead",)),
     "SUBPARAGRAPH": ("sub", ("SUBPARA_LEAD:lead", "MARKING_CANDIDATE:marking?")),
+    "NUMBERED_SUBPARAGRAPH": ("sub", ("NUMBERED_SUBPARA_LEAD:lead", "MARKING_CANDIDATE:marking")),
 }
 
 
@@ -175,7 +177,7 @@ def read_items(text: str, doc_type: str = "auto") -> list[_Item]:
     number, marking and text; a header line; a run of text), before the assembler joins them
     into portions and reads the header fields. For benchmarks and debugging; may raise
     ``lark.exceptions.LarkError`` where ``parse`` would fail closed."""
-    text = normalise_newlines(text)
+    text = split_run_on_lines(text).text
     return _items(text, detect_type(text) if doc_type == "auto" else doc_type)
 
 
@@ -431,9 +433,12 @@ class _Assembler:
         text = "".join(current.lines).rstrip("\n")
         index = len(self.portions)
         inline = _inline_markings(text, current.marking)
-        if inline:
+        if any(not m.recognised for m in inline):
+            self.problems.append(Problem(current.start_line, "unrecognised-marking",
+                                         "a marking printed inside the portion cannot be read; treated as TOP SECRET"))
+        elif inline:
             self.problems.append(Problem(current.start_line, "mixed-markings",
-                                         "a higher marking is printed inside the portion; the highest applies"))
+                                         "a more restrictive marking is printed inside the portion; all of them apply"))
         self.portions.append(Portion(
             index=index, kind=current.kind, number=current.number, marking=current.marking,
             inherited=current.inherited, text=text, start_line=current.start_line,
@@ -715,23 +720,33 @@ def _number(lead: str) -> str | None:
     return found.group(0) if found else None
 
 
-# A parenthesis that can hold a marking above UNCLASSIFIED: it opens with a level
-# (marking.lark's LEVEL or COMPACT_LEVEL_NOFORN). Other parentheses ("(Iran)",
-# "(SBU)", "(ref A)") can never raise a portion's level, so they are not read.
-_HIGHER_MARKING = re.compile(r"\([ \t]*(?=(?i:top[ ]secret|confidential|secret|ts|s|c)(?i:nf)?(?![A-Za-z]))"
-                             r"[A-Za-z][^()\n]{0,38}\)")
+# A parenthesis shaped like a portion marking: a level or sensitivity word, then the end of
+# the marking, a control separator or a dot ("(S)", "(TS//SCI)", "(S/ /NF)", "(C/REL)",
+# "(S.)", "(S-NF)", and "(S//NF" left open). "(U.S.)", "(Iran)", "(Secretary ...)" are not.
+_LEVEL_SHAPED = re.compile(
+    r"\([ \t]*(?i:top[ ]secret|secret|confidential|unclassified|unclas|ts|s|c|u|sbu|fouo|lou|les)"
+    r"(?i:nf)?[ \t]*(?:\.?\)|(?:/|-[ \t]*(?=[A-Za-z]{2}))(?:[^()\n]{0,40}?\)|))")
 
 
 def _inline_markings(text: str, own: Marking | None) -> tuple[Marking, ...]:
-    """Markings printed inside a portion that are higher than its own ("(U) ... -- (S) ...")."""
-    if own is None or own.level is Level.TS or "(" not in text:
+    """Markings printed inside a portion that change its own ("(U) ... -- (S) ...", "(C) ...
+    (C//NF) ..."): higher, with other controls, or unreadable (then TOP SECRET: fail closed)."""
+    if own is None or "(" not in text:
         return ()
     found = []
-    for match in _HIGHER_MARKING.finditer(text):
-        marking = parse_portion_marking(match.group(0))
-        if marking.recognised and marking.level > own.level:
+    for match in _LEVEL_SHAPED.finditer(text):
+        printed = match.group(0)
+        marking = parse_portion_marking(printed) if printed.endswith(")") else unrecognised(printed)
+        if _restricts(own, marking):
             found.append(marking)
     return tuple(found)
+
+
+def _restricts(own: Marking, other: Marking) -> bool:
+    """Does text marked ``own`` become more restricted by also carrying ``other``?"""
+    joined = combine((own, other))
+    return (not joined.recognised or joined.level > own.level or bool(set(joined.controls) - set(own.controls))
+            or bool(set(own.rel_to) - set(joined.rel_to)))
 
 
 def _label(lead: str) -> str | None:
@@ -800,15 +815,10 @@ def _headings_take_marking(portions: list[Portion]) -> list[Portion]:
             if following.effective is not None:
                 headed.append(following.effective)
         if headed:
-            top = max(headed, key=lambda m: (m.level, len(m.controls)))
+            top = combine(headed)
             result[i] = Portion(portion.index, portion.kind, None, top, True, portion.text,
                                 portion.start_line, portion.end_line)
     return result
-
-
-def normalise_newlines(text: str) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text if text.endswith("\n") else text + "\n"
 
 
 def parse(text: str, source: str = "<text>", doc_id: str | None = None, doc_type: str = "auto") -> Document:
@@ -816,9 +826,14 @@ def parse(text: str, source: str = "<text>", doc_id: str | None = None, doc_type
 
     ``doc_type`` is ``cable``, ``memo`` or ``auto`` (chosen by content).
     """
-    text = normalise_newlines(text)
+    lines = split_run_on_lines(text)
+    text = lines.text
     if doc_type == "auto":
         doc_type = detect_type(text)
+    return _original_lines(_parse_lines(text, source, doc_id, doc_type), lines)
+
+
+def _parse_lines(text: str, source: str, doc_id: str | None, doc_type: str) -> Document:
     assembler = _Assembler(source)
     _reader(doc_type)  # a grammar that does not load is our bug, not the document's: let it raise
     try:
@@ -837,6 +852,17 @@ def parse(text: str, source: str = "<text>", doc_id: str | None = None, doc_type
     problems.extend(_header_problems(header, portions))
     return Document(source=source, doc_type=doc_type, header=header, portions=tuple(portions),
                     problems=tuple(sorted(problems, key=lambda p: p.line)), doc_id=doc_id)
+
+
+def _original_lines(document: Document, lines: Lines) -> Document:
+    """Line numbers of the split text (redact.lines) turned back into the original's."""
+    if not lines.origin:
+        return document
+    at = lines.original
+    fields = tuple(replace(f, start_line=at(f.start_line), end_line=at(f.end_line)) for f in document.header.fields)
+    portions = tuple(replace(p, start_line=at(p.start_line), end_line=at(p.end_line)) for p in document.portions)
+    problems = tuple(replace(p, line=at(p.line)) for p in document.problems)
+    return replace(document, header=replace(document.header, fields=fields), portions=portions, problems=problems)
 
 
 def _header_problems(header: Header, portions: list[Portion]) -> list[Problem]:
