@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .fields import overflow_at
+
 # Line and paragraph separators other than "\n" (str.splitlines knows them all).
 _SEPARATORS = re.compile("\r\n|[\r\u2028\u2029\u0085\x0b\x0c\x1c\x1d\x1e]")
 
@@ -79,12 +81,17 @@ def normalise_newlines(text: str) -> str:
 
 
 def _header_pieces(line: str) -> tuple[list[str], bool]:
-    """A header line cut before each field name and each unnumbered marking printed in it; a cut
-    before a marking leaves a blank line ("") in front, as a portion opens a block. True when
-    such a marking opened the body."""
+    """A header line cut before each field name and each unnumbered marking printed in it, and
+    where a field's text stops fitting its shape (redact.fields). A cut before body text leaves
+    a blank line ("") in front, as a portion opens a block. True when the body began here."""
     pieces: list[str] = []
     opened = False
     for piece in _split_fields(line):
+        cut = overflow_at(piece)
+        if cut is not None:
+            pieces += [piece[:cut].rstrip(), "", piece[cut:]]
+            opened = True
+            continue
         if _REF_LINE.match(piece):
             pieces.append(piece)  # "(C) STATE 1234" under REF is a reference letter
             continue

@@ -26,7 +26,7 @@ _MARK = rf"\(\s*{_LEVEL}(?:\s*(?:/{{1,2}}|-|\s)\s*[A-Za-z][A-Za-z ,/-]{{0,30}})?
 # A marking where a portion starts: after a paragraph number ("1. (C)", "1 .(C)", "¶2 (S)"),
 # at a line start, or after a sentence end in the middle of a line (". (C) Summary").
 START = re.compile(
-    rf"(?:(?:^|(?<=\s))(?:¶[ \t]*)?\d{{1,3}}(?:[ \t]?[.,]|\))?[ \t]{{0,6}}|^[ \t*]*|(?<=[.:;])\s{{1,6}})(?P<mark>{_MARK})",
+    rf"(?:(?:^|(?<=\s))(?:¶[ \t]*)?\d{{1,3}}(?:[ \t]?[.,]|\))?[ \t]{{0,6}}|^[ \t*]*|(?<=[.:;)])\s{{1,6}})(?P<mark>{_MARK})",
     re.M)
 
 
@@ -46,8 +46,8 @@ _REFERENCE_LIST = re.compile(r"\bREF|(?:^|\s)\(?B[.)]\s")
 
 
 def _is_reference_letter(text: str, match: re.Match[str]) -> bool:
-    if match.group("mark").strip("() ") not in ("C", "S", "U") or re.search(r"\d", match.group(0)):
-        return False
+    if match.group("mark").strip("() ") not in ("C", "S", "U") or re.search(r"\d[ \t]?[.)]", match.group(0)):
+        return False  # a numbered paragraph ("3. (C)") is no reference letter
     block = text.rfind("\n\n", 0, match.start())
     return _REFERENCE_LIST.search(text, block + 1, match.start()) is not None
 

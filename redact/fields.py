@@ -1,0 +1,125 @@
+"""Header field shapes: what each header field that policies release may hold.
+
+Policies release a cable's Classified By, REF, TAGS and SUBJECT lines as addressing and
+reference data. On a reflowed line a field runs on into whatever follows it: the first
+paragraph, a second marking, prose. So each field has a shape, and text past the end of
+that shape is not the field's: ``overflow_at`` says where it begins, and redact.lines puts
+it in a block of its own, which the grammar then reads as body text (decided by its own
+marking, or withheld as unmarked). A field never grows by swallowing prose.
+
+- Classified By: an authority, then the E.O. 1.4 (or 1.5) reasons; nothing after the reasons.
+- REF: reference items ("A. STATE 1234", "(B) 09 LONDON 55 (NOTAL)"); no portion marking that
+  is not the next reference letter, no numbered paragraph, no run of prose.
+- TAGS: tag codes and names; no prose, marking or numbered paragraph.
+- SUBJECT: one title (with its own leading marking); no second marking, numbered paragraph or
+  divider.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A field name opening a line, after an optional marking of its own ("(U) SUBJECT:").
+_FIELD = re.compile(
+    r"[ \t]*(?:\([^()\n]{1,12}\)[ \t]*)?(?P<name>classified[ \t]+by|references?|reftels?|refs?|tags|subject|subj)"
+    r"\b[ \t]*:?", re.I)
+_NAMES = (("classified", "classified_by"), ("ref", "ref"), ("tag", "tags"), ("subj", "subject"))
+
+# A portion marking's shape: a level or sensitivity word, then its end or a control.
+_MARKING = re.compile(
+    r"\([ \t]*(?:TS|S|C|U|SBU|FOUO|LOU|SECRET|CONFIDENTIAL|UNCLASSIFIED)(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?"
+    r"[ \t]*\)", re.I)
+# "1. Summary", "12. The minister": a numbered paragraph (marked or not).
+_NUMBERED = re.compile(r"(?<=[ \t])\d{1,3}[ \t]?\.[ \t]+(?:\(|[A-Z])")
+_DIVIDER = re.compile(r"[ \t](?:-{4,}|={4,})")
+# Running prose: several lower-case words in a row.
+_PROSE = re.compile(r"(?<![\w'])[a-z][a-z'-]*(?:[ \t,]+[a-z][a-z'-]*(?![\w'])){4,}")
+_MIXED_CASE_RUN = re.compile(r"(?:(?<=\s)|^)(?:\S*[a-z]\S*[ \t]+){2}\S*[a-z]")
+# The reasons of a Classified By line: "1.4 (b) and (d)", "1.5 B, D", "1.4(B)/(D).", "1. 4 (b,d)"
+_REASONS = re.compile(
+    r"1[ \t]*[.,][ \t]*[45][ \t]*(?:[(\[][ \t]*)?[a-hA-H](?![A-Za-z])"
+    r"(?:[ \t]*[)\]]?[ \t]*(?:,|and|or|&|/|\+)?[ \t]*(?:[(\[][ \t]*)?[a-hA-H](?![A-Za-z]))*[ \t]*[)\]]?[ \t]*\.?", re.I)
+_AUTHORITY_LIMIT = 200
+
+
+def field_name(line: str) -> str | None:
+    """The kind of header field a line opens ("classified_by", "ref", "tags", "subject"), if any."""
+    found = _FIELD.match(line)
+    if found is None:
+        return None
+    word = found.group("name").lower()
+    return next(name for prefix, name in _NAMES if word.startswith(prefix))
+
+
+def overflow_at(line: str) -> int | None:
+    """Where the text of a header field line stops fitting the field's shape (None: it all fits)."""
+    name = field_name(line)
+    found = _FIELD.match(line)
+    if name is None or found is None:
+        return None
+    start = found.end()
+    cut = {"classified_by": _classified_by_end, "ref": _ref_end, "tags": _tags_end,
+           "subject": _subject_end}[name](line, start)
+    if cut is None or not line[cut:].strip():
+        return None
+    return cut
+
+
+def _classified_by_end(line: str, start: int) -> int | None:
+    reasons = _REASONS.search(line, start)
+    if reasons is None:
+        if len(line) - start <= _AUTHORITY_LIMIT:
+            return None
+        return line.rfind(" ", start, start + _AUTHORITY_LIMIT) + 1 or start + _AUTHORITY_LIMIT
+    end = reasons.end()
+    last = re.search(r"[(\[]?[ \t]*([a-hA-H])[ \t]*[)\]]?[ \t]*\.?[ \t]*$", reasons.group(0))
+    if last and last.group(1).isupper() and any(c.islower() for c in reasons.group(0)[:last.start()]):
+        end = reasons.start() + last.start()  # "1.4 (b) and (d) (C) HMG said": "(C)" opens a portion
+    if len(re.findall(r"[A-Za-z]{2,}", line[end:])) >= 2:
+        return end
+    return None
+
+
+def _first(*positions: int | None) -> int | None:
+    found = [p for p in positions if p is not None]
+    return min(found) if found else None
+
+
+def _sentence_start(line: str, start: int, at: int) -> int:
+    """The start of the sentence or item that holds position ``at``."""
+    boundary = None
+    for boundary in re.finditer(r"(?<=[.;:)\d])[ \t]+", line[start:at]):
+        pass
+    return start + boundary.end() if boundary is not None else at
+
+
+def _ref_end(line: str, start: int) -> int | None:
+    letters = {m.group(1) for m in re.finditer(r"(?:^|[\s(])([A-Z])(?:[.)]|\))", line[start:])}
+    marking = None
+    for match in _MARKING.finditer(line, start):
+        word = match.group(0).strip("() \t").upper()
+        if len(word) == 1 and chr(ord(word) - 1) in letters:
+            continue  # "(C)" after "(B)": the next reference
+        marking = match.start()
+        break
+    prose = _PROSE.search(line, start)
+    numbered = _NUMBERED.search(line, start)
+    return _first(marking, numbered.start() if numbered else None,
+                  _sentence_start(line, start, prose.start()) if prose else None)
+
+
+def _tags_end(line: str, start: int) -> int | None:
+    marking = _MARKING.search(line, start)
+    numbered = _NUMBERED.search(line, start)
+    prose = _MIXED_CASE_RUN.search(line, start)
+    return _first(marking.start() if marking else None, numbered.start() if numbered else None,
+                  prose.start() if prose else None)
+
+
+def _subject_end(line: str, start: int) -> int | None:
+    own = re.match(r"[ \t]*\([^()\n]{1,24}\)", line[start:])
+    title = start + (own.end() if own else 0)
+    marking = _MARKING.search(line, title)
+    numbered = _NUMBERED.search(line, title)
+    divider = _DIVIDER.search(line, title)
+    return _first(*(m.start() for m in (marking, numbered, divider) if m is not None))
