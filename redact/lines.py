@@ -66,6 +66,7 @@ class Lines:
 
     text: str
     origin: tuple[int, ...]  # origin[n - 1] is the original line of line n
+    overflows: tuple[int, ...] = ()  # original lines where a header field's text ran past its shape
 
     def original(self, line: int) -> int:
         """The line of the original text that line ``line`` of ``text`` came from."""
@@ -107,13 +108,16 @@ def split_run_on_lines(text: str) -> Lines:
     lines = normalise_newlines(text).split("\n")[:-1]
     out: list[str] = []
     origin: list[int] = []
+    overflows: list[int] = []
     in_header = True
     for number, line in enumerate(lines, start=1):
         for index, part in enumerate(_RUN_ON_PARAGRAPH.split(line)):
             in_header = in_header and index == 0 and _BODY_START.match(part) is None
             pieces, opened = _header_pieces(part) if in_header else ([part], False)
+            if in_header and any(overflow_at(piece) is not None for piece in _split_fields(part)):
+                overflows.append(number)
             in_header = in_header and not opened
             out += (_LOST_PARENTHESIS.sub(r"\1(", piece) for piece in pieces)
             origin += [number] * len(pieces)
     joined = "".join(f"{line}\n" for line in out)
-    return Lines(joined, () if len(out) == len(lines) else tuple(origin))
+    return Lines(joined, () if len(out) == len(lines) else tuple(origin), tuple(overflows))

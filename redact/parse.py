@@ -412,6 +412,8 @@ class _Assembler:
             continues = False
         if continues and last not in ("routing", "caption") and _opens_portion(item.text, last):
             continues = False  # "(S) THE MINISTER SAID ..." glued under a header line: a portion
+        if continues and last == "tags" and len(_LOWER_WORD.findall(item.text)) >= 3:
+            continues = False  # tags are codes and names; prose under TAGS is not one of them
         if continues and last is not None:
             self._extend_field(item.text, item.line)
         elif not self.seen_banner and not self.seen_core_field:
@@ -664,10 +666,15 @@ def _opens_portion(line: str, field_name: str | None) -> bool:
     REF, "(C) 09 STATE 030541" and "(I) 9 FAM 42.1 N4, PN2-5, and PN7" are lettered references:
     one letter, then numbers cited, not prose."""
     found = _OPENS_WITH_MARKING.match(line)
-    if found is None or len(_WORD.findall(line, found.end())) < 3:
+    if found is None:
         return False
-    if field_name != "ref" or len(_WORD.findall(found.group(0))) > 0:
-        return True  # references are lettered with one letter: "(S//NF)" or "(SBU)" is a marking
+    words = len(_WORD.findall(line, found.end()))
+    if len(_WORD.findall(found.group(0))) > 0:
+        return words >= 1  # "(S//NF) Summary", "(SBU) ...": never a reference letter or a reason
+    if words < 3:
+        return False
+    if field_name != "ref":
+        return True
     rest = line[found.end():]
     return not any(c.isdigit() for c in rest) or len(_LOWER_WORD.findall(rest)) >= 3
 
@@ -859,9 +866,13 @@ def _original_lines(document: Document, lines: Lines) -> Document:
     if not lines.origin:
         return document
     at = lines.original
+    overflows = tuple(Problem(line, "field-overflow", "text past the end of a header field's shape is read as "
+                              "body text (decided by its own marking, or withheld as unmarked)")
+                      for line in lines.overflows)
     fields = tuple(replace(f, start_line=at(f.start_line), end_line=at(f.end_line)) for f in document.header.fields)
     portions = tuple(replace(p, start_line=at(p.start_line), end_line=at(p.end_line)) for p in document.portions)
-    problems = tuple(replace(p, line=at(p.line)) for p in document.problems)
+    problems = tuple(sorted((*(replace(p, line=at(p.line)) for p in document.problems), *overflows),
+                            key=lambda p: p.line))
     return replace(document, header=replace(document.header, fields=fields), portions=portions, problems=problems)
 
 

@@ -38,7 +38,7 @@ from .render import build_view, render_html, render_pdf, render_text
 from .render.html import TEMPLATES, page_header, stylesheet
 from .render.pdf import release_fonts
 from .render.view import ReleaseView
-from .verify import Withheld, released_text, verify_bytes, withheld_items
+from .verify import Withheld, released_markings, released_text, verify_bytes, withheld_items
 
 FORMATS = ("html", "pdf", "text")
 SUFFIX = {"html": ".release.html", "pdf": ".release.pdf", "text": ".release.txt"}
@@ -278,6 +278,10 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
         stem = safe_stem(source.path)
         document = parse(source.text, source=source.path, doc_id=stem, doc_type=options.doc_type)
         decisions = decide(document, policy, Context(as_of=options.as_of, audience=options.audience))
+        above = released_markings(document, decisions, policy.ceiling)
+        if above:
+            raise LeakError("verification failed, nothing written: " + "; ".join(str(f) for f in above),
+                            path=source.path)
         view, rendered = render_outputs(document, decisions, policy, options)
         withheld = withheld_items(document, decisions)
         allowed = released_text(document, decisions) + "\n" + _boilerplate(view)

@@ -23,7 +23,8 @@ from pypdf.errors import PdfReadError
 from pypdfium2 import PdfiumError
 
 from .decide import Decisions
-from .model import FIELD_PREFIX, Document
+from .markings import parse_portion_marking
+from .model import FIELD_PREFIX, Document, Level
 
 NGRAM = 5
 _HYPHEN_BREAK = re.compile(r"(\w)-\s*\n\s*(\w)")
@@ -131,6 +132,54 @@ def released_text(document: Document, decisions: Decisions) -> str:
         else:
             parts.append(_released_text(portion.text, ((s.start, s.end, s.label) for s in decision.spans)))
     return "\n".join(parts)
+
+
+# A portion marking where a portion starts: after a paragraph number ("1. (C)", "¶2 (S//NF)"),
+# at a line start, or after a sentence end (". (S) The"), printed in capitals and followed by
+# a sentence. "Reasons 1.4 (b) and (d)", "1.4 (C)", list labels "(a) (b) (c)" and lettered
+# references ("(B) STATE 12 (C) STATE 34") are not in that position or not of that shape.
+_PORTION_START = re.compile(
+    r"(?:(?:^|(?<=\s))(?:¶[ \t]*)?\d{1,3}(?:[ \t]?\.|\))[ \t]{0,6}|^[ \t*]*|(?<=[.;])[ \t]{1,6})"
+    r"(?P<mark>\([ \t]*(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|U|SBU)"
+    r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\))(?=[ \t]+[A-Z\"“'])", re.M)
+_LETTER_BEFORE = r"(?:^|[\s(]){letter}[.)]"
+
+
+def _reference_letter(text: str, match: re.Match[str]) -> bool:
+    """"(C)" after "(B)" or "B." earlier in the same text: a lettered list, not a marking."""
+    word = match.group("mark").strip("() \t")
+    if len(word) != 1 or re.search(r"\d[ \t]?[.)]", match.group(0)):
+        return False
+    return re.search(_LETTER_BEFORE.format(letter=chr(ord(word) - 1)), text[:match.start()]) is not None
+
+
+def markings_above(text: str, ceiling: Level) -> list[str]:
+    """Portion markings above ``ceiling`` printed where a portion starts in ``text``."""
+    found = []
+    for match in _PORTION_START.finditer(text):
+        marking = parse_portion_marking(match.group("mark"))
+        if (not marking.recognised or marking.level > ceiling) and not _reference_letter(text, match):
+            found.append(marking.canonical)
+    return found
+
+
+def released_markings(document: Document, decisions: Decisions, ceiling: Level) -> list[Finding]:
+    """A second line of defence, independent of how the parser split the document: released text
+    that prints a portion marking above the policy's ceiling where a portion starts means a
+    classified paragraph rode out inside something released (a header field, a (U) paragraph)."""
+    findings = []
+    released = [(f"header field {f.name}", f.text, d) for f, d in zip(document.header.fields, decisions.fields,
+                                                                       strict=True)]
+    released += [(f"{p.kind.value} {p.number or '#' + str(p.index)}", p.text, d)
+                 for p, d in zip(document.portions, decisions.portions, strict=True)]
+    for name, text, decision in released:
+        if decision.withheld:
+            continue
+        shown = _released_text(text, ((s.start, s.end, s.label) for s in decision.spans))
+        for canonical in markings_above(shown, ceiling):
+            findings.append(Finding("released text", f"{name} prints a {canonical} portion marking above the "
+                                    f"policy's ceiling ({ceiling.name})"))
+    return findings
 
 
 class Checker:
@@ -301,5 +350,10 @@ def verify_bytes(data: bytes, fmt: str, withheld: list[Withheld], allowed: str) 
     return Report(tuple(leaks), tuple(findings))
 
 
-def verify_release(data: bytes, fmt: str, document: Document, decisions: Decisions) -> Report:
-    return verify_bytes(data, fmt, withheld_items(document, decisions), released_text(document, decisions))
+def verify_release(data: bytes, fmt: str, document: Document, decisions: Decisions,
+                   ceiling: Level | None = None) -> Report:
+    """Check one release copy; with the policy's ``ceiling``, also its released text's markings."""
+    report = verify_bytes(data, fmt, withheld_items(document, decisions), released_text(document, decisions))
+    if ceiling is None:
+        return report
+    return Report(report.leaks, (*report.findings, *released_markings(document, decisions, ceiling)))
