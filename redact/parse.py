@@ -648,7 +648,7 @@ _LOWER_WORD = re.compile(r"(?<![\w'])[a-z][a-z'-]*")
 # Cyrillic letter looks like a marking to a reader.
 _MARKING_SHAPE = r"\([ \t]*[^\W\d_][^()\n]{0,38}\)"
 _PRINTED_MARKING = re.compile(_MARKING_SHAPE)
-_OPENS_WITH_MARKING = re.compile(r"^[ \t]*(?:(?:\*\*|\[\d{1,3}\]\(#\))+[ \t]*)?" + _MARKING_SHAPE)
+_OPENS_WITH_MARKING = re.compile(r"^[ \t]*(?:(?:\*\*|#+|\[\d{1,3}\]\(#\))+[ \t]*)?" + _MARKING_SHAPE)
 
 
 def _not_addressing(line: str) -> bool:
@@ -683,7 +683,8 @@ def _prose_is_not_routing(field: HeaderField) -> list[HeaderField]:
     """Routing and caption lines are codes and addresses. Lines of running prose there, and lines
     that open with a parenthesis where a portion marking would stand, are not addressing: they
     become ``header_text`` fields, which no bundled policy releases; the lines around them keep
-    their name."""
+    their name. After a line that opens with a marking, no line of the field is addressing: a
+    marked paragraph's unmarked lines follow it."""
     if field.name not in ("routing", "caption"):
         return [field]
     lines = field.text.split("\n")
@@ -691,9 +692,10 @@ def _prose_is_not_routing(field: HeaderField) -> list[HeaderField]:
         return [field]
     parts: list[HeaderField] = []
     run: list[str] = []
-    run_start, run_prose = field.start_line, False
+    run_start, run_prose, marked = field.start_line, False, False
     for offset, line in enumerate(lines):
-        prose = _not_addressing(line)
+        marked = marked or _OPENS_WITH_MARKING.match(line) is not None
+        prose = marked or _not_addressing(line)
         if run and prose != run_prose:
             parts.append(HeaderField("header_text" if run_prose else field.name, "\n".join(run), run_start,
                                      run_start + len(run) - 1))

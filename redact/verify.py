@@ -135,11 +135,11 @@ def released_text(document: Document, decisions: Decisions) -> str:
 
 
 # A portion marking where a portion starts: after a paragraph number ("1. (C)", "¶2 (S//NF)"),
-# at a line start, or after a sentence end (". (S) The"), printed in capitals and followed by
+# at a line start (after markdown "#" or "**"), or after a sentence end (". (S) The"), printed in capitals and followed by
 # a sentence. "Reasons 1.4 (b) and (d)", "1.4 (C)", list labels "(a) (b) (c)" and lettered
 # references ("(B) STATE 12 (C) STATE 34") are not in that position or not of that shape.
 _PORTION_START = re.compile(
-    r"(?:(?:^|(?<=\s))(?:¶[ \t]*)?\d{1,3}(?:[ \t]?\.|\))[ \t]{0,6}|^[ \t*]*|(?<=[.;])[ \t]{1,6})"
+    r"(?:(?:^|(?<=\s))(?:¶[ \t]*)?\d{1,3}(?:[ \t]?\.|\))[ \t]{0,6}|^[ \t*#]*|(?<=[.;])[ \t]{1,6})"
     r"(?P<mark>\([ \t]*(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|U|SBU)"
     r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\))(?=[ \t]+[A-Z\"“'])", re.M)
 _LETTER_BEFORE = r"(?:^|[\s(]){letter}[.)]"
