@@ -26,7 +26,7 @@ _LEVEL = r"(?i:top[ ]secret|secret|confidential|unclassified|ts|s|c|u|sbu|fouo|l
 # What may follow the level inside the marking: its end, a control separator, a control.
 _AFTER_LEVEL = r"[ \t]*(?:\)|/|-[ \t]*[A-Za-z]|[ \t](?i:rel|nf|noforn)\b)"
 # A paragraph number as printed: "1.", "1 .", "1)", "¶1.", "¶ 1.", "**1.**", "1.."
-_NUMBER = r"(?:\*\*|\[\d{1,3}\]\(#\))*(?:¶[ \t]*)?\d{1,3}(?:[ \t]?\.{1,2}|\))(?:\*\*)?[ \t]{0,6}"
+_NUMBER = r'(?:\*\*|\[\d{1,3}\]\(#\)|")*' r"(?:¶[ \t]*)?\d{1,3}(?:[ \t]?\.{1,2}|\))(?:\*\*)?[ \t]{0,6}"
 # A numbered, marked paragraph that starts in the middle of a line. The number must follow
 # a space: "1.4 (b)" (reasons) has none before its "4" and no marking after it.
 _RUN_ON_PARAGRAPH = re.compile(rf"(?<=[^\s¶])[ \t\u00a0]+(?={_NUMBER}\(?[ \t]*{_LEVEL}{_AFTER_LEVEL})")
