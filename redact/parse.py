@@ -355,6 +355,7 @@ class _Assembler:
         self.seen_banner = False
         self.seen_core_field = False
         self.in_body_text = False
+        self.in_repeated_field = False
 
     # -- header -------------------------------------------------------------
     def _field(self, name: str, text: str, line: int) -> None:
@@ -491,6 +492,11 @@ class _Assembler:
     def _body_text(self, item: _Item) -> None:
         """A run of plain lines: the first decides where it belongs, the others follow it."""
         first, rest = _first_line(item.text)
+        if self._repeated_header(first, item):
+            if rest:
+                self._body_text(_Item("text", item.line + 1, item.lines - 1, text=rest))
+            return
+        self.in_repeated_field = False
         text = first
         if self.open is not None and not self.after_blank:
             self._extend_open(text, item.line, 1)
@@ -503,6 +509,22 @@ class _Assembler:
         if rest:
             self._extend_open(rest, item.line + 1, item.lines - 1)
         self.after_page = False
+
+    def _repeated_header(self, line: str, item: _Item) -> bool:
+        """A multi-section cable prints its banner (SECTION 2 OF 3), E.O., TAGS and SUBJECT lines
+        again at the top of each section. They are the header's fields, printed again, and are
+        decided as header fields (the same field gets the same decision everywhere); the open
+        portion stays open, as across a page break. A wrapped SUBJECT line continues its field."""
+        name = _repeated_field_name(line)
+        if name is None and self.in_repeated_field and not self.after_blank and self.fields \
+                and self.fields[-1].name == "subject" and not _opens_portion(line, "subject"):
+            self._extend_field(line, item.line)
+            return True
+        if name is None:
+            return False
+        self._field(name, line, item.line)
+        self.in_repeated_field = True
+        return True
 
     def _extend_open(self, text: str, line: int, count: int) -> None:
         current = self.open
@@ -603,14 +625,14 @@ class _Assembler:
                 values["banner_text"] = level_text
                 if post:
                     values.setdefault("origin", post.strip())
-            elif f.name == "eo":
+            elif f.name == "eo" and "decl" not in values:
                 match = _EO.match(_clean(f.text))
                 if match:
                     values["decl"] = parse_decl(match.group("rest"))
-            elif f.name == "tags":
+            elif f.name == "tags" and "tags" not in values:
                 body = _FIELD_PREFIX["tags"].sub("", _clean(f.text))
                 values["tags"] = tuple(t for t in re.split(r"[\s,;]+", body) if t)
-            elif f.name == "subject":
+            elif f.name == "subject" and "subject" not in values:
                 body = _FIELD_PREFIX["subject"].sub("", _LEADING_MARKING.sub("", _clean(f.text), 1)
                                                     if _MARKED_SUBJECT.match(f.text) else _clean(f.text))
                 lead = _LEADING_MARKING.match(body) or _MARKED_SUBJECT.match(f.text)
@@ -720,6 +742,21 @@ def _split_inline_fields(fields: list[HeaderField]) -> list[HeaderField]:
             name = "tags" if part.lower().startswith("tags") else "subject"
             result.append(HeaderField(name, part, f.start_line, f.end_line))
     return result
+
+
+# The header lines a multi-section cable prints again at the top of each section.
+_REPEATED_FIELDS = (
+    ("banner", re.compile(r"^[ \t]*(?:[A-Z][ ]){3,}[A-Z]?.*\bSECTION[ \t]+\d+[ \t]+OF[ \t]+\d+|"
+                          r"^[ \t]*(?:TOP[ ]SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED|UNCLAS)\b.*\bSECTION[ \t]+\d+[ \t]+OF"
+                          r"[ \t]+\d+")),
+    ("eo", re.compile(r"^[ \t]*E\.[ ]?O\.[ \t]*\d{4,5}[ \t]*:?[ \t]*(?:DECL|N/A|NA\b)", re.I)),
+    ("tags", re.compile(r"^[ \t]*TAGS[ \t]*:?[ \t]+[A-Z]{2,}")),
+    ("subject", re.compile(r"^[ \t]*(?:SUBJECT|SUBJ)[ \t]*:")),
+)
+
+
+def _repeated_field_name(line: str) -> str | None:
+    return next((name for name, pattern in _REPEATED_FIELDS if pattern.match(line)), None)
 
 
 def _number(lead: str) -> str | None:
