@@ -30,6 +30,7 @@ from .check.report import render_text as render_check_text
 from .check.rules import all_rule_ids
 from .decide import Context, decide
 from .errors import AuditError, InputError, PolicyError, RedactError
+from .model import Document
 from .parse import parse
 from .pipeline import FORMATS, DocumentResult, Options, run
 from .policy import Policy, bundled_policies, find_policy, load_policy, policy_json_schema
@@ -500,6 +501,7 @@ def stats_command(inputs: tuple[str, ...]) -> None:
     markings: Counter[str] = Counter()
     problems: Counter[str] = Counter()
     unrecognised: Counter[str] = Counter()
+    by_layout: dict[str, Counter[str]] = {}
     documents = portions = unmarked = size = 0
     elapsed = 0.0
     for path in paths:
@@ -513,6 +515,7 @@ def stats_command(inputs: tuple[str, ...]) -> None:
         elapsed += time.perf_counter() - started
         documents += 1
         size += source.size
+        _count_layout(by_layout.setdefault(document.layout, Counter()), document)
         for portion in document.portions:
             portions += 1
             if portion.marking is None:
@@ -523,6 +526,11 @@ def stats_command(inputs: tuple[str, ...]) -> None:
                 markings[portion.marking.canonical] += 1
         problems.update(p.code for p in document.problems)
     click.echo(f"documents: {documents}\nportions: {portions}\nunmarked portions: {unmarked}")
+    click.echo("by layout:")
+    for name, counts in sorted(by_layout.items()):
+        click.echo(f"  {name:<9} documents {counts['documents']}, portions {counts['portions']}, marked "
+                   f"{counts['marked']}, unmarked {counts['unmarked']}, unrecognised {counts['unrecognised']}, "
+                   f"field overflows {counts['overflows']}, parse errors {counts['errors']}")
     click.echo("markings by canonical form:")
     for name, count in markings.most_common():
         click.echo(f"  {name:<28} {count}")
@@ -531,6 +539,16 @@ def stats_command(inputs: tuple[str, ...]) -> None:
     click.echo("problems by code: " + (", ".join(f"{k} x{v}" for k, v in problems.most_common()) or "none"))
     rate = size / elapsed / 1e6 if elapsed else 0.0
     click.echo(f"parse throughput: {rate:.2f} MB/s ({size} bytes in {elapsed:.2f} s)")
+
+
+def _count_layout(counts: Counter[str], document: Document) -> None:
+    counts["documents"] += 1
+    counts["portions"] += len(document.portions)
+    counts["marked"] += sum(p.marking is not None and p.marking.recognised for p in document.portions)
+    counts["unmarked"] += sum(p.marking is None for p in document.portions)
+    counts["unrecognised"] += sum(p.marking is not None and not p.marking.recognised for p in document.portions)
+    counts["overflows"] += sum(p.code == "field-overflow" for p in document.problems)
+    counts["errors"] += sum(p.code == "parse-error" for p in document.problems)
 
 
 def _main_guard() -> Any:  # pragma: no cover - for `python -m redact`

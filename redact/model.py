@@ -240,6 +240,7 @@ class Document:
     portions: tuple[Portion, ...]
     problems: tuple[Problem, ...] = field(default=())
     doc_id: str | None = None
+    layout: str = "wrapped"  # "wrapped" (hard-wrapped lines) or "reflowed" (one line per paragraph)
 
     @property
     def highest_level(self) -> Level | None:
@@ -250,6 +251,7 @@ class Document:
         return {
             "source": self.source,
             "type": self.doc_type,
+            "layout": self.layout,
             "doc_id": self.doc_id,
             "header": self.header.to_json(),
             "portions": [p.to_json() for p in self.portions],

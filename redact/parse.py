@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from lark import Lark, Token
 from lark.exceptions import LarkError, UnexpectedInput
 
-from .lines import Lines, normalise_newlines, split_run_on_lines  # noqa: F401 (re-exported)
+from .lines import Lines, layout, normalise_newlines, split_run_on_lines  # noqa: F401 (re-exported)
 from .markings import parse_banner_marking, parse_portion_marking, unrecognised
 from .model import Decl, Document, Header, HeaderField, Kind, Level, Marking, Portion, Problem, combine
 from .resources import grammar_path
@@ -516,8 +516,10 @@ class _Assembler:
         decided as header fields (the same field gets the same decision everywhere); the open
         portion stays open, as across a page break. A wrapped SUBJECT line continues its field."""
         name = _repeated_field_name(line)
-        if name is None and self.in_repeated_field and not self.after_blank and self.fields \
-                and self.fields[-1].name == "subject" and not _opens_portion(line, "subject"):
+        last = self.fields[-1] if self.fields else None
+        if name is None and self.in_repeated_field and not self.after_blank and last is not None \
+                and last.name == "subject" and _title_continues(line) \
+                and len(self.field_lines[-1]) < _SUBJECT_LINES:
             self._extend_field(line, item.line)
             return True
         if name is None:
@@ -755,6 +757,16 @@ _REPEATED_FIELDS = (
 )
 
 
+_SUBJECT_LINES = 3
+_OTHER_FIELD = re.compile(r"^[ \t]*(?i:classified[ \t]+by|refs?\b|reftels?\b|tags\b|e\.[ ]?o\.)")
+
+
+def _title_continues(line: str) -> bool:
+    """A wrapped SUBJECT line: not prose, not another field, not a marked portion."""
+    return (len(_LOWER_WORD.findall(line)) < 3 and _OTHER_FIELD.match(line) is None
+            and _OPENS_WITH_MARKING.match(line) is None and "(" not in line[:3])
+
+
 def _repeated_field_name(line: str) -> str | None:
     return next((name for name, pattern in _REPEATED_FIELDS if pattern.match(line)), None)
 
@@ -873,10 +885,10 @@ def parse(text: str, source: str = "<text>", doc_id: str | None = None, doc_type
     ``doc_type`` is ``cable``, ``memo`` or ``auto`` (chosen by content).
     """
     lines = split_run_on_lines(text)
-    text = lines.text
     if doc_type == "auto":
-        doc_type = detect_type(text)
-    return _original_lines(_parse_lines(text, source, doc_id, doc_type), lines)
+        doc_type = detect_type(lines.text)
+    document = _original_lines(_parse_lines(lines.text, source, doc_id, doc_type), lines)
+    return replace(document, layout=layout(text))
 
 
 def _parse_lines(text: str, source: str, doc_id: str | None, doc_type: str) -> Document:
