@@ -27,8 +27,8 @@ _NAMES = (("classified", "classified_by"), ("ref", "ref"), ("tag", "tags"), ("su
 
 # A portion marking's shape: a level or sensitivity word, then its end or a control.
 _MARKING = re.compile(
-    r"\([ \t]*(?:TS|S|C|U|SBU|FOUO|LOU|SECRET|CONFIDENTIAL|UNCLASSIFIED)(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?"
-    r"[ \t]*\)", re.I)
+    r"\([ \t]*(?:TS|S|C|U|SBU|FOUO|LOU|SECRET|CONFIDENTIAL|UNCLASSIFIED)"
+    r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\)", re.I)
 # "1. Summary", "12. The minister": a numbered paragraph (marked or not).
 _NUMBERED = re.compile(r"(?<=[ \t])\d{1,3}[ \t]?\.[ \t]+(?:\(|[A-Z])")
 _DIVIDER = re.compile(r"[ \t](?:-{4,}|={4,})")
@@ -87,10 +87,8 @@ def _first(*positions: int | None) -> int | None:
 
 def _sentence_start(line: str, start: int, at: int) -> int:
     """The start of the sentence or item that holds position ``at``."""
-    boundary = None
-    for boundary in re.finditer(r"(?<=[.;:)\d])[ \t]+", line[start:at]):
-        pass
-    return start + boundary.end() if boundary is not None else at
+    boundaries = [m.end() for m in re.finditer(r"(?<=[.;:)\d])[ \t]+", line[start:at])]
+    return start + boundaries[-1] if boundaries else at
 
 
 def _ref_end(line: str, start: int) -> int | None:

@@ -45,7 +45,8 @@ _RUN_ON_FIELD = re.compile(
     r"|E\.[ ]?O\.[ \t]*\d{4,5}[ \t]*:?[ \t]*(?i:decl))")
 # In the header, an unnumbered marking after a sentence end ("... (b) and (d). (C) Summary"):
 # printed in capitals, as markings are and reference letters under REF are too (REF is left alone).
-_RUN_ON_MARKING = re.compile(r"(?<=[^\d\s]\.)[ \t\u00a0]+(?=\((?:TS|S|C|U|SBU)(?:[ \t]*/{1,2}[ \t]*[A-Z][A-Z ,]*)*\)[ \t]+\S)")
+_RUN_ON_MARKING = re.compile(
+    r"(?<=[^\d\s]\.)[ \t\u00a0]+(?=\((?:TS|S|C|U|SBU)(?:[ \t]*/{1,2}[ \t]*[A-Z][A-Z ,]*)*\)[ \t]+\S)")
 _REF_LINE = re.compile(r"[ \t]*(?i:refs?|reftels?)\b")
 # Where the body starts: a line that opens with a marked paragraph (after the split above).
 _BODY_START = re.compile(rf"^[ \t]*{_NUMBER}\(?[ \t]*{_LEVEL}{_AFTER_LEVEL}", re.M)

@@ -749,8 +749,8 @@ def _split_inline_fields(fields: list[HeaderField]) -> list[HeaderField]:
 # The header lines a multi-section cable prints again at the top of each section.
 _REPEATED_FIELDS = (
     ("banner", re.compile(r"^[ \t]*(?:[A-Z][ ]){3,}[A-Z]?.*\bSECTION[ \t]+\d+[ \t]+OF[ \t]+\d+|"
-                          r"^[ \t]*(?:TOP[ ]SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED|UNCLAS)\b.*\bSECTION[ \t]+\d+[ \t]+OF"
-                          r"[ \t]+\d+")),
+                          r"^[ \t]*(?:TOP[ ]SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED|UNCLAS)\b.*\bSECTION"
+                          r"[ \t]+\d+[ \t]+OF[ \t]+\d+")),
     ("eo", re.compile(r"^[ \t]*E\.[ ]?O\.[ \t]*\d{4,5}[ \t]*:?[ \t]*(?:DECL|N/A|NA\b)", re.I)),
     ("tags", re.compile(r"^[ \t]*TAGS[ \t]*:?[ \t]+[A-Z]{2,}")),
     ("subject", re.compile(r"^[ \t]*(?:SUBJECT|SUBJ)[ \t]*:")),

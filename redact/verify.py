@@ -121,6 +121,8 @@ def released_text(document: Document, decisions: Decisions) -> str:
     across a released line and the label beside it are therefore allowed too."""
     parts: list[str] = []
     for fld, decision in zip(document.header.fields, decisions.fields, strict=True):
+        if fld.name == "banner":
+            continue  # never copied: a copy prints the banner recomputed from what it releases
         if decision.withheld:
             parts.append(f"{FIELD_PREFIX.get(fld.name, '')} withheld {decision.label or ''}")
         else:
@@ -135,8 +137,8 @@ def released_text(document: Document, decisions: Decisions) -> str:
 
 
 # A portion marking where a portion starts: after a paragraph number ("1. (C)", "¶2 (S//NF)"),
-# at a line start (after markdown "#" or "**"), or after a sentence end (". (S) The"), printed in capitals and followed by
-# a sentence. "Reasons 1.4 (b) and (d)", "1.4 (C)", list labels "(a) (b) (c)" and lettered
+# at a line start (after markdown "#" or "**"), or after a sentence end (". (S) The"), printed
+# in capitals and followed by a sentence. "Reasons 1.4 (b) and (d)", "1.4 (C)", list labels "(a) (b) (c)" and lettered
 # references ("(B) STATE 12 (C) STATE 34") are not in that position or not of that shape.
 _PORTION_START = re.compile(
     r"(?:(?:^|(?<=\s))(?:¶[ \t]*)?\d{1,3}(?:[ \t]?\.|\))[ \t]{0,6}|^[ \t*#]*|(?<=[.;])[ \t]{1,6})"

@@ -38,13 +38,29 @@ def seeds() -> dict[str, Document]:
     return {name: parse_seed(name) for name in ("08ASTANA2450", "09ASTANA1444")}
 
 
+def shared_corpus(name: str) -> Path:
+    """A corpus under ../shared/corpus: skipped when absent, a failure in CI."""
+    folder = SHARED / "corpus" / name
+    if not folder.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"the shared corpus is missing at {folder}")
+        pytest.skip("the shared corpus is not beside this checkout")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
-    if not CORPUS.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"the shared corpus is missing at {CORPUS}")
-        pytest.skip("the shared corpus is not beside this checkout")
-    return CORPUS
+    return shared_corpus("cablegate")
+
+
+@pytest.fixture(scope="session")
+def mirror_dir() -> Path:
+    return shared_corpus("mirror")
+
+
+@pytest.fixture(scope="session")
+def sidtoday_dir() -> Path:
+    return shared_corpus("sidtoday")
 
 
 def decided(document: Document, policy, as_of: date = AS_OF, audience: str | None = None):

@@ -26,8 +26,8 @@ _MARK = rf"\(\s*{_LEVEL}(?:\s*(?:/{{1,2}}|-|\s)\s*[A-Za-z][A-Za-z ,/-]{{0,30}})?
 # A marking where a portion starts: after a paragraph number ("1. (C)", "1 .(C)", "¶2 (S)"),
 # at a line start, or after a sentence end in the middle of a line (". (C) Summary").
 START = re.compile(
-    rf"(?:(?:^|(?<=\s))(?:¶[ \t]*)?\d{{1,3}}(?:[ \t]?[.,]|\))?[ \t]{{0,6}}|^[ \t*#]*|(?<=[.:;)])\s{{1,6}})(?P<mark>{_MARK})",
-    re.M)
+    rf"(?:(?:^|(?<=\s))(?:¶[ \t]*)?\d{{1,3}}(?:[ \t]?[.,]|\))?[ \t]{{0,6}}|^[ \t*#]*|(?<=[.:;)])\s{{1,6}})"
+    rf"(?P<mark>{_MARK})", re.M)
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,8 @@ class Segment:
 
 # A portion ends at the next marking, at a blank line or a divider, or where a header field name is printed.
 _FIELD_NAME = r"(?i:from:|run[ \t]+date\b|classified[ \t]+by\b|refs?\b|reftels?\b|tags\b|subj(?:ect)?\b)"
-END = re.compile(rf"\n[ \t]*\n|\n(?=[ \t]*[-=_]{{3}})|\n(?=[ \t]*{_FIELD_NAME})|[ \t](?=(?:REF|REFS|TAGS|SUBJECT|Classified By|CLASSIFIED BY):)")
+END = re.compile(rf"\n[ \t]*\n|\n(?=[ \t]*[-=_]{{3}})|\n(?=[ \t]*{_FIELD_NAME})"
+                 r"|[ \t](?=(?:REF|REFS|TAGS|SUBJECT|Classified By|CLASSIFIED BY):)")
 # "(C) SAO PAULO 260" in a list of lettered references: the letter C, not a marking.
 _REFERENCE_LIST = re.compile(r"\bREF|(?:^|\s)\(?B[.)]\s")
 
