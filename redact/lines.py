@@ -158,9 +158,10 @@ def _run_on_starts(text: str, limit: int | None = None) -> list[int]:
     starts: list[int] = []
     for core in _MARKING_CORE.finditer(text):
         line_start = text.rfind("\n", 0, core.start()) + 1
-        found = _RUN_ON_PARAGRAPH.search(text, max(line_start, core.start() - 40))
+        window = (max(line_start, core.start() - 40), core.start() + 64)  # bounded: linear time
+        found = _RUN_ON_PARAGRAPH.search(text, *window)
         while found is not None and found.end() < core.start() - 12:  # an earlier one: look on
-            found = _RUN_ON_PARAGRAPH.search(text, found.end())
+            found = _RUN_ON_PARAGRAPH.search(text, found.end(), window[1])
         if found is not None and found.end() <= core.start() and (not starts or found.start() > starts[-1]):
             starts.append(found.start())
             if limit is not None and len(starts) >= limit:

@@ -288,8 +288,13 @@ def parse_reasons(text: str) -> tuple[str, ...]:
     return tuple(sorted(set(letters)))
 
 
+_BANNER_LIMIT = 200  # a banner is short; past this, a lazy split would backtrack quadratically
+
+
 def _split_banner(text: str) -> tuple[str, str | None]:
     line = _clean(text)
+    if len(line) > _BANNER_LIMIT:
+        return line, None  # read whole: a level that long is not recognised (fail closed)
     match = _BANNER_SPLIT.match(line)
     if match is None:
         return line, None

@@ -89,3 +89,31 @@ def test_pathological_lines_parse_in_bounded_time() -> None:
     result = subprocess.run([sys.executable, "-c", PATHOLOGICAL], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "done"
+
+
+# Every line shape at 100 KB, in the header and in the body. Each once took from 17 s to over a
+# minute (the banner split, and the search for paragraphs printed mid-line, were quadratic).
+HUNDRED_KB_LINES = """
+from redact import parse
+shapes = ["SECRET//" + "A " * 50000, "S E C R E T " + "SECTION 01 OF 02 " * 6000,
+          "E.O. 12958: DECL: " + "1/1/2020 " * 11000, "TAGS: " + "PREL " * 20000,
+          "SUBJECT: " + "(S) A " * 17000, "REF: " + "A. STATE 1234 " * 7000,
+          "Classified By: " + "Amb X reasons 1.4 (b) and (d) " * 3300, "1. (C) " + "word " * 20000,
+          "1) (C) " + "(S//NF " * 14000, "(" * 100000, "1. " * 33000, "*" * 100000, " " * 100000 + "x",
+          "-" * 100000, "1. C) " + "C) " * 33000, "A" * 100000 + "a!", "Classified By: X. " + "1.4 (b) (C) " * 9000,
+          "ASTANA 00002450 002 OF 003 " * 4000, "1. (U) x " + "(S/ " * 25000]
+for line in shapes:
+    parse(line + "\\n\\nSUBJECT: X\\n\\n1. (U) y.\\n")
+    parse("SUBJECT: X\\n\\n1. (U) y.\\n\\n" + line + "\\n")
+print("done")
+"""
+
+
+def test_hundred_kilobyte_lines_of_every_shape_parse_in_bounded_time() -> None:
+    import subprocess
+    import sys
+
+    # A hang guard: 38 parses take a few seconds in all; one quadratic pattern takes minutes.
+    result = subprocess.run([sys.executable, "-c", HUNDRED_KB_LINES], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "done"
