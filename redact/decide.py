@@ -17,6 +17,7 @@ import regex
 
 from .model import Document, HeaderField, Level, Marking, Portion
 from .policy import REGEX_TIMEOUT, Condition, Default, Policy, ResolvedRule, Source
+from .shown import shown_with_offsets
 
 
 @dataclass(frozen=True)
@@ -299,7 +300,14 @@ def decide_field(index: int, field: HeaderField, document: Document, policy: Pol
 
 
 def find_spans(text: str, policy: Policy, document: Document) -> tuple[Span, ...]:
-    """Spans of released text that span rules redact; overlapping spans are merged."""
+    """Spans of released text that span rules redact; overlapping spans are merged. Patterns
+    match the text as the copy prints it (debris such as "**" removed), mapped back."""
+    shown, offsets = shown_with_offsets(text)
+    return tuple(Span(offsets[s.start], offsets[s.end - 1] + 1, s.label, s.rule_id)
+                 for s in _find_spans(shown, policy, document))
+
+
+def _find_spans(text: str, policy: Policy, document: Document) -> tuple[Span, ...]:
     found: list[Span] = []
     for span_rule in policy.spans:
         label = format_label(span_rule.rule.label, document, None)

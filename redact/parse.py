@@ -161,9 +161,15 @@ _MEMO = re.compile(r"^[ \t]*MEMORANDUM\b", re.M)
 _CABLE_FIELDS = re.compile(r"^[ \t]*(?:TAGS\b|E\.?[ ]?O\.?[ \t]*\d{4,5})", re.M | re.I)
 
 
+# "1. (S) text": numbered, marked paragraphs, which only the cable grammar reads.
+_NUMBERED_MARKED = re.compile(r"^[ \t*]*(?:¶[ \t]*)?\d{1,3}[ \t]?\.[ \t]*\(", re.M)
+
+
 def detect_type(text: str) -> str:
-    """A memorandum has a MEMORANDUM line and none of a cable's TAGS or E.O. lines."""
-    if "MEMORANDUM" in text and _MEMO.search(text) and not _CABLE_FIELDS.search(text):
+    """A memorandum has a MEMORANDUM line and none of a cable's TAGS or E.O. lines, nor its
+    numbered, marked paragraphs (a cable may carry a MEMORANDUM OF CONVERSATION line)."""
+    if "MEMORANDUM" in text and _MEMO.search(text) and not _CABLE_FIELDS.search(text) \
+            and not _NUMBERED_MARKED.search(text):
         return "memo"
     return "cable"
 
@@ -243,8 +249,12 @@ def parse_decl(value: str) -> Decl:
     text = _WS.sub(" ", value).strip()
     body = _DECL_PREFIX.sub("", text)
     upper = body.upper()
+    # The order is the order of certainty: an exemption from declassification ("25X1", "50X1-HUM")
+    # wins over any other wording, an event ("10 YEARS AFTER 12/11/2008") over the date it names.
     if not body:
         return Decl(text, None, "unknown")
+    if re.search(r"(?<![A-Z0-9])(?:\d{2})?X\d|1\.6\s*X\d", upper):
+        return Decl(text, None, "exemption")
     if "DECLASSIFIED" in upper:
         found = _find_date(body)
         return Decl(text, found, "declassified")
@@ -252,15 +262,13 @@ def parse_decl(value: str) -> Decl:
         return Decl(text, None, "na")
     if "OADR" in upper:
         return Decl(text, None, "oadr")
-    if re.search(r"\b(?:25)?X\d|1\.6\s*X\d", upper):
-        return Decl(text, None, "exemption")
+    if re.search(r"\b(?:AFTER|UPON|WHEN|YEARS?|UNTIL|UNLESS|EVENT)\b", upper):
+        return Decl(text, None, "event")
     if upper.startswith("GDS"):
         return Decl(text, None, "gds")
     found = _find_date(body)
     if found is not None:
         return Decl(text, found, "rds" if upper.startswith("RDS") else "date")
-    if re.search(r"\b(?:AFTER|UPON|WHEN|YEARS?)\b", upper):
-        return Decl(text, None, "event")
     return Decl(text, None, "unknown")
 
 
@@ -352,7 +360,9 @@ class _Assembler:
         self.problems: list[Problem] = []
         self.open: _Open | None = None
         self.parent_index: int | None = None
-        self.parent_marking: Marking | None = None
+        # The markings in scope for an unmarked subparagraph: the effective marking of the last
+        # paragraph, and of every marked subparagraph and heading since (their join applies).
+        self.scope: list[Marking] = []
         self.entire: Marking | None = None
         self.after_blank = True
         self.after_page = False
@@ -451,9 +461,14 @@ class _Assembler:
             index=index, kind=current.kind, number=current.number, marking=current.marking,
             inherited=current.inherited, text=text, start_line=current.start_line,
             end_line=current.end_line, parent=current.parent, inline=inline))
+        effective = combine((current.marking, *inline)) if current.marking is not None else None
         if current.kind in (Kind.PARAGRAPH, Kind.TEXT):
             self.parent_index = index
-            self.parent_marking = current.marking
+            self.scope = [effective] if effective is not None else []
+        elif current.kind is Kind.SUBPARAGRAPH and effective is not None and not current.inherited:
+            self.scope.append(effective)
+        elif current.kind is Kind.HEADING:
+            self.scope += _printed_markings(text)
         self.open = None
 
     def _marking(self, printed: str | None, line: int) -> Marking | None:
@@ -471,8 +486,8 @@ class _Assembler:
         inherited = False
         if kind is Kind.SUBPARAGRAPH:
             parent = self.parent_index
-        if marking is None and kind is Kind.SUBPARAGRAPH and parent is not None:
-            marking, inherited = self.parent_marking, self.parent_marking is not None
+        if marking is None and kind is Kind.SUBPARAGRAPH and self.scope:
+            marking, inherited = combine(self.scope), True
         if marking is None and self.entire is not None and kind is not Kind.HEADING:
             marking, inherited = self.entire, True
         if marking is None and kind in (Kind.PARAGRAPH, Kind.TEXT):
@@ -570,8 +585,13 @@ class _Assembler:
         elif kind == "entire":
             self._entire(item)
         elif kind == "marked":
-            self._start(Kind.PARAGRAPH, None, self._marking(item.marking, item.line), item,
-                        (item.marking or "") + item.text)
+            marking = self._marking(item.marking, item.line)
+            if marking is not None and _LIST_LABEL.fullmatch(item.marking or "") and self.scope:
+                # "(t) ... (u) ..." inside a paragraph: a list label never lowers the level in scope
+                marking = combine([marking, *self.scope])
+                self.problems.append(Problem(item.line, "list-label-marking", "a one-letter lower-case marking "
+                                             "inside a paragraph may be a list label: the marking in scope applies"))
+            self._start(Kind.PARAGRAPH, None, marking, item, (item.marking or "") + item.text)
         elif kind == "sub":
             self._start(Kind.SUBPARAGRAPH, _label(item.lead), self._marking(item.marking, item.line), item,
                         item.lead.strip() + " " + (item.marking or "") + item.text)
@@ -663,7 +683,9 @@ class _Assembler:
         if "classified_by" in values:
             values["reasons"] = parse_reasons(values["classified_by"])
         routing = "\n".join(f.text for f in fields if f.name == "routing")
-        dtg = _DTG.search(routing) or _DTG.search("\n".join(f.text for f in fields))
+        # The cable's date is its own date-time group, in the routing block (or a caption line):
+        # never one cited under REF or in a subject (declassify-by-date relies on it).
+        dtg = _DTG.search(routing) or _DTG.search("\n".join(f.text for f in fields if f.name == "caption"))
         if dtg:
             values["date"] = _safe_date(_year(dtg.group(4)), _MONTHS[dtg.group(3)], int(dtg.group(1)))
         sender = _FROM.search(routing)
@@ -687,6 +709,8 @@ def _not_addressing(line: str) -> bool:
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_LIST_LABEL = re.compile(r"\([ \t]*[a-z][ \t]*\)")
+_CAPITAL_NEXT = re.compile(r"[ \t]+[A-Z][A-Za-z]")
 
 
 def _opens_portion(line: str, field_name: str | None) -> bool:
@@ -700,6 +724,8 @@ def _opens_portion(line: str, field_name: str | None) -> bool:
     words = len(_WORD.findall(line, found.end()))
     if len(_WORD.findall(found.group(0))) > 0:
         return words >= 1  # "(S//NF) Summary", "(SBU) ...": never a reference letter or a reason
+    if field_name != "ref" and _CAPITAL_NEXT.match(line, found.end()):
+        return True  # "(S) CANARY": a one-letter marking and a capitalised word ("(C) and (D)" is not)
     if words < 3:
         return False
     if field_name != "ref":
@@ -854,24 +880,33 @@ def _with_signature(portions: list[Portion]) -> list[Portion]:
 
 def _printed_markings(text: str) -> list[Marking]:
     """The markings printed in a heading's own text ("(S//NF) KEY POINTS", "IRAN (C)"). One it
-    opens with counts even when it cannot be read (then as TOP SECRET: fail closed)."""
+    opens with, or one shaped like a marking ("ANNEX (TS//SCI)"), counts even when it cannot be
+    read (then as TOP SECRET: fail closed)."""
     opening = _OPENS_WITH_MARKING.match(text)
+    shaped = {match.start() for match in _LEVEL_SHAPED.finditer(text)}
     markings = []
     for match in _PRINTED_MARKING.finditer(text):
         marking = parse_portion_marking(match.group(0))
-        if marking.recognised or (opening is not None and match.end() == opening.end()):
+        if marking.recognised or match.start() in shaped or (opening is not None and match.end() == opening.end()):
             markings.append(marking)
     return markings
 
 
 def _headings_take_marking(portions: list[Portion]) -> list[Portion]:
-    """A heading carries the highest of its own printed markings and the markings of the
-    portions up to the next heading."""
+    """A heading carries the join of its own printed markings, the marking of the portion just
+    before it, and the markings of the portions up to the next heading. An unmarked line never
+    takes its marking from what follows alone: "OPERATION CANARY STORM" between a (S) paragraph
+    and a (U) one is SECRET (where structure is unclear, the highest marking in scope)."""
     result = list(portions)
     for i, portion in enumerate(portions):
         if portion.kind is not Kind.HEADING or portion.marking is not None:
             continue
         headed = _printed_markings(portion.text)
+        before = result[i - 1].effective if i > 0 else None
+        if before is not None:
+            headed.append(before)
+        elif i > 0:
+            headed.append(unrecognised("(unmarked)"))  # what came before cannot be read: fail closed
         for following in portions[i + 1:]:
             if following.kind is Kind.HEADING:
                 break

@@ -13,6 +13,7 @@ from datetime import date
 
 from ..decide import Decision, Decisions
 from ..model import FIELD_PREFIX, LEVEL_NAMES, Document, Level, Marking
+from ..shown import without_debris
 
 
 @dataclass(frozen=True)
@@ -69,19 +70,6 @@ def margin_code(label: str | None) -> str | None:
     code = re.sub(r"\(b\)\((\d)\)(\([A-Z]\))?", lambda m: "B" + m.group(1) + (m.group(2) or ""),
                   label, flags=re.I)
     return code.upper()
-
-
-_DEBRIS = re.compile(r"\*\*|\[([^\]\n]{0,40})\]\(#\)")
-
-
-def _keep(match: re.Match[str]) -> str:
-    inner = match.group(1)
-    return "" if inner is None or inner.isdigit() else inner
-
-
-def without_debris(text: str) -> str:
-    """Drop the viewer's markdown debris ("**¶1.**", "[PREL](#)", "[1](#)") from shown text."""
-    return _DEBRIS.sub(_keep, text)
 
 
 def _segments(text: str, decision: Decision) -> tuple[Segment, ...]:
