@@ -96,8 +96,8 @@ def normalise_newlines(text: str) -> str:
 
 def _header_pieces(line: str) -> tuple[list[str], bool]:
     """A header line cut before each field name and each unnumbered marking printed in it, and
-    where a field's text stops fitting its shape (redact.fields). A cut before body text leaves
-    a blank line ("") in front, as a portion opens a block. True when the body began here."""
+    where a field's text stops fitting its shape (redact.fields). True when a numbered paragraph
+    began the body here (it gets a blank line, "", in front)."""
     if _HEADER_INTEREST.search(line) is None:
         return [line], False
     pieces: list[str] = []
@@ -105,15 +105,18 @@ def _header_pieces(line: str) -> tuple[list[str], bool]:
     for piece in _split_fields(line):
         cut = overflow_at(piece)
         if cut is not None:
-            pieces += [piece[:cut].rstrip(), "", piece[cut:]]
-            opened = True
+            rest = piece[cut:]
+            # A numbered paragraph opens the body (after a blank line); other text past a field
+            # stays a line of the header block, which the parser makes a portion of its own
+            # (decided by its marking, or withheld as unmarked) and the header goes on after it.
+            opens = _BODY_START.match(rest) is not None
+            pieces += [piece[:cut].rstrip(), *([""] if opens else []), rest]
+            opened = opened or opens
             continue
         if _REF_LINE.match(piece):
             pieces.append(piece)  # "(C) STATE 1234" under REF is a reference letter
             continue
-        for index, block in enumerate(_RUN_ON_MARKING.split(piece)):
-            pieces += ["", block] if index else [block]
-            opened = opened or index > 0
+        pieces += _RUN_ON_MARKING.split(piece)
     return pieces, opened
 
 

@@ -436,6 +436,12 @@ class _Assembler:
             self._field("routing", item.text, item.line)
         elif not self.seen_core_field:
             self._field("caption", item.text, item.line)
+        elif (opening := _OPENS_WITH_MARKING.match(item.text)) is not None:
+            # "(S) ..." run on from or glued under a header field: a portion with its own marking
+            printed = _PRINTED_MARKING.search(opening.group(0))
+            marking = self._marking(printed.group(0) if printed else None, item.line)
+            self._start(Kind.PARAGRAPH, None, marking, item, item.text)
+            self.in_body_text = True
         else:
             # Text after the header fields and before the first numbered
             # paragraph is body: a heading ("Summary") or an unnumbered portion.
@@ -659,14 +665,14 @@ class _Assembler:
             elif f.name == "tags" and "tags" not in values:
                 body = _FIELD_PREFIX["tags"].sub("", _clean(f.text))
                 values["tags"] = tuple(t for t in re.split(r"[\s,;]+", body) if t)
-            elif f.name == "subject" and "subject" not in values:
+            elif f.name == "subject":  # every SUBJECT line carries its own marking; the first is the title
                 body = _FIELD_PREFIX["subject"].sub("", _LEADING_MARKING.sub("", _clean(f.text), 1)
                                                     if _MARKED_SUBJECT.match(f.text) else _clean(f.text))
                 lead = _LEADING_MARKING.match(body) or _MARKED_SUBJECT.match(f.text)
                 if lead:
                     marking = parse_portion_marking(lead.group(1))
                     fields[position] = HeaderField(f.name, f.text, f.start_line, f.end_line, marking)
-                values["subject"] = body
+                values.setdefault("subject", body)
             elif f.name == "ref":
                 body = _FIELD_PREFIX["ref"].sub("", _clean(f.text))
                 values["refs"] = tuple(r.strip(" ;") for r in _REF_ITEM.split(body) if r.strip(" ;"))
