@@ -13,6 +13,7 @@ marking, or withheld as unmarked). A field never grows by swallowing prose.
 - TAGS: tag codes and names; no prose, marking or numbered paragraph.
 - SUBJECT: one title (with its own leading marking); no second marking, numbered paragraph or
   divider.
+- E.O.: the order and its DECL instruction; no marking or numbered paragraph.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ import re
 
 # A field name opening a line, after an optional marking of its own ("(U) SUBJECT:").
 _FIELD = re.compile(
-    r"[ \t]*(?:\([^()\n]{1,12}\)[ \t]*)?(?P<name>classified[ \t]+by|references?|reftels?|refs?|tags|subject|subj)"
-    r"\b[ \t]*:?", re.I)
-_NAMES = (("classified", "classified_by"), ("ref", "ref"), ("tag", "tags"), ("subj", "subject"))
+    r"[ \t]*(?:\([^()\n]{1,12}\)[ \t]*)?(?P<name>classified[ \t]+by|references?|reftels?|refs?|tags|subject|subj"
+    r"|e\.[ ]?o\.[ \t]*\d{4,5}|executive[ \t]+order[ \t]*\d{4,5})\b[ \t]*:?", re.I)
+_NAMES = (("classified", "classified_by"), ("ref", "ref"), ("tag", "tags"), ("subj", "subject"), ("e", "eo"))
 
 # A portion marking's shape: a level or sensitivity word, then its end or a control.
 _MARKING = re.compile(
@@ -59,7 +60,7 @@ def overflow_at(line: str) -> int | None:
         return None
     start = found.end()
     cut = {"classified_by": _classified_by_end, "ref": _ref_end, "tags": _tags_end,
-           "subject": _subject_end}[name](line, start)
+           "subject": _subject_end, "eo": _eo_end}[name](line, start)
     if cut is None or not line[cut:].strip():
         return None
     return cut
@@ -112,6 +113,14 @@ def _tags_end(line: str, start: int) -> int | None:
     prose = _MIXED_CASE_RUN.search(line, start)
     return _first(marking.start() if marking else None, numbered.start() if numbered else None,
                   prose.start() if prose else None)
+
+
+def _eo_end(line: str, start: int) -> int | None:
+    """The E.O. line holds the order and its declassification instruction: no marking, no
+    numbered paragraph (TAGS and SUBJECT printed on it are cut off before this is asked)."""
+    marking = _MARKING.search(line, start)
+    numbered = _NUMBERED.search(line, start)
+    return _first(marking.start() if marking else None, numbered.start() if numbered else None)
 
 
 def _subject_end(line: str, start: int) -> int | None:

@@ -709,12 +709,17 @@ _OPENS_WITH_MARKING = re.compile(r"^[ \t]*(?:(?:\*\*|#+|\[\d{1,3}\]\(#\))+[ \t]*
 
 
 def _not_addressing(line: str) -> bool:
-    """Running prose (three or more lower-case words), or a line that opens like a portion
-    ("(S) ...", "(Ѕ) ..." with a look-alike letter, or a name in parentheses: fail closed)."""
-    return len(_LOWER_WORD.findall(line)) >= 3 or _OPENS_WITH_MARKING.match(line) is not None
+    """Running prose (three or more lower-case words), a line that opens like a portion
+    ("(S) ...", "(Ѕ) ..." with a look-alike letter, or a name in parentheses: fail closed), or
+    one that prints a portion marking anywhere ("FM AMEMBASSY X (S) SITES ...")."""
+    return (len(_LOWER_WORD.findall(line)) >= 3 or _OPENS_WITH_MARKING.match(line) is not None
+            or ("(" in line and _CAPITAL_MARKING.search(line) is not None))
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
+# A portion marking printed in capitals, as markings are ("(S)", "(C//NF)", "(TS//SCI)").
+_CAPITAL_MARKING = re.compile(
+    r"\([ \t]*(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C)(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Z]|[ \t]*\))")
 _LIST_LABEL = re.compile(r"\([ \t]*[a-z][ \t]*\)")
 _CAPITAL_NEXT = re.compile(r"[ \t]+[A-Z][A-Za-z]")
 

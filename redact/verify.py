@@ -165,6 +165,25 @@ def markings_above(text: str, ceiling: Level) -> list[str]:
     return found
 
 
+# Anywhere in a released header field: a portion marking printed in capitals.
+_FIELD_MARKING = re.compile(r"\([ \t]*(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|SBU)"
+                            r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\)")
+
+
+def _field_markings_above(name: str, text: str, ceiling: Level) -> list[str]:
+    """Nothing a policy releases as a header field may print a marking above the ceiling, at any
+    place; one-letter ones under REF and Classified By are reference letters and reasons."""
+    found = []
+    for match in _FIELD_MARKING.finditer(text):
+        one_letter = len(match.group(0).strip("() \t")) == 1
+        if one_letter and name in ("header field ref", "header field classified_by"):
+            continue
+        marking = parse_portion_marking(match.group(0))
+        if not marking.recognised or marking.level > ceiling:
+            found.append(marking.canonical)
+    return found
+
+
 def released_markings(document: Document, decisions: Decisions, ceiling: Level) -> list[Finding]:
     """A second line of defence, independent of how the parser split the document: released text
     that prints a portion marking above the policy's ceiling where a portion starts means a
@@ -178,7 +197,10 @@ def released_markings(document: Document, decisions: Decisions, ceiling: Level) 
         if decision.withheld:
             continue
         shown = _released_text(text, ((s.start, s.end, s.label) for s in decision.spans))
-        for canonical in markings_above(shown, ceiling):
+        above = markings_above(shown, ceiling)
+        if name.startswith("header field"):
+            above += _field_markings_above(name, shown, ceiling)
+        for canonical in dict.fromkeys(above):
             findings.append(Finding("released text", f"{name} prints a {canonical} portion marking above the "
                                     f"policy's ceiling ({ceiling.name})"))
     return findings
