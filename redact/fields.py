@@ -92,13 +92,18 @@ def _sentence_start(line: str, start: int, at: int) -> int:
     return start + boundaries[-1] if boundaries else at
 
 
+_LETTER_ITEM = re.compile(r"(?:^|[\s(])([A-Z])(?:[.)]|\))")
+
+
 def _ref_end(line: str, start: int) -> int | None:
-    letters = {m.group(1) for m in re.finditer(r"(?:^|[\s(])([A-Z])(?:[.)]|\))", line[start:])}
     marking = None
     for match in _MARKING.finditer(line, start):
         word = match.group(0).strip("() \t").upper()
-        if len(word) == 1 and chr(ord(word) - 1) in letters:
-            continue  # "(C)" after "(B)": the next reference
+        letters = {m.group(1) for m in _LETTER_ITEM.finditer(line, start, match.start())}
+        following = _LETTER_ITEM.search(line, match.end())
+        item = line[match.end():following.start() if following else len(line)]
+        if len(word) == 1 and chr(ord(word) - 1) in letters and any(c.isdigit() for c in item):
+            continue  # "(C) 09 STATE 1234" after "(B)": the next reference (references cite numbers)
         marking = match.start()
         break
     prose = _PROSE.search(line, start)
@@ -130,3 +135,19 @@ def _subject_end(line: str, start: int) -> int | None:
     numbered = _NUMBERED.search(line, title)
     divider = _DIVIDER.search(line, title)
     return _first(*(m.start() for m in (marking, numbered, divider) if m is not None))
+
+
+_PREFIX = {"classified_by": "Classified By:", "ref": "REF:", "tags": "TAGS:", "subject": "SUBJECT:",
+           "eo": "E.O. 12958:"}
+
+
+def continuation_fits(name: str, field: str, line: str) -> bool:
+    """Does a line printed under a header field (whose text so far is ``field``) fit that field's
+    shape? True for fields with no shape here. A line that does not is not the field's."""
+    if name not in _PREFIX:
+        return True
+    before = " ".join(field.split())
+    if field_name(before) != name:
+        before = _PREFIX[name] + " " + before
+    joined = f"{before} {line.strip()}"
+    return overflow_at(joined) is None

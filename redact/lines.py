@@ -53,7 +53,7 @@ _BODY_START = re.compile(rf"^[ \t]*{_NUMBER}\(?[ \t]*{_LEVEL}{_AFTER_LEVEL}", re
 
 
 # What a header line needs for any cut below: a parenthesis, a colon or a field name.
-_HEADER_INTEREST = re.compile(r"[(:]|(?i:classified|tags|subj|ref|e\.[ ]?o\.)")
+_FIELD_WORD = re.compile(r"(?i:classified|tags|subj|ref|e\.[ ]?o\.)")
 # A marking alone: "(U) SUBJECT: ..." prints the field's own marking before its name.
 _MARKING_ONLY = re.compile(r"[ \t]*\([^()\n]{1,40}\)[ \t]*")
 
@@ -98,8 +98,8 @@ def _header_pieces(line: str) -> tuple[list[str], bool]:
     """A header line cut before each field name and each unnumbered marking printed in it, and
     where a field's text stops fitting its shape (redact.fields). True when a numbered paragraph
     began the body here (it gets a blank line, "", in front)."""
-    if _HEADER_INTEREST.search(line) is None:
-        return [line], False
+    if "(" not in line and ":" not in line and _FIELD_WORD.search(line) is None:
+        return [line], False  # most routing lines
     pieces: list[str] = []
     opened = False
     for piece in _split_fields(line):
@@ -204,14 +204,12 @@ def _split_body(text: str, first_line: int) -> tuple[str, list[int]]:
     return "\n".join(parts), origin
 
 
-_PARAGRAPH_LINE = re.compile(rf"^[ \t]*{_NUMBER}\(", re.M)
 _REFLOWED_LENGTH = 150
 
 
-def layout(text: str) -> str:
-    """"reflowed" when most numbered paragraphs are printed on one long line each (a later
-    mirror's layout), else "wrapped" (lines broken at about 70 characters, as cables were sent)."""
-    starts = [m.start() for m in _PARAGRAPH_LINE.finditer(text)]
-    lines = [text[s:text.find("\n", s)] for s in starts] or [line for line in text.split("\n") if line.strip()]
-    long = sum(len(line) > _REFLOWED_LENGTH for line in lines)
-    return "reflowed" if lines and long * 2 > len(lines) else "wrapped"
+def layout(first_lines: list[str]) -> str:
+    """"reflowed" when most numbered paragraphs (given by their first lines) are printed on one
+    long line each (a later mirror's layout), else "wrapped" (lines of about 70 characters, as
+    cables were sent)."""
+    long = sum(len(line) > _REFLOWED_LENGTH for line in first_lines)
+    return "reflowed" if first_lines and long * 2 > len(first_lines) else "wrapped"

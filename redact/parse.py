@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from lark import Lark, Token
 from lark.exceptions import LarkError, UnexpectedInput
 
+from .fields import continuation_fits
 from .lines import Lines, layout, normalise_newlines, split_run_on_lines  # noqa: F401 (re-exported)
 from .markings import parse_banner_marking, parse_portion_marking, unrecognised
 from .model import Decl, Document, Header, HeaderField, Kind, Level, Marking, Portion, Problem, combine
@@ -430,6 +431,8 @@ class _Assembler:
             continues = False  # "(S) THE MINISTER SAID ..." glued under a header line: a portion
         if continues and last == "tags" and len(_LOWER_WORD.findall(item.text)) >= 3:
             continues = False  # tags are codes and names; prose under TAGS is not one of them
+        if continues and last is not None and not continuation_fits(last, "".join(self.field_lines[-1]), item.text):
+            continues = False  # the line does not fit the field's shape (redact.fields)
         if continues and last is not None:
             self._extend_field(item.text, item.line)
         elif not self.seen_banner and not self.seen_core_field:
@@ -467,7 +470,8 @@ class _Assembler:
             index=index, kind=current.kind, number=current.number, marking=current.marking,
             inherited=current.inherited, text=text, start_line=current.start_line,
             end_line=current.end_line, parent=current.parent, inline=inline))
-        effective = combine((current.marking, *inline)) if current.marking is not None else None
+        effective = combine((current.marking, *inline)) if inline and current.marking is not None \
+            else current.marking
         if current.kind in (Kind.PARAGRAPH, Kind.TEXT):
             self.parent_index = index
             self.scope = [effective] if effective is not None else []
@@ -697,6 +701,7 @@ class _Assembler:
         sender = _FROM.search(routing)
         if sender:
             values["origin"] = sender.group(1)
+        fields = [_with_printed_marking(f) for f in fields]
         return Header(fields=tuple(fields), **values)
 
 
@@ -713,7 +718,7 @@ def _not_addressing(line: str) -> bool:
     ("(S) ...", "(Ѕ) ..." with a look-alike letter, or a name in parentheses: fail closed), or
     one that prints a portion marking anywhere ("FM AMEMBASSY X (S) SITES ...")."""
     return (len(_LOWER_WORD.findall(line)) >= 3 or _OPENS_WITH_MARKING.match(line) is not None
-            or ("(" in line and _CAPITAL_MARKING.search(line) is not None))
+            or ("(" in line and _LEVEL_SHAPED.search(line) is not None))
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -729,6 +734,10 @@ def _opens_portion(line: str, field_name: str | None) -> bool:
     portion, not the rest of the header field above it; "(b) and (d)" (reasons) is not. Under
     REF, "(C) 09 STATE 030541" and "(I) 9 FAM 42.1 N4, PN2-5, and PN7" are lettered references:
     one letter, then numbers cited, not prose."""
+    shaped = _OPENS_LEVEL_SHAPED.match(line)
+    if shaped is not None and (not shaped.group(0).endswith(")")
+                               or not parse_portion_marking(shaped.group(0).strip(" \t*#")).recognised):
+        return True  # "(TS// ...", "(S.) ...": a marking nobody can read opens a portion (fail closed)
     found = _OPENS_WITH_MARKING.match(line)
     if found is None:
         return False
@@ -771,6 +780,23 @@ def _prose_is_not_routing(field: HeaderField) -> list[HeaderField]:
     parts.append(HeaderField("header_text" if run_prose else field.name, "\n".join(run), run_start,
                              run_start + len(run) - 1))
     return parts
+
+
+def _with_printed_marking(field: HeaderField) -> HeaderField:
+    """A header field's marking is the join of every marking printed in it ("SUBJECT: (U) X (S) Y"
+    is SECRET), so that no field is released holding a higher one; one-letter ones under REF and
+    Classified By are reference letters and reasons, and the banner is the document's, not a field's."""
+    if field.name == "banner" or "(" not in field.text:
+        return field
+    printed = [m.group(0) for m in _LEVEL_SHAPED.finditer(field.text)]
+    if field.name in ("ref", "classified_by"):  # "(C)" exactly: a letter; "(C.)", "(C//NF)", "(TS//": markings
+        printed = [p for p in printed if not re.fullmatch(r"\([ \t]*[A-Za-z][ \t]*\)", p)]
+    markings = [parse_portion_marking(p) if p.endswith(")") else unrecognised(p) for p in printed]
+    if field.marking is not None:
+        markings.insert(0, field.marking)
+    if not markings:
+        return field
+    return replace(field, marking=combine(markings))
 
 
 def _split_inline_fields(fields: list[HeaderField]) -> list[HeaderField]:
@@ -826,6 +852,8 @@ def _number(lead: str) -> str | None:
 _LEVEL_SHAPED = re.compile(
     r"\([ \t]*(?i:top[ ]secret|secret|confidential|unclassified|unclas|ts|s|c|u|sbu|fouo|lou|les)"
     r"(?i:nf)?[ \t]*(?:\.?\)|(?:/|-[ \t]*(?=[A-Za-z]{2}))(?:[^()\n]{0,40}?\)|))")
+# A line that opens with one (after markdown or viewer debris).
+_OPENS_LEVEL_SHAPED = re.compile(r"^[ \t]*(?:(?:\*\*|#+|\[\d{1,3}\]\(#\))+[ \t]*)?" + _LEVEL_SHAPED.pattern)
 
 
 def _inline_markings(text: str, own: Marking | None) -> tuple[Marking, ...]:
@@ -836,6 +864,8 @@ def _inline_markings(text: str, own: Marking | None) -> tuple[Marking, ...]:
     found = []
     for match in _LEVEL_SHAPED.finditer(text):
         printed = match.group(0)
+        if printed == own.text:
+            continue  # its own marking, printed at its start
         marking = parse_portion_marking(printed) if printed.endswith(")") else unrecognised(printed)
         if _restricts(own, marking):
             found.append(marking)
@@ -882,8 +912,8 @@ def _with_signature(portions: list[Portion]) -> list[Portion]:
     if not _SENTENCE_END.search(lines[-2]):
         return portions
     body = "\n".join(lines[:-1])
-    kept = Portion(last.index, last.kind, last.number, last.marking, last.inherited, body,
-                   last.start_line, last.end_line - 1, last.parent)
+    # replace(), not a new Portion: the markings printed inside it must stay (they raise it)
+    kept = replace(last, text=body, end_line=last.end_line - 1)
     signature = Portion(last.index + 1, Kind.SIGNATURE, None, None, False, lines[-1],
                         last.end_line, last.end_line)
     return [*portions[:-1], kept, signature]
@@ -895,7 +925,7 @@ def _printed_markings(text: str) -> list[Marking]:
     read (then as TOP SECRET: fail closed)."""
     opening = _OPENS_WITH_MARKING.match(text)
     shaped = {match.start() for match in _LEVEL_SHAPED.finditer(text)}
-    markings = []
+    markings = [unrecognised(m.group(0)) for m in _LEVEL_SHAPED.finditer(text) if not m.group(0).endswith(")")]
     for match in _PRINTED_MARKING.finditer(text):
         marking = parse_portion_marking(match.group(0))
         if marking.recognised or match.start() in shaped or (opening is not None and match.end() == opening.end()):
@@ -939,7 +969,8 @@ def parse(text: str, source: str = "<text>", doc_id: str | None = None, doc_type
     if doc_type == "auto":
         doc_type = detect_type(lines.text)
     document = _original_lines(_parse_lines(lines.text, source, doc_id, doc_type), lines)
-    return replace(document, layout=layout(text))
+    first_lines = [p.text.split("\n", 1)[0] for p in document.portions if p.number is not None]
+    return replace(document, layout=layout(first_lines))
 
 
 def _parse_lines(text: str, source: str, doc_id: str | None, doc_type: str) -> Document:
