@@ -372,6 +372,7 @@ class _Assembler:
         self.seen_core_field = False
         self.in_body_text = False
         self.in_repeated_field = False
+        self.body_fields: list[int] = []  # fields found after the body began (a memo's closing block)
 
     # -- header -------------------------------------------------------------
     def _field(self, name: str, text: str, line: int) -> None:
@@ -613,16 +614,36 @@ class _Assembler:
         self.after_page = False
 
     def _body_field(self, item: _Item) -> None:
-        """A memo's closing block (Classified By ...) and its bottom banner, after the body."""
-        self._close()
+        """A memo's closing block (Classified By ...) and its bottom banner, after the body. A
+        field line inside a paragraph (no blank line before it) is the paragraph's text; a banner
+        there is a page's foot, across which the paragraph goes on; and a closing block that body
+        portions follow was no closing block (finish() withholds it as header_text)."""
         name = item.kind[6:]
+        if self.open is not None and not self.after_blank and name != "banner":
+            self._extend_open(item.text, item.line, 1)
+            return
         if name == "banner":
-            return  # the banner repeated at the bottom carries nothing new
+            self.after_page = self.open is not None
+            self.after_blank = True
+            return  # the banner repeated at a page foot or the bottom carries nothing new
+        self._close()
         if name == "reason" and self.fields and self.fields[-1].name == "classified_by":
             self._extend_field(item.text, item.line)
         else:
             self._field(name, item.text, item.line)
+            self.body_fields.append(len(self.fields) - 1)
         self.after_blank = False
+
+    def _closing_block_is_last(self) -> None:
+        """A memo's closing fields (Classified By, Derived From, DATE:) end the document: one that
+        body portions follow is text that looked like one, withheld as header_text (fail closed)."""
+        last_portion = max((p.start_line for p in self.portions), default=0)
+        for index in self.body_fields:
+            fld = self.fields[index]
+            if fld.start_line < last_portion:
+                self.fields[index] = HeaderField("header_text", fld.text, fld.start_line, fld.end_line)
+                self.problems.append(Problem(fld.start_line, "field-in-body", "a header field line between "
+                                             "body portions is read as text and withheld"))
 
     def _titled(self, item: _Item) -> None:
         """``1. Summary (C)``: the marking printed after a heading."""
@@ -644,6 +665,7 @@ class _Assembler:
     # -- result -------------------------------------------------------------
     def finish(self) -> tuple[Header, list[Portion], list[Problem]]:
         self._close()
+        self._closing_block_is_last()
         portions = _with_signature(self.portions)
         portions = _headings_take_marking(portions)
         header = self._header(portions)

@@ -76,7 +76,8 @@ def insert(text: str, form: str, place: str, canary: str, rng: random.Random) ->
     elif place == "own-block":
         lines[index:index] = ["", sentence, ""]
     elif place == "numbered":
-        lines[index:index] = ["", f"{rng.choice(['', '¶'])}{rng.randint(1, 30)}{rng.choice(['.', ' .', ')'])} {sentence}"]
+        number = f"{rng.choice(['', '¶'])}{rng.randint(1, 30)}{rng.choice(['.', ' .', ')'])}"
+        lines[index:index] = ["", f"{number} {sentence}"]
     elif place == "inline":
         filled = [i for i, line in enumerate(lines) if line.strip()] or [0]
         at = rng.choice(filled)
