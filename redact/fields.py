@@ -102,8 +102,10 @@ def _ref_end(line: str, start: int) -> int | None:
         letters = {m.group(1) for m in _LETTER_ITEM.finditer(line, start, match.start())}
         following = _LETTER_ITEM.search(line, match.end())
         item = line[match.end():following.start() if following else len(line)]
-        if len(word) == 1 and chr(ord(word) - 1) in letters and any(c.isdigit() for c in item):
-            continue  # "(C) 09 STATE 1234" after "(B)": the next reference (references cite numbers)
+        if len(word) == 1 and chr(ord(word) - 1) in letters and word not in letters \
+                and any(c.isdigit() for c in item):
+            continue  # "(C) 09 STATE 1234" after "(B)": the next reference (letters do not repeat;
+            # references cite numbers)
         marking = match.start()
         break
     prose = _PROSE.search(line, start)

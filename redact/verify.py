@@ -152,7 +152,9 @@ def _reference_letter(text: str, match: re.Match[str]) -> bool:
     word = match.group("mark").strip("() \t")
     if len(word) != 1 or re.search(r"\d[ \t]?[.)]", match.group(0)):
         return False
-    return re.search(_LETTER_BEFORE.format(letter=chr(ord(word) - 1)), text[:match.start()]) is not None
+    before = text[:match.start()]
+    return (re.search(_LETTER_BEFORE.format(letter=chr(ord(word) - 1)), before) is not None
+            and re.search(_LETTER_BEFORE.format(letter=word), before) is None)  # letters do not repeat
 
 
 def markings_above(text: str, ceiling: Level) -> list[str]:
