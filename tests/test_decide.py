@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from redact import load_policy, parse
 from redact.model import Kind
 
@@ -86,3 +88,28 @@ def test_controls_are_matched_by_their_head_word(tmp_path: Path) -> None:
     document = parse("SUBJECT: X\n\n1. (S//FGI DEU//NF) Foreign.\n\n2. (TS//SI-G//NF) Signals.\n\n3. (S) Ours.\n")
     decisions = decided(document, load_policy(str(path)))
     assert [d.action for d in decisions.portions] == ["withhold", "withhold", "release"]
+
+
+# Personal data as real documents print it (numbers made up for this test, in each country's
+# usual shape), including through the viewer's "**" debris, which a copy does not print.
+@pytest.mark.parametrize("printed", [
+    "+44 20 7123 4567", "+49-30-1234-5678", "+33 1 23 45 67 89", "+81-3-1234-5678", "+7 495 123-45-67",
+    "+61 2 1234 5678", "+91 22 1234 5678", "+1 (202) 555-0143", "+1-202-555-0143", "+86 10 1234 5678",
+    "+966 11 123 4567", "+20 2 1234 5678", "+353 1 234 5678", "+55 21 1234-5678", "(202) 555-0143",
+    "202.555.0143", "123-45-6789", "123 45 6789", "passport: X1234567", "Passport No. 123456789",
+    "passport #AB1234567", "john.doe@example.org", "j.doe**@example.org", "202-**555-0143", "123-45-**6789",
+])
+def test_personal_data_is_spanned_as_printed(public_release, printed: str) -> None:
+    document = parse(f"SUBJECT: (U) X\n\n1. (U) Contact {printed} today.\n")
+    decision = decided(document, public_release).portions[0]
+    text = document.portions[0].text
+    assert decision.action == "release" and decision.spans
+    shown = [text[s.start:s.end] for s in decision.spans]
+    assert printed in shown or printed.split(": ")[-1] in " ".join(shown), shown
+
+
+@pytest.mark.parametrize("printed", ["12 March 2009", "page 123", "room 1234", "1.4 (b) and (d)", "Section 212(a)(3)",
+                                     "09 STATE 123456", "2008-2009", "ASTANA 00002450 002 OF 003"])
+def test_ordinary_numbers_are_not_personal_data(public_release, printed: str) -> None:
+    document = parse(f"SUBJECT: (U) X\n\n1. (U) See {printed} today.\n")
+    assert decided(document, public_release).portions[0].spans == ()
