@@ -35,7 +35,12 @@ _NUMBERED = re.compile(r"(?<=[ \t])\d{1,3}[ \t]?\.[ \t]+(?:\(|[A-Z])")
 _DIVIDER = re.compile(r"[ \t](?:-{4,}|={4,})")
 # Running prose: several lower-case words in a row.
 _PROSE = re.compile(r"(?<![\w'])[a-z][a-z'-]*(?:[ \t,]+[a-z][a-z'-]*(?![\w'])){4,}")
-_MIXED_CASE_RUN = re.compile(r"(?:(?<=\s)|^)(?:\S*[a-z]\S*[ \t]+){2}\S*[a-z]")
+# Prose under TAGS: three or more words with lower case in a row, one of them a function word
+# (tag codes in lower case, "prel, pgov, pins, tu", have none).
+_LOWER_CASE_WORD = r"(?=\S*[a-z])\S+"  # a word with a lower-case letter (linear: \S+ cannot reach a space)
+_MIXED_CASE_RUN = re.compile(
+    rf"(?:(?<=\s)|^)(?=(?:{_LOWER_CASE_WORD}[ \t]+){{0,2}}(?i:the|of|and|to|in|an?|for|on|with|that|is|was|by|"
+    rf"as|at|from|are|be|this|will|has|have|it|its|not|but)\b)(?:{_LOWER_CASE_WORD}[ \t]+){{2}}{_LOWER_CASE_WORD}")
 # The reasons of a Classified By line: "1.4 (b) and (d)", "1.5 B, D", "1.4(B)/(D).", "1. 4 (b,d)"
 _REASONS = re.compile(
     r"1[ \t]*[.,][ \t]*[45][ \t]*(?:[(\[][ \t]*)?[a-hA-H](?![A-Za-z])"

@@ -13,6 +13,7 @@ anything unmarked is left unmarked (the policy withholds it: fail closed).
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -203,7 +204,7 @@ _BANNER_SPLIT = re.compile(
     r"^(?P<level>.*?)(?:[ \t]+SECTION[ \t]+(?P<section>\d+)[ \t]+OF[ \t]+(?P<of>\d+))?"
     r"(?:[ \t]+(?P<post>[A-Z][A-Za-z .'-]*?)[ \t]+(?P<num>\d+))?[ \t]*$")
 _FIELD_PREFIX = {
-    "tags": re.compile(r"^\s*tags\s*:?\s*", re.I),
+    "tags": re.compile(r"^\s*tags?\s*:?\s*", re.I),
     "subject": re.compile(r"^\s*subj(?:ect)?\s*[:.]?\s*", re.I),
     "ref": re.compile(r"^\s*(?:refs?|reftels?|references?)\s*[:.]?\s*", re.I),
     "classified_by": re.compile(r"^\s*(?:\((?:U|C|S)\)\s*)?", re.I),
@@ -226,9 +227,16 @@ _MARKED_SUBJECT = re.compile(r"^\s*(\([^()\n]{1,24}\))\s*subject\b", re.I)
 
 
 def _clean(text: str) -> str:
-    """Remove viewer debris and fold whitespace: one line of plain text."""
+    """Remove viewer debris, decode HTML entities ("&#8217;") and fold whitespace: one line."""
     text = _DEBRIS.sub(lambda m: m.group(2) or "", text)
+    if "&" in text:
+        text = html.unescape(text)
     return _WS.sub(" ", text).strip()
+
+
+def _tags(body: str) -> tuple[str, ...]:
+    """TAGS as codes: in capitals, each once, in the order printed."""
+    return tuple(dict.fromkeys(t.upper().strip(".:") for t in re.split(r"[\s,;]+", body) if t.strip(".:")))
 
 
 def _year(value: str) -> int:
@@ -690,7 +698,7 @@ class _Assembler:
                     values["decl"] = parse_decl(match.group("rest"))
             elif f.name == "tags" and "tags" not in values:
                 body = _FIELD_PREFIX["tags"].sub("", _clean(f.text))
-                values["tags"] = tuple(t for t in re.split(r"[\s,;]+", body) if t)
+                values["tags"] = _tags(body)
             elif f.name == "subject":  # every SUBJECT line carries its own marking; the first is the title
                 body = _FIELD_PREFIX["subject"].sub("", _LEADING_MARKING.sub("", _clean(f.text), 1)
                                                     if _MARKED_SUBJECT.match(f.text) else _clean(f.text))

@@ -101,7 +101,9 @@ shapes = ["SECRET//" + "A " * 50000, "S E C R E T " + "SECTION 01 OF 02 " * 6000
           "Classified By: " + "Amb X reasons 1.4 (b) and (d) " * 3300, "1. (C) " + "word " * 20000,
           "1) (C) " + "(S//NF " * 14000, "(" * 100000, "1. " * 33000, "*" * 100000, " " * 100000 + "x",
           "-" * 100000, "1. C) " + "C) " * 33000, "A" * 100000 + "a!", "Classified By: X. " + "1.4 (b) (C) " * 9000,
-          "ASTANA 00002450 002 OF 003 " * 4000, "1. (U) x " + "(S/ " * 25000]
+          "ASTANA 00002450 002 OF 003 " * 4000, "1. (U) x " + "(S/ " * 25000, "TAGS: " + "a" * 100000,
+          "SUBJECT: " + "a" * 100000, "Classified By: " + "a" * 100000, "REF: " + "a" * 100000,
+          "TAGS: " + "ab " * 33000, "REF: A. " + "(C) " * 25000]
 for line in shapes:
     parse(line + "\\n\\nSUBJECT: X\\n\\n1. (U) y.\\n")
     parse("SUBJECT: X\\n\\n1. (U) y.\\n\\n" + line + "\\n")

@@ -228,3 +228,15 @@ def test_tags_wrapped_after_a_trailing_comma_and_subject_wrapped() -> None:
 def test_classified_by_inside_the_first_paragraph() -> None:
     document = parse("SUBJECT: X\n\n1. (U) CLASSIFIED BY POLCOUNS J. DOE. REASON 1.5 (D).\n\n2. (C) Text.\n")
     assert document.header.reasons == ("d",)
+
+
+@pytest.mark.parametrize(("header", "tags", "subject"), [
+    ("tAgs: prel, pgov, prel\nSUBJECT: X", ("PREL", "PGOV"), "X"),
+    ("TAG PTER, PGOV, ASEC\nSubj: Bern&#8217;s view", ("PTER", "PGOV", "ASEC"), "Bern’s view"),
+    ("TAGS PHUM, OPRC, OPRC, IT\nSUBJECT: AS PREDICTED", ("PHUM", "OPRC", "IT"), "AS PREDICTED"),
+    ("Tags: prel, pgov, pins, tu\nSubject: turkish p.m. goes to washington", ("PREL", "PGOV", "PINS", "TU"),
+     "turkish p.m. goes to washington"),
+])
+def test_header_field_names_in_any_case_tags_once_entities_decoded(header: str, tags, subject: str) -> None:
+    document = parse(f"S E C R E T\n\nE.O. 12958: N/A\n{header}\n\n1. (U) Text.\n")
+    assert (document.header.tags, document.header.subject) == (tags, subject)
