@@ -46,6 +46,7 @@ _REASONS = re.compile(
     r"1[ \t]*[.,][ \t]*[45][ \t]*(?:[(\[][ \t]*)?[a-hA-H](?![A-Za-z])"
     r"(?:[ \t]*[)\]]?[ \t]*(?:,|and|or|&|/|\+)?[ \t]*(?:[(\[][ \t]*)?[a-hA-H](?![A-Za-z]))*[ \t]*[)\]]?[ \t]*\.?", re.I)
 _AUTHORITY_LIMIT = 200
+_AFTER_REASONS = re.compile(r"(?:[\s.,;:)\]&]|(?i:and|or)\b)*")
 
 
 def field_name(line: str) -> str | None:
@@ -81,7 +82,7 @@ def _classified_by_end(line: str, start: int) -> int | None:
     last = re.search(r"[(\[]?[ \t]*([a-hA-H])[ \t]*[)\]]?[ \t]*\.?[ \t]*$", reasons.group(0))
     if last and last.group(1).isupper() and any(c.islower() for c in reasons.group(0)[:last.start()]):
         end = reasons.start() + last.start()  # "1.4 (b) and (d) (C) HMG said": "(C)" opens a portion
-    if len(re.findall(r"[A-Za-z]{2,}", line[end:])) >= 2:
+    if _AFTER_REASONS.fullmatch(line, end) is None:  # only punctuation, or a list wrapped at "and"
         return end
     return None
 

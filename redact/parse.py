@@ -420,8 +420,12 @@ class _Assembler:
             self.header_item(item._replace(text=first, lines=1))
             if self.in_body_text:
                 self._body_text(_Item("text", item.line + 1, item.lines - 1, text=rest))
+            elif self.fields and self.fields[-1].name in ("routing", "caption"):
+                self._extend_field(rest, item.line + 1)  # addressing: read line by line later
             else:
-                self._extend_field(rest, item.line + 1)
+                # every line under a released field is checked on its own (shape, marking)
+                for offset, line in enumerate(rest.splitlines(keepends=True)):
+                    self.header_item(_Item("text", item.line + 1 + offset, 1, text=line))
             return
         if self.in_body_text and not self.after_blank:
             # The block already went to the body: its next line follows it there, never
