@@ -46,6 +46,7 @@ _REASONS = re.compile(
     r"1[ \t]*[.,][ \t]*[45][ \t]*(?:[(\[][ \t]*)?[a-hA-H](?![A-Za-z])"
     r"(?:[ \t]*[)\]]?[ \t]*(?:,|and|or|&|/|\+)?[ \t]*(?:[(\[][ \t]*)?[a-hA-H](?![A-Za-z]))*[ \t]*[)\]]?[ \t]*\.?", re.I)
 _AUTHORITY_LIMIT = 200
+_REASON_LETTERS = re.compile(r"(?<![A-Za-z])([a-hA-H])(?![A-Za-z])")
 _AFTER_REASONS = re.compile(r"(?:[\s.,;:)\]&]|(?i:and|or)\b)*")
 
 
@@ -80,7 +81,9 @@ def _classified_by_end(line: str, start: int) -> int | None:
         return line.rfind(" ", start, start + _AUTHORITY_LIMIT) + 1 or start + _AUTHORITY_LIMIT
     end = reasons.end()
     last = re.search(r"[(\[]?[ \t]*([a-hA-H])[ \t]*[)\]]?[ \t]*\.?[ \t]*$", reasons.group(0))
-    if last and last.group(1).isupper() and any(c.islower() for c in reasons.group(0)[:last.start()]):
+    letters = _REASON_LETTERS.findall(reasons.group(0)[:last.start()] if last else "")
+    if last and last.group(1).isupper() and letters and all(x.islower() for x in letters) \
+            and re.search(r"[A-Za-z]{2}", line[end:]):
         end = reasons.start() + last.start()  # "1.4 (b) and (d) (C) HMG said": "(C)" opens a portion
     if _AFTER_REASONS.fullmatch(line, end) is None:  # only punctuation, or a list wrapped at "and"
         return end

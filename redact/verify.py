@@ -223,7 +223,7 @@ class Checker:
                 grams = ngrams(tokens) - allowed_ngrams
                 if grams:
                     self._long.append((item.name, grams))
-            elif tokens:
+            elif sum(len(t) for t in tokens) >= 3:  # "(D)" or "1." alone names nothing and is everywhere
                 phrase = " " + " ".join(tokens) + " "
                 if phrase not in self._allowed_joined:
                     self._short.append((item.name, phrase))
