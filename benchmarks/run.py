@@ -232,7 +232,11 @@ def main() -> None:
                  "`--jobs 2`, each in a fresh process.",
                  "- (f) `ru_maxrss` of the children of a whole-corpus `redact run --jobs 2` (the largest process: "
                  "the parent or one worker)."]
-    args.output.write_text("\n".join(markdown) + "\n", encoding="utf-8")
+    # Sections other benchmark commands wrote (benchmarks/metamorphic.py) are kept, not measured here.
+    previous = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+    start = previous.find("\n## Metamorphic")
+    kept = previous[start:] if start >= 0 else ""
+    args.output.write_text("\n".join(markdown) + "\n" + kept, encoding="utf-8")
     print(f"\nwrote {args.output}")
 
 
