@@ -148,6 +148,8 @@ def _subject_end(line: str, start: int) -> int | None:
     return _first(*(m.start() for m in (marking, numbered, divider) if m is not None))
 
 
+# The most lines a shaped field may hold (a long REF list has about twenty).
+CONTINUATION_LIMIT = 40
 _PREFIX = {"classified_by": "Classified By:", "ref": "REF:", "tags": "TAGS:", "subject": "SUBJECT:",
            "eo": "E.O. 12958:"}
 
@@ -157,6 +159,8 @@ def continuation_fits(name: str, field: str, line: str) -> bool:
     shape? True for fields with no shape here. A line that does not is not the field's."""
     if name not in _PREFIX:
         return True
+    if field.count("\n") >= CONTINUATION_LIMIT:
+        return False  # no real field runs this long; and checking a growing field is quadratic
     before = " ".join(field.split())
     if field_name(before) != name:
         before = _PREFIX[name] + " " + before

@@ -107,6 +107,10 @@ shapes = ["SECRET//" + "A " * 50000, "S E C R E T " + "SECTION 01 OF 02 " * 6000
 for line in shapes:
     parse(line + "\\n\\nSUBJECT: X\\n\\n1. (U) y.\\n")
     parse("SUBJECT: X\\n\\n1. (U) y.\\n\\n" + line + "\\n")
+# 100 KB of short lines under each header field (each line was checked against the whole field)
+for head, line in [("REF: A. STATE 1", "B. STATE 2"), ("TAGS: PREL", "PGOV PREL"), ("SUBJECT: X", "MORE TITLE"),
+                   ("Classified By: X", "for the reasons")]:
+    parse("SECRET\\n\\nE.O. 12958: DECL: 01/01/2030\\n" + head + "\\n" + (line + "\\n") * 12000 + "\\n1. (U) y.\\n")
 print("done")
 """
 
