@@ -50,22 +50,27 @@ _REASON_LETTERS = re.compile(r"(?<![A-Za-z])([a-hA-H])(?![A-Za-z])")
 _AFTER_REASONS = re.compile(r"(?:[\s.,;:)\]&]|(?i:and|or)\b)*")
 
 
-def field_name(line: str) -> str | None:
-    """The kind of header field a line opens ("classified_by", "ref", "tags", "subject"), if any."""
+def _opening_field(line: str) -> tuple[str, int] | None:
+    """The kind of header field a line opens, and where its text begins."""
     found = _FIELD.match(line)
     if found is None:
         return None
     word = found.group("name").lower()
-    return next(name for prefix, name in _NAMES if word.startswith(prefix))
+    return next(name for prefix, name in _NAMES if word.startswith(prefix)), found.end()
+
+
+def field_name(line: str) -> str | None:
+    """The kind of header field a line opens ("classified_by", "ref", "tags", "subject"), if any."""
+    opening = _opening_field(line)
+    return opening[0] if opening else None
 
 
 def overflow_at(line: str) -> int | None:
     """Where the text of a header field line stops fitting the field's shape (None: it all fits)."""
-    name = field_name(line)
-    found = _FIELD.match(line)
-    if name is None or found is None:
+    opening = _opening_field(line)
+    if opening is None:
         return None
-    start = found.end()
+    name, start = opening
     cut = {"classified_by": _classified_by_end, "ref": _ref_end, "tags": _tags_end,
            "subject": _subject_end, "eo": _eo_end}[name](line, start)
     if cut is None or not line[cut:].strip():

@@ -54,14 +54,8 @@ _BODY_START = re.compile(rf"^[ \t]*{_NUMBER}\(?[ \t]*{_LEVEL}{_AFTER_LEVEL}", re
 
 # What a header line needs for any cut below: a parenthesis, a colon or a field name.
 _FIELD_WORD = re.compile(r"(?i:classified|tags|subj|ref|e\.[ ]?o\.)")
+_SPACE_RUN = re.compile(r"[ \t\u00a0]*")
 
-
-def _names_a_field(line: str) -> bool:
-    """A quick first look (a few scans in C) before the regular expression."""
-    return ("TAGS" in line or "SUBJ" in line or "REF" in line or "CLASS" in line or "E.O" in line
-            or "E. O" in line or "Tag" in line or "Subj" in line or "Ref" in line or "Class" in line
-            or "tag" in line or "subj" in line or "ref" in line or "class" in line) \
-        and _FIELD_WORD.search(line) is not None
 # A marking alone: "(U) SUBJECT: ..." prints the field's own marking before its name.
 _MARKING_ONLY = re.compile(r"[ \t]*\([^()\n]{1,40}\)[ \t]*")
 
@@ -102,16 +96,18 @@ def normalise_newlines(text: str) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def _header_pieces(line: str) -> tuple[list[str], bool]:
+def _header_pieces(line: str) -> tuple[list[str], bool, bool]:
     """A header line cut before each field name and each unnumbered marking printed in it, and
-    where a field's text stops fitting its shape (redact.fields). True when a numbered paragraph
-    began the body here (it gets a blank line, "", in front)."""
-    if "(" not in line and ":" not in line and not _names_a_field(line):
-        return [line], False  # most routing lines
+    where a field's text stops fitting its shape (redact.fields). Then: whether a numbered
+    paragraph began the body here (it gets a blank line, "", in front), and whether a field's
+    text ran past its shape."""
+    if "(" not in line and ":" not in line and _FIELD_WORD.search(line) is None:
+        return [line], False, False  # most routing lines
     pieces: list[str] = []
-    opened = False
+    opened = overflowed = False
     for piece in _split_fields(line):
         cut = overflow_at(piece)
+        overflowed = overflowed or cut is not None
         if cut is not None:
             rest = piece[cut:]
             # A numbered paragraph opens the body (after a blank line); other text past a field
@@ -125,7 +121,7 @@ def _header_pieces(line: str) -> tuple[list[str], bool]:
             pieces.append(piece)  # "(C) STATE 1234" under REF is a reference letter
             continue
         pieces += _RUN_ON_MARKING.split(piece)
-    return pieces, opened
+    return pieces, opened, overflowed
 
 
 def split_run_on_lines(text: str) -> Lines:
@@ -143,8 +139,8 @@ def split_run_on_lines(text: str) -> Lines:
     overflows: list[int] = []
     in_header = True
     for number, line in enumerate(head_lines, start=1):
-        pieces, opened = _header_pieces(line) if in_header else ([line], False)
-        if in_header and len(pieces) > 1 and any(overflow_at(piece) is not None for piece in _split_fields(line)):
+        pieces, opened, overflowed = _header_pieces(line) if in_header else ([line], False, False)
+        if overflowed:
             overflows.append(number)
         in_header = in_header and not opened
         out += pieces
@@ -207,7 +203,7 @@ def _split_body(text: str, first_line: int) -> tuple[str, list[int]]:
     parts, position = [], 0
     for cut in cuts:
         parts.append(text[position:cut])
-        position = cut + len(text[cut:]) - len(text[cut:].lstrip(" \t\u00a0"))
+        position = _SPACE_RUN.match(text, cut).end()  # type: ignore[union-attr]
     parts.append(text[position:])
     return "\n".join(parts), origin
 

@@ -756,9 +756,6 @@ def _not_addressing(line: str) -> bool:
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
-# A portion marking printed in capitals, as markings are ("(S)", "(C//NF)", "(TS//SCI)").
-_CAPITAL_MARKING = re.compile(
-    r"\([ \t]*(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C)(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Z]|[ \t]*\))")
 _LIST_LABEL = re.compile(r"\([ \t]*[a-z][ \t]*\)")
 _CAPITAL_NEXT = re.compile(r"[ \t]+[A-Z][A-Za-z]")
 
@@ -958,11 +955,12 @@ def _printed_markings(text: str) -> list[Marking]:
     opens with, or one shaped like a marking ("ANNEX (TS//SCI)"), counts even when it cannot be
     read (then as TOP SECRET: fail closed)."""
     opening = _OPENS_WITH_MARKING.match(text)
-    shaped = {match.start() for match in _LEVEL_SHAPED.finditer(text)}
-    markings = [unrecognised(m.group(0)) for m in _LEVEL_SHAPED.finditer(text) if not m.group(0).endswith(")")]
+    shaped = list(_LEVEL_SHAPED.finditer(text))
+    markings = [unrecognised(m.group(0)) for m in shaped if not m.group(0).endswith(")")]
+    shaped_at = {m.start() for m in shaped}
     for match in _PRINTED_MARKING.finditer(text):
         marking = parse_portion_marking(match.group(0))
-        if marking.recognised or match.start() in shaped or (opening is not None and match.end() == opening.end()):
+        if marking.recognised or match.start() in shaped_at or (opening is not None and match.end() == opening.end()):
             markings.append(marking)
     return markings
 
