@@ -744,7 +744,7 @@ _LOWER_WORD = re.compile(r"(?<![\w'])[a-z][a-z'-]*")
 # Cyrillic letter looks like a marking to a reader.
 _MARKING_SHAPE = r"\([ \t]*[^\W\d_][^()\n]{0,38}\)"
 _PRINTED_MARKING = re.compile(_MARKING_SHAPE)
-_OPENS_WITH_MARKING = re.compile(r"^[ \t]*(?:(?:\*\*|#+|\[\d{1,3}\]\(#\))+[ \t]*)?" + _MARKING_SHAPE)
+_OPENS_WITH_MARKING = re.compile(r"^[ \t]*(?:(?:\*\*|#|\[\d{1,3}\]\(#\))+[ \t]*)?" + _MARKING_SHAPE)
 
 
 def _not_addressing(line: str) -> bool:
@@ -884,7 +884,7 @@ _LEVEL_SHAPED = re.compile(
     r"\([ \t]*(?i:top[ ]secret|secret|confidential|unclassified|unclas|ts|s|c|u|sbu|fouo|lou|les)"
     r"(?i:nf)?[ \t]*(?:\.?\)|(?:/|-[ \t]*(?=[A-Za-z]{2}))(?:[^()\n]{0,40}?\)|))")
 # A line that opens with one (after markdown or viewer debris).
-_OPENS_LEVEL_SHAPED = re.compile(r"^[ \t]*(?:(?:\*\*|#+|\[\d{1,3}\]\(#\))+[ \t]*)?" + _LEVEL_SHAPED.pattern)
+_OPENS_LEVEL_SHAPED = re.compile(r"^[ \t]*(?:(?:\*\*|#|\[\d{1,3}\]\(#\))+[ \t]*)?" + _LEVEL_SHAPED.pattern)
 
 
 def _inline_markings(text: str, own: Marking | None) -> tuple[Marking, ...]:
