@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import rfc8785
 from filelock import FileLock
 
+from . import canonical
 from .errors import AuditError
 
 GENESIS = "0" * 64
@@ -28,19 +28,20 @@ GENESIS = "0" * 64
 
 def record_hash(record: dict[str, Any]) -> str:
     body = {k: v for k, v in record.items() if k != "hash"}
-    return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+    return hashlib.sha256(canonical.dumps(body)).hexdigest()
 
 
 # A document's records are appended as one block ending in its "document"
 # record; a block cut short by a crash is dropped at the next append.
 COMMIT_TYPES = frozenset({"run-start", "run-end", "document", "document-failed", "recovery"})
 _TAIL = 1 << 20
+_FIRST_LOOK = 1 << 16  # a block's commit record is nearly always in the last 64 KiB
 
 
-def _tail_lines(path: Path) -> tuple[int, list[bytes]]:
-    """The offset where the last MiB of the file starts, and its lines (the first may be partial)."""
+def _tail_lines(path: Path, window: int = _TAIL) -> tuple[int, list[bytes]]:
+    """The offset where the last window of the file starts, and its lines (the first may be partial)."""
     size = path.stat().st_size
-    start = max(0, size - _TAIL)
+    start = max(0, size - window)
     with path.open("rb") as handle:
         handle.seek(start)
         data = handle.read()
@@ -48,10 +49,32 @@ def _tail_lines(path: Path) -> tuple[int, list[bytes]]:
 
 
 def _recover(path: Path) -> tuple[str, dict[str, Any] | None]:
-    """The hash of the last committed record; a torn block after it is cut off (and reported)."""
+    """The hash of the last committed record; a torn block after it is cut off (and reported).
+    The last 64 KiB are read first, the last MiB only when they hold no committed record."""
     if not path.exists() or path.stat().st_size == 0:
         return GENESIS, None
-    start, lines = _tail_lines(path)
+    found = _last_commit(path, _FIRST_LOOK)
+    if found is None:
+        found = _last_commit(path, _TAIL)
+    if found is None:
+        raise AuditError("the audit log has no committed record in its last MiB; "
+                         "run `redact audit verify` on it", path=str(path))
+    last_hash, position, end = found
+    dropped = end - position
+    if dropped == 0:
+        return last_hash, None
+    with path.open("r+b") as handle:
+        handle.truncate(position)
+        os.fsync(handle.fileno())
+    return last_hash, {"type": "recovery", "dropped_bytes": dropped,
+                       "reason": "records of an interrupted run that were never committed"}
+
+
+def _last_commit(path: Path, window: int) -> tuple[str, int, int] | None:
+    """In the last window of the log: the hash of the last committed record, the offset just after
+    it and the file's end; None when the window holds none (a whole file without one gives the
+    genesis hash at offset 0)."""
+    start, lines = _tail_lines(path, window)
     offset = start + sum(len(line) + 1 for line in lines[:-1])  # end of the last complete line
     torn = len(lines[-1])
     complete = lines[:-1]
@@ -73,17 +96,9 @@ def _recover(path: Path) -> tuple[str, dict[str, Any] | None]:
         position -= len(line) + 1
     if last_hash is None:
         if position > offset_first or start > 0:
-            raise AuditError("the audit log has no committed record in its last MiB; "
-                             "run `redact audit verify` on it", path=str(path))
+            return None
         last_hash, position = GENESIS, 0
-    dropped = offset + torn - position
-    if dropped == 0:
-        return last_hash, None
-    with path.open("r+b") as handle:
-        handle.truncate(position)
-        os.fsync(handle.fileno())
-    return last_hash, {"type": "recovery", "dropped_bytes": dropped,
-                       "reason": "records of an interrupted run that were never committed"}
+    return last_hash, position, offset + torn
 
 
 def _line(record: dict[str, Any]) -> bytes:

@@ -14,11 +14,11 @@ import hashlib
 import string
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import regex
-import rfc8785
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -26,6 +26,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
+from . import canonical
 from .errors import PolicyError
 from .model import Level
 from .resources import data_dir
@@ -208,15 +209,16 @@ class Policy:
                        "source": str(s.source)} for s in self.spans],
         }
 
-    @property
+    @cached_property
     def sha256(self) -> str:
-        """Hash of the resolved rules (not of file paths, so a copy hashes the same)."""
+        """Hash of the resolved rules (not of file paths, so a copy hashes the same); a policy
+        never changes once loaded, so it is computed once."""
         body = self.to_json()
         for section in ("rules", "fields", "spans"):
             for entry in body[section]:
                 entry.pop("source", None)
         body["default"].pop("source", None)
-        return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+        return hashlib.sha256(canonical.dumps(body)).hexdigest()
 
 
 # ---------------------------------------------------------------------------
