@@ -30,7 +30,7 @@ def _plain(value: Any) -> bool:
     if kind is str or kind is bool or value is None:
         return True
     if kind is int:
-        return -_EXACT <= value <= _EXACT
+        return bool(-_EXACT <= value <= _EXACT)
     if kind is dict:
         return all(type(key) is str and (key.isascii() or max(key) <= _UTF16_SAFE) and _plain(item)
                    for key, item in value.items())
