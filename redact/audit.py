@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +105,51 @@ def _line(record: dict[str, Any]) -> bytes:
     return (json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
+# Encoding records is most of the cost of a log; a worker encodes them ahead of the chain, with
+# stand-ins for "prev" and "hash", and the writer puts the real values in, byte for byte. Keys
+# sort the same whatever the values, and both values are plain ASCII, so the result is exactly
+# what encoding the chained record would give.
+_PREV_STAND_IN = b'"prev":"' + b"?" * 64 + b'"'
+_HASH_STAND_IN = b'"hash":"' + b"!" * 64 + b'"'
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A record encoded ahead of the chain: its canonical body and its log line, with stand-ins."""
+
+    body: bytes
+    line: bytes
+
+    def chained(self, previous: str) -> tuple[bytes, str]:
+        """The log line of this record after ``previous``, and its hash."""
+        prev = b'"prev":"' + previous.encode() + b'"'
+        digest = hashlib.sha256(self.body.replace(_PREV_STAND_IN, prev)).hexdigest()
+        line = self.line.replace(_PREV_STAND_IN, prev).replace(_HASH_STAND_IN, b'"hash":"' + digest.encode() + b'"')
+        return line, digest
+
+
+def seal(records: Iterable[dict[str, Any]]) -> tuple[Sealed, ...] | None:
+    """Encode records ahead of the chain; None when one of them cannot be (the writer then
+    encodes them itself): a value without a fast canonical form, or a stand-in seen twice."""
+    sealed = []
+    for record in records:
+        body = {**record, "prev": _PREV_STAND_IN[8:-1].decode()}
+        encoded = canonical.fast_dumps(body)
+        if encoded is None or encoded.count(_PREV_STAND_IN) != 1:
+            return None
+        line = _line({**body, "hash": _HASH_STAND_IN[8:-1].decode()})
+        if line.count(_PREV_STAND_IN) != 1 or line.count(_HASH_STAND_IN) != 1:
+            return None
+        sealed.append(Sealed(encoded, line))
+    return tuple(sealed)
+
+
+def _chained(record: dict[str, Any], previous: str) -> tuple[bytes, str]:
+    record = {**record, "prev": previous}
+    record["hash"] = record_hash(record)
+    return _line(record), record["hash"]
+
+
 class AuditLog:
     """Appends blocks of records to one log, each block under an exclusive file lock.
 
@@ -127,8 +172,9 @@ class AuditLog:
     def append(self, record: dict[str, Any]) -> str:
         return self.append_block([record])
 
-    def append_block(self, records: list[dict[str, Any]]) -> str:
-        """Chain and append records in one write; flushed and fsynced before returning."""
+    def append_block(self, records: list[dict[str, Any]], sealed: tuple[Sealed, ...] | None = None) -> str:
+        """Chain and append records in one write; flushed and fsynced before returning. ``sealed``
+        is the same records encoded ahead (seal()); without it they are encoded here."""
         if not records:
             return self.head
         try:
@@ -139,15 +185,19 @@ class AuditLog:
             raise AuditError(f"cannot open the audit log: {error.strerror}", path=str(self.path)) from None
         try:
             previous, recovery = _recover(self.path)
+            chunks = []
             if recovery is not None:
                 self.recovered += int(recovery["dropped_bytes"])
-                records = [recovery, *records]
-            chunks = []
-            for record in records:
-                record = {**record, "prev": previous}
-                record["hash"] = record_hash(record)
-                chunks.append(_line(record))
-                previous = record["hash"]
+                line, previous = _chained(recovery, previous)
+                chunks.append(line)
+            if sealed is not None and len(sealed) == len(records):
+                for item in sealed:
+                    line, previous = item.chained(previous)
+                    chunks.append(line)
+            else:
+                for record in records:
+                    line, previous = _chained(record, previous)
+                    chunks.append(line)
             try:
                 fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
                 try:
@@ -160,7 +210,7 @@ class AuditLog:
         finally:
             lock.release()
         self.head = previous
-        self.count += len(records)
+        self.count += len(chunks)
         return self.head
 
 

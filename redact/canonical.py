@@ -39,11 +39,18 @@ def _plain(value: Any) -> bool:
     return False  # floats, subclasses, and anything JSON has no form for
 
 
+def fast_dumps(value: Any) -> bytes | None:
+    """The canonical JSON of value by the standard library's encoder, or None when that would not
+    be canonical (or the value cannot be encoded): then only the reference library decides."""
+    if not _plain(value):
+        return None
+    try:
+        return _ENCODE(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return None  # a lone surrogate: the reference library reports it
+
+
 def dumps(value: Any) -> bytes:
     """The RFC 8785 canonical JSON of value, as UTF-8."""
-    if _plain(value):
-        try:
-            return _ENCODE(value).encode("utf-8")
-        except UnicodeEncodeError:
-            pass  # a lone surrogate: the reference library reports it
-    return rfc8785.dumps(value)
+    fast = fast_dumps(value)
+    return fast if fast is not None else rfc8785.dumps(value)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .audit import AuditLog
+from .audit import AuditLog, Sealed, seal
 from .decide import Context, Decisions, decide
 from .errors import InputError, LeakError, RedactError, RenderError
 from .model import Document, Marking
@@ -234,6 +234,7 @@ class Outcome:
     error: str | None = None
     exit_code: int = 0
     error_class: type[RedactError] | None = None
+    sealed: tuple[Sealed, ...] | None = None  # the records encoded in the worker (audit.seal)
 
 
 def options_fingerprint(policy: Policy, options: Options) -> str:
@@ -315,7 +316,7 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
     labels = tuple(d.label for d in decisions.portions if d.withheld and d.label)
     return Outcome(source.path, stem, decisions.status, source.sha256, outputs, records,
                    sum(d.withheld for d in decisions.portions), sum(not d.withheld for d in decisions.portions),
-                   labels, len(document.problems))
+                   labels, len(document.problems), sealed=seal(records))
 
 
 def process_document(path: Path, policy: Policy, options: Options, log: AuditLog) -> DocumentResult:
@@ -323,7 +324,7 @@ def process_document(path: Path, policy: Policy, options: Options, log: AuditLog
     outcome = process_one(str(path), policy, options)
     if outcome.error is not None:
         raise (outcome.error_class or RedactError)(outcome.error)
-    log.append_block(list(outcome.records))
+    log.append_block(list(outcome.records), outcome.sealed)
     return _result(outcome, options.out_dir)
 
 
@@ -358,9 +359,10 @@ class Manifest:
 
     def append(self, entry: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         try:
-            if os.fstat(fd).st_size and not self.path.read_bytes().endswith(b"\n"):
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
                 os.write(fd, b"\n")  # close a line torn by a crash
             os.write(fd, (json.dumps(entry, sort_keys=True) + "\n").encode())
             os.fsync(fd)
@@ -554,7 +556,7 @@ def _run(paths: Iterable[Path | str], policy: Policy, options: Options, audit_pa
         outcomes = _local_engine(todo, policy, options, jobs)
     try:
         for outcome in outcomes:
-            head = log.append_block(list(outcome.records))
+            head = log.append_block(list(outcome.records), outcome.sealed)
             if outcome.error is None:
                 manifest.append(_manifest_entry(outcome.records[-1], policy, head))
             document = _result(outcome, options.out_dir)
