@@ -225,64 +225,69 @@ class Verification:
         return not self.errors
 
 
+def _chained_hash(line: bytes, previous: str) -> tuple[str | None, str]:
+    """One line of the log after the record hashed ``previous``: (what is wrong, or None; its hash)."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return "not a JSON record", previous
+    if not isinstance(record, dict) or "hash" not in record or "prev" not in record:
+        return "not an audit record", previous
+    if record["prev"] != previous:
+        return "the chain is broken here (a record before it was removed, inserted or reordered)", previous
+    if record_hash(record) != record["hash"]:
+        return "the record was edited (its hash does not match)", previous
+    return None, str(record["hash"])
+
+
 def verify_log(path: Path, head: str | None = None) -> Verification:
     """Recompute the chain; report the first broken record by line number."""
     errors: list[str] = []
     previous = GENESIS
     count = 0
+    seen_head = head is None
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.endswith(b"\n"):
+                    errors.append(f"{path}:{number}: the last record is incomplete (the run stopped while "
+                                  f"writing it); the log verifies up to line {number - 1}")
+                    break
+                problem, previous = _chained_hash(line, previous)
+                if problem:
+                    errors.append(f"{path}:{number}: {problem}")
+                    break
+                count += 1
+                if head is not None and previous == head:
+                    seen_head = True
     except OSError as error:
         raise AuditError(f"cannot read the audit log: {error.strerror}", path=str(path)) from None
-    lines = raw.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    elif lines:
-        errors.append(f"{path}:{len(lines)}: the last record is incomplete (the run stopped while "
-                      f"writing it); the log verifies up to line {len(lines) - 1}")
-        lines.pop()
-    seen_head = head is None
-    for number, line in enumerate(lines, start=1):
-        try:
-            record = json.loads(line)
-        except ValueError:
-            errors.append(f"{path}:{number}: not a JSON record")
-            break
-        if not isinstance(record, dict) or "hash" not in record or "prev" not in record:
-            errors.append(f"{path}:{number}: not an audit record")
-            break
-        if record["prev"] != previous:
-            errors.append(f"{path}:{number}: the chain is broken here (a record before it was "
-                          "removed, inserted or reordered)")
-            break
-        if record_hash(record) != record["hash"]:
-            errors.append(f"{path}:{number}: the record was edited (its hash does not match)")
-            break
-        previous = record["hash"]
-        count += 1
-        if head is not None and previous == head:
-            seen_head = True
     if not seen_head:
         errors.append(f"{path}: the log does not reach the head hash {head[:16]}... "
                       "(records were cut from its end)" if head else "")
     return Verification(count, previous, tuple(e for e in errors if e))
 
 
+def iter_records(path: Path) -> Iterator[dict[str, Any]]:
+    """The log's records one at a time (memory does not grow with the log), up to the first line
+    that is not a record."""
+    with path.open("rb") as lines:
+        for line in lines:
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    return
+
+
 def read_records(path: Path) -> list[dict[str, Any]]:
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            try:
-                records.append(json.loads(line))
-            except ValueError:
-                break
-    return records
+    return list(iter_records(path))
 
 
 def verify_outputs(log: Path, out_dir: Path) -> list[str]:
     """Compare the release copies in out_dir with the hashes the log recorded for them."""
     latest: dict[str, str] = {}
-    for record in read_records(log):
+    for record in iter_records(log):
         if record.get("type") == "document":
             for output in (record.get("outputs") or {}).values():
                 latest[str(output["file"])] = str(output["sha256"])

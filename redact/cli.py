@@ -35,7 +35,7 @@ from .parse import parse
 from .pipeline import FORMATS, DocumentResult, Options, run
 from .policy import Policy, bundled_policies, find_policy, load_policy, policy_json_schema
 from .read import DEFAULT_MAX_BYTES, read_source
-from .report import RENDERERS, withholding_index
+from .report import RENDERERS, write_report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -397,13 +397,15 @@ def audit_report(log: Path, fmt: str, output: Path | None) -> None:
     """The withholding index (Vaughn index) of LOG: one row per withheld item, totals per exemption."""
     if not log.is_file():
         _fail(AuditError("no such audit log", path=str(log)))
-    rows, totals = withholding_index(log)
-    text = RENDERERS[fmt](rows, totals)
+    # Streamed: memory does not grow with the log.
     if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"{output}: {len(rows)} withheld items")
+        write_report(log, fmt, lambda piece: click.echo(piece, nl=False))
+        return
+    temporary = output.with_name(f".{output.name}.tmp")
+    with temporary.open("w", encoding="utf-8") as stream:
+        count = write_report(log, fmt, stream.write)
+    temporary.replace(output)  # never a half-written index under its name
+    click.echo(f"{output}: {count} withheld items")
 
 
 @main.command("check")

@@ -28,7 +28,7 @@ from typing import Any
 
 from . import __version__
 from .audit import AuditLog, Sealed, seal
-from .decide import Context, Decisions, decide
+from .decide import Context, Decision, Decisions, decide
 from .errors import InputError, LeakError, RedactError, RenderError
 from .model import Document, Marking
 from .parse import parse
@@ -38,6 +38,7 @@ from .render import build_view, render_html, render_pdf, render_text
 from .render.html import TEMPLATES, page_header, stylesheet
 from .render.pdf import release_fonts
 from .render.view import ReleaseView
+from .resources import data_dir
 from .verify import Withheld, released_markings, released_text, verify_bytes, withheld_items
 
 FORMATS = ("html", "pdf", "text")
@@ -195,26 +196,73 @@ def _logged_marking(marking: Marking | None) -> str | None:
     return marking.text if marking.recognised else "(unrecognised)"
 
 
-def _portion_records(document: Document, decisions: Decisions) -> Iterable[dict[str, Any]]:
-    for portion, decision in zip(document.portions, decisions.portions, strict=True):
-        marking = portion.marking
-        yield {
-            "type": "portion", "doc_id": document.doc_id, "index": portion.index,
-            "kind": portion.kind.value, "number": portion.number,
-            "marking": _logged_marking(marking),
-            "canonical": marking.canonical if marking else None,
-            "inherited": portion.inherited, "lines": [portion.start_line, portion.end_line],
-            "decision": decision.action, "label": decision.label, "rule": decision.rule_id,
-            "rule_source": decision.source, "reason": decision.reason, "spans": [s.label for s in decision.spans],
-        }
-    for index, (fld, decision) in enumerate(zip(document.header.fields, decisions.fields, strict=True)):
-        yield {
-            "type": "field", "doc_id": document.doc_id, "index": index, "field": fld.name,
-            "lines": [fld.start_line, fld.end_line],
-            "marking": _logged_marking(fld.marking),
-            "decision": decision.action, "label": decision.label, "rule": decision.rule_id,
-            "rule_source": decision.source, "reason": decision.reason, "spans": [s.label for s in decision.spans],
-        }
+# The audit log's compact form (format 2): a document's portions and header fields are rows of its
+# "document" record, in these columns; the rule's reason and source are in the run's policy table
+# (run-start), so a row carries a reason only when it differs from its rule's (a fail-closed one).
+PORTION_COLUMNS = ("index", "kind", "number", "marking", "inherited", "first_line", "last_line", "decision",
+                   "label", "rule", "spans")
+FIELD_COLUMNS = ("index", "field", "marking", "first_line", "last_line", "decision", "label", "rule", "spans")
+AUDIT_FORMAT = 2
+
+
+def _rule_reasons(policy: Policy) -> dict[str, str]:
+    reasons = {"default": policy.default.reason or ""}
+    for resolved in (*policy.rules, *policy.fields):
+        reasons.setdefault(resolved.rule.id, resolved.rule.reason or "")
+    return reasons
+
+
+def _row(cells: list[Any], decision: Decision, reasons: dict[str, str]) -> list[Any]:
+    cells += [decision.action, decision.label, decision.rule_id, [s.label for s in decision.spans]]
+    if reasons.get(decision.rule_id) != decision.reason:
+        cells.append(decision.reason)
+    return cells
+
+
+def _item_rows(document: Document, decisions: Decisions,
+               policy: Policy) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The rows of a document's portions and of its header fields (PORTION_COLUMNS, FIELD_COLUMNS)."""
+    reasons = _rule_reasons(policy)
+    portions = [_row([portion.index, portion.kind.value, portion.number, _logged_marking(portion.marking),
+                      portion.inherited, portion.start_line, portion.end_line], decision, reasons)
+                for portion, decision in zip(document.portions, decisions.portions, strict=True)]
+    fields = [_row([index, fld.name, _logged_marking(fld.marking), fld.start_line, fld.end_line], decision, reasons)
+              for index, (fld, decision) in enumerate(zip(document.header.fields, decisions.fields, strict=True))]
+    return portions, fields
+
+
+def _portable(path: str) -> str:
+    """A policy file as a log that travels may name it: a bundled one by name, another by its own name."""
+    file = Path(path)
+    bundled = data_dir("policies")
+    return f"bundled:{file.name}" if file.resolve().parent == bundled.resolve() else file.name
+
+
+def _file_sha256(path: str) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def policy_table(policy: Policy) -> dict[str, Any]:
+    """The resolved policy as the run-start record carries it, once per run: its files (by
+    bundled name or file name, with their sha256), and every rule's label, reason and source."""
+    def entry(resolved: Any, target: str) -> dict[str, Any]:
+        rule = resolved.rule
+        return {"target": target, "action": rule.action, "label": rule.label, "reason": rule.reason or "",
+                "source": f"{_portable(resolved.source.path)}:{resolved.source.line}"}
+
+    rules = {"default": {"target": "any", "action": policy.default.action, "label": policy.default.label,
+                         "reason": policy.default.reason or "",
+                         "source": f"{_portable(policy.default_source.path)}:{policy.default_source.line}"}}
+    for resolved in policy.rules:
+        rules.setdefault(resolved.rule.id, entry(resolved, "portion"))
+    for resolved in policy.fields:
+        rules.setdefault(resolved.rule.id, entry(resolved, "field"))
+    return {"name": policy.name, "sha256": policy.sha256, "ceiling": policy.ceiling.name,
+            "files": [{"file": _portable(f), "sha256": _file_sha256(f)} for f in policy.files],
+            "rules": rules, "portion_columns": list(PORTION_COLUMNS), "field_columns": list(FIELD_COLUMNS)}
 
 
 @dataclass(frozen=True)
@@ -305,14 +353,15 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
         record = {"type": "document-failed", "source": path, "error": type(error).__name__, "message": message}
         return Outcome(path, safe_stem(path), "FAILED", None, {}, (record,), error=message, exit_code=3)
     problems = Counter(p.code for p in document.problems)
+    portions, fields = _item_rows(document, decisions, policy)
     commit = {
         "type": "document", "source": source.path, "doc_id": stem, "input_sha256": source.sha256,
-        "out_dir": str(options.out_dir.resolve()), "fingerprint": options_fingerprint(policy, options),
+        "policy_sha256": policy.sha256, "fingerprint": options_fingerprint(policy, options),
         "outputs": {fmt: {"file": name, "sha256": digest} for fmt, (name, digest) in outputs.items()},
         "status": decisions.status, "problems": dict(sorted(problems.items())),
-        "portions": len(document.portions), "verified": True,
+        "portions": portions, "fields": fields, "verified": True,
     }
-    records = (*_portion_records(document, decisions), commit)
+    records = (commit,)
     labels = tuple(d.label for d in decisions.portions if d.withheld and d.label)
     return Outcome(source.path, stem, decisions.status, source.sha256, outputs, records,
                    sum(d.withheld for d in decisions.portions), sum(not d.withheld for d in decisions.portions),
@@ -376,12 +425,13 @@ def _manifest_entry(commit: dict[str, Any], policy: Policy, head: str) -> dict[s
             "fingerprint": commit["fingerprint"], "outputs": commit["outputs"], "audit_head": head}
 
 
-def _committed_in_log(audit_path: Path, out_dir: Path, fingerprint: str) -> dict[str, dict[str, Any]]:
-    """Documents the audit log shows finished for this output directory and these options."""
+def _committed_in_log(audit_path: Path, fingerprint: str) -> dict[str, dict[str, Any]]:
+    """Documents the audit log shows finished with these options. The log names no directory (it
+    travels with the release); whether the copies are still in this one is checked against their
+    sha256 (_still_valid)."""
     found: dict[str, dict[str, Any]] = {}
     if not audit_path.exists():
         return found
-    target = str(out_dir.resolve())
     with audit_path.open("rb") as handle:
         for line in handle:
             if b'"type":"document"' not in line:
@@ -390,7 +440,7 @@ def _committed_in_log(audit_path: Path, out_dir: Path, fingerprint: str) -> dict
                 record = json.loads(line)
             except ValueError:
                 continue
-            if record.get("out_dir") == target and record.get("fingerprint") == fingerprint:
+            if record.get("fingerprint") == fingerprint:
                 found[record["source"]] = record
     return found
 
@@ -528,7 +578,7 @@ def _run(paths: Iterable[Path | str], policy: Policy, options: Options, audit_pa
     _remove_stale_temporaries(options.out_dir)
     done = manifest.entries()
     if done or manifest.path.exists():
-        for source, commit in _committed_in_log(audit_path, options.out_dir, fingerprint).items():
+        for source, commit in _committed_in_log(audit_path, fingerprint).items():
             if source not in done:  # killed between the audit commit and the manifest line
                 done[source] = _manifest_entry(commit, policy, log.head)
                 manifest.append(done[source])
@@ -541,10 +591,10 @@ def _run(paths: Iterable[Path | str], policy: Policy, options: Options, audit_pa
         else:
             todo.append(path)
     log.append({
-        "type": "run-start", "tool": "redact", "version": __version__,
-        "policy": policy.name, "policy_sha256": policy.sha256, "policy_files": list(policy.files),
+        "type": "run-start", "tool": "redact", "version": __version__, "format": AUDIT_FORMAT,
+        "policy": policy.name, "policy_sha256": policy.sha256, "policy_table": policy_table(policy),
         "as_of": options.as_of.isoformat(), "reviewer": options.reviewer, "case": options.case,
-        "formats": list(options.formats), "out_dir": str(options.out_dir.resolve()),
+        "formats": list(options.formats), "out_dir": options.out_dir.name,  # a name: no machine path
         "documents": len(todo), "skipped": result.skipped, "engine": engine, "jobs": jobs,
         "options": command or {},
     })

@@ -12,11 +12,12 @@ import io
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined
 
-from .audit import read_records
+from .audit import iter_records
 
 
 @dataclass(frozen=True)
@@ -37,43 +38,80 @@ def _item_name(record: dict[str, Any]) -> str:
     return f"{kind} {number}" if number else f"{kind} #{record['index']}"
 
 
-def withholding_index(log: Path) -> tuple[list[Row], Counter[str]]:
-    """Rows for every withheld portion, header field and span in the log."""
-    rows: list[Row] = []
-    for record in read_records(log):
-        if record.get("type") not in ("portion", "field"):
-            continue
+def _items(document: dict[str, Any], table: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A format-2 document record's rows as the item records of the old format, the reason taken
+    from the run's policy table unless the row carries its own."""
+    rules = table.get("rules") or {}
+    for target, key in (("portion", "portion_columns"), ("field", "field_columns")):
+        columns = table.get(key) or []
+        for row in document.get(f"{target}s") or []:
+            item = dict(zip(columns, row, strict=False))
+            item.update(type=target, doc_id=document.get("doc_id"))
+            item["reason"] = row[len(columns)] if len(row) > len(columns) else \
+                (rules.get(item.get("rule")) or {}).get("reason", "")
+            yield item
+
+
+def item_records(log: Path) -> Iterator[dict[str, Any]]:
+    """Every portion and header field decision in the log, in either format, one at a time: the
+    policy tables of the runs (one per policy, small) are all that is kept."""
+    tables: dict[str, dict[str, Any]] = {}
+    for record in iter_records(log):
+        kind = record.get("type")
+        if kind == "run-start" and isinstance(record.get("policy_table"), dict):
+            tables[str(record.get("policy_sha256"))] = record["policy_table"]
+        elif kind in ("portion", "field"):
+            yield record  # format 1: one record per item
+        elif kind == "document" and isinstance(record.get("portions"), list):
+            yield from _items(record, tables.get(str(record.get("policy_sha256")), {}))
+
+
+def withholding_rows(log: Path, totals: Counter[str]) -> Iterator[Row]:
+    """Rows for every withheld portion, header field and span in the log, as they are read;
+    ``totals`` counts them per exemption."""
+    for record in item_records(log):
         name = _item_name(record)
         marking = record.get("marking") or "unmarked"
         if record.get("decision") == "withhold":
-            rows.append(Row(record.get("doc_id") or "", name, marking, record.get("label") or "",
-                            record.get("reason") or "", record.get("rule") or ""))
+            totals[record.get("label") or ""] += 1
+            yield Row(record.get("doc_id") or "", name, marking, record.get("label") or "",
+                      record.get("reason") or "", record.get("rule") or "")
         for label in record.get("spans") or []:
-            rows.append(Row(record.get("doc_id") or "", f"span in {name}", marking, label,
-                            "Redacted inside released text by a span rule.", record.get("rule") or ""))
-    totals = Counter(row.exemption for row in rows)
+            totals[label] += 1
+            yield Row(record.get("doc_id") or "", f"span in {name}", marking, label,
+                      "Redacted inside released text by a span rule.", record.get("rule") or "")
+
+
+def withholding_index(log: Path) -> tuple[list[Row], Counter[str]]:
+    """Every row at once (for small logs and tests); write_report streams."""
+    totals: Counter[str] = Counter()
+    rows = list(withholding_rows(log, totals))
     return rows, totals
 
 
-def render_markdown(rows: list[Row], totals: Counter[str]) -> str:
-    lines = ["# Withholding index", "", "| Document | Item | Marking | Exemption | Justification |",
-             "|---|---|---|---|---|"]
+def _markdown(rows: Iterator[Row], totals: Counter[str]) -> Iterator[str]:
+    yield "# Withholding index\n\n| Document | Item | Marking | Exemption | Justification |\n|---|---|---|---|---|\n"
+    count = 0
     for row in rows:
         cells = [row.document, row.item, row.marking, row.exemption, row.justification]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    lines += ["", "## Totals by exemption", "", "| Exemption | Items |", "|---|---|"]
-    lines += [f"| {label} | {count} |" for label, count in sorted(totals.items())]
-    lines += ["", f"{len(rows)} withheld items."]
-    return "\n".join(lines) + "\n"
+        yield "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |\n"
+        count += 1
+    yield "\n## Totals by exemption\n\n| Exemption | Items |\n|---|---|\n"
+    yield "".join(f"| {label} | {n} |\n" for label, n in sorted(totals.items()))
+    yield f"\n{count} withheld items.\n"
 
 
-def render_csv(rows: list[Row], totals: Counter[str]) -> str:
+def _csv(rows: Iterator[Row], totals: Counter[str]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["document", "item", "marking", "exemption", "justification", "rule"])
     for row in rows:
         writer.writerow([row.document, row.item, row.marking, row.exemption, row.justification, row.rule])
-    return buffer.getvalue()
+        if buffer.tell() > 1 << 16:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 _HTML = Environment(autoescape=True, undefined=StrictUndefined).from_string("""<!DOCTYPE html>
@@ -86,13 +124,29 @@ td,th{border:1px solid #000;padding:2px 6px;text-align:left;vertical-align:top}<
 <td>{{ row.exemption }}</td><td>{{ row.justification }}</td></tr>
 {% endfor %}</tbody></table>
 <h2>Totals by exemption</h2><table><thead><tr><th>Exemption</th><th>Items</th></tr></thead><tbody>
-{% for label, count in totals %}<tr><td>{{ label }}</td><td>{{ count }}</td></tr>{% endfor %}
-</tbody></table><p>{{ rows | length }} withheld items.</p></body></html>
+{% for label, count in totals() %}<tr><td>{{ label }}</td><td>{{ count }}</td></tr>{% endfor %}
+</tbody></table><p>{{ count() }} withheld items.</p></body></html>
 """)
 
 
-def render_html(rows: list[Row], totals: Counter[str]) -> str:
-    return _HTML.render(rows=rows, totals=sorted(totals.items()))
+def _html(rows: Iterator[Row], totals: Counter[str]) -> Iterator[str]:
+    # The totals are read after the rows, when every row has been counted.
+    yield from _HTML.generate(rows=rows, totals=lambda: sorted(totals.items()),
+                              count=lambda: sum(totals.values()))
 
 
-RENDERERS = {"md": render_markdown, "csv": render_csv, "html": render_html}
+RENDERERS: dict[str, Callable[[Iterator[Row], Counter[str]], Iterator[str]]] = {
+    "md": _markdown, "csv": _csv, "html": _html}
+
+
+def write_report(log: Path, fmt: str, write: Callable[[str], object]) -> int:
+    """Write the withholding index of ``log`` in ``fmt`` piece by piece; the number of rows."""
+    totals: Counter[str] = Counter()
+    for piece in RENDERERS[fmt](withholding_rows(log, totals), totals):
+        write(piece)
+    return sum(totals.values())
+
+
+def render(rows: list[Row], totals: Counter[str], fmt: str) -> str:
+    """The whole index as one string (for small logs and tests)."""
+    return "".join(RENDERERS[fmt](iter(rows), totals))

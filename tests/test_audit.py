@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import astuple
 from pathlib import Path
 
 import pytest
 
 from redact.audit import AuditLog, read_records, verify_log
 from redact.pipeline import Options, run
+from redact.report import item_records
 
 from .conftest import AS_OF, SEEDS, decided
 from .test_release import normalised, sentences
@@ -30,18 +32,38 @@ def test_log_names_every_paragraph_with_marking_and_decision(logged) -> None:
     assert records[0]["type"] == "run-start" and records[-1]["type"] == "run-end"
     assert records[0]["policy"] == "public-release" and len(records[0]["policy_sha256"]) == 64
     assert records[0]["reviewer"] == "R. Eviewer" and records[0]["as_of"] == "2026-11-23"
-    paragraphs = [(r["number"], r["marking"], r["decision"], r["label"]) for r in records
+    items = list(item_records(path))
+    paragraphs = [(r["number"], r["marking"], r["decision"], r["label"]) for r in items
                   if r["type"] == "portion" and r["doc_id"] == "08ASTANA2450" and r["kind"] == "paragraph"]
     assert paragraphs == [
         ("1", "(S)", "withhold", "(b)(1) 1.4(b),(d)"), ("2", "(S)", "withhold", "(b)(1) 1.4(b),(d)"),
         ("13", "(S)", "withhold", "(b)(1) 1.4(b),(d)"), ("14", "(S)", "withhold", "(b)(1) 1.4(b),(d)"),
         ("15", "(C)", "withhold", "(b)(1) 1.4(b),(d)"), ("16", "(S)", "withhold", "(b)(1) 1.4(b),(d)"),
         ("7", "(C)", "withhold", "(b)(1) 1.4(b),(d)"), ("8", "(SBU)", "withhold", "(b)(5)")]
-    portion = next(r for r in records if r["type"] == "portion")
-    assert portion["rule"] == "withhold-classified" and ".yaml:" in portion["rule_source"]
+    portion = next(r for r in items if r["type"] == "portion")
+    assert portion["rule"] == "withhold-classified" and portion["reason"].startswith("Classified national")
+    table = records[0]["policy_table"]
+    assert table["rules"]["withhold-classified"]["source"].startswith("bundled:public-release.yaml:")
+    assert all(len(f["sha256"]) == 64 and not f["file"].startswith("/") for f in table["files"])
     documents = [r for r in records if r["type"] == "document"]
     assert [len(d["input_sha256"]) for d in documents] == [64, 64]
     assert all(len(d["outputs"]["html"]["sha256"]) == 64 for d in documents)
+
+
+def test_log_carries_no_path_of_the_machine_that_wrote_it(logged) -> None:
+    path, _ = logged
+    text = path.read_text(encoding="utf-8")
+    for machine_path in (str(Path.home()), str(Path.cwd()), str(path.parent.resolve()), str(SEEDS.parent.parent)):
+        assert machine_path not in text.replace(str(SEEDS), "")  # inputs as given on the command line
+
+
+def test_log_is_compact(logged) -> None:
+    """A document is one record (its portions and fields are rows); the policy is written once per run."""
+    path, result = logged
+    lines = path.read_bytes().splitlines()
+    documents = [line for line in lines if b'"type":"document"' in line]
+    assert len(documents) == result.count == 2 and len(lines) == 4  # run-start, two documents, run-end
+    assert sum(map(len, documents)) / len(documents) < 3000  # seed cables of 30 and 39 items
 
 
 def test_log_never_contains_withheld_text(logged, seeds, public_release) -> None:
@@ -69,22 +91,33 @@ def _tampered(tmp_path: Path, source: Path, change) -> Path:
     return target
 
 
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory, public_release) -> Path:
+    """One log of two runs: run-start, two documents, run-end, twice (8 lines)."""
+    out = tmp_path_factory.mktemp("two-runs")
+    for name in ("a", "b"):
+        options = Options(out_dir=out / name, formats=("text",), as_of=AS_OF)
+        run([SEEDS / "08ASTANA2450.txt", SEEDS / "09ASTANA1444.txt"], public_release, options,
+            audit_path=out / "audit.jsonl")
+    return out / "audit.jsonl"
+
+
 def _edit(lines: list[str]) -> list[str]:
-    record = json.loads(lines[3])
-    record["decision"] = "release"
-    return [*lines[:3], json.dumps(record) + "\n", *lines[4:]]
+    record = json.loads(lines[2])
+    record["portions"][0][7] = "release"  # the first paragraph's decision
+    return [*lines[:2], json.dumps(record) + "\n", *lines[3:]]
 
 
 @pytest.mark.parametrize(("change", "line", "words"), [
-    (_edit, 4, "edited"),
+    (_edit, 3, "edited"),
     (lambda lines: lines[:3] + lines[4:], 4, "chain is broken"),
     (lambda lines: [*lines[:3], lines[5], *lines[3:]], 4, "chain is broken"),
     (lambda lines: [*lines[:3], lines[4], lines[3], *lines[5:]], 4, "chain is broken"),
     (lambda lines: [*lines[:-1], lines[-1][:20]], None, "incomplete"),
 ])
-def test_tampering_is_reported_with_its_line(tmp_path: Path, logged, change, line, words) -> None:
-    path, _ = logged
-    verification = verify_log(_tampered(tmp_path, path, change))
+def test_tampering_is_reported_with_its_line(tmp_path: Path, two_runs, change, line, words) -> None:
+    assert len(two_runs.read_text(encoding="utf-8").splitlines()) == 8
+    verification = verify_log(_tampered(tmp_path, two_runs, change))
     assert not verification.ok
     assert words in verification.errors[0]
     if line is not None:
@@ -141,7 +174,7 @@ def test_a_block_torn_by_a_crash_is_reported_then_dropped_on_the_next_append(tmp
 
 
 def test_withholding_index_has_one_row_per_withheld_item(logged, seeds, public_release) -> None:
-    from redact.report import render_csv, render_html, render_markdown, withholding_index
+    from redact.report import render, withholding_index
     path, _ = logged
     rows, totals = withholding_index(path)
     expected = []
@@ -156,10 +189,12 @@ def test_withholding_index_has_one_row_per_withheld_item(logged, seeds, public_r
     # paragraph 8 (SBU); its heading joins the (C) paragraph before it, so it is (b)(1)
     assert totals["(b)(5)"] == [label for _, label in expected].count("(b)(5)") == 1
     assert sum(totals.values()) == len(rows)
-    markdown = render_markdown(rows, totals)
+    markdown = render(rows, totals, "md")
     assert "| 08ASTANA2450 | paragraph 15 | (C) | (b)(1) 1.4(b),(d) |" in markdown
-    assert render_csv(rows, totals).count("\n") == len(rows) + 1
-    assert render_html(rows, totals).count("<tr>") == len(rows) + len(totals) + 2
+    assert markdown.rstrip().endswith(f"{len(rows)} withheld items.")
+    assert render(rows, totals, "csv").count("\n") == len(rows) + 1
+    html = render(rows, totals, "html")
+    assert html.count("<tr>") == len(rows) + len(totals) + 2 and f"{len(rows)} withheld items" in html
 
 
 def test_audit_report_command(logged) -> None:
@@ -184,3 +219,16 @@ def test_verify_outputs_rehashes_release_copies(logged, tmp_path: Path) -> None:
     changed.write_bytes(changed.read_bytes().replace(b"RELEASE IN PART", b"RELEASE IN FULL"))
     problems = verify_outputs(path, copy)
     assert problems == [f"{changed}: changed since the run that wrote it (sha256 differs from the log)"]
+
+
+FORMAT_1 = Path(__file__).parent / "fixtures" / "audit" / "format1.jsonl"  # written by redact before format 2
+
+
+def test_a_log_of_the_first_format_still_verifies_and_reports(logged) -> None:
+    from redact.report import withholding_index
+    assert verify_log(FORMAT_1).ok
+    old_rows, old_totals = withholding_index(FORMAT_1)
+    new_rows, new_totals = withholding_index(logged[0])
+    # The same two cables under the same policy: the same index, whichever format the log has.
+    assert sorted(map(astuple, old_rows)) == sorted(map(astuple, new_rows)) and len(old_rows) > 20
+    assert old_totals == new_totals
