@@ -221,6 +221,41 @@ def bench_stages(paths: list[Path], policy) -> dict[str, float]:
     return stages
 
 
+def _child_peak(command: list[str]) -> tuple[float, float]:
+    """Wall time and peak RSS (MB) of a command run in a fresh child process."""
+    code = ("import resource, subprocess, sys, time\n"
+            "started = time.perf_counter()\n"
+            "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+            "print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
+    output = subprocess.run([sys.executable, "-c", code, *command], check=True, capture_output=True,
+                            text=True).stdout.split()
+    return float(output[0]), int(output[1]) / 1024
+
+
+def bench_audit(corpora: list[Path], copies: int) -> dict[str, float]:
+    """An archive-sized log: every document of the corpora released `copies` times (text copies,
+    each pass into its own directory, one shared --audit log); then `redact audit verify` and
+    `redact audit report --format csv` on it, each in a fresh process."""
+    work = Path(tempfile.mkdtemp(prefix="redact-audit-"))
+    log = work / "audit.jsonl"
+    redact = [sys.executable, "-m", "redact"]
+    try:
+        for copy in range(copies):
+            subprocess.run([*redact, "run", *map(str, corpora), "--out", str(work / f"out{copy}"), "--audit", str(log),
+                            "--format", "text", "--as-of", AS_OF.isoformat(), "--jobs", "2"], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        documents = sum(line.startswith(b'{"doc_id"') or b'"type":"document"' in line
+                        for line in log.open("rb"))
+        size = log.stat().st_size
+        verify_time, verify_peak = _child_peak([*redact, "audit", "verify", str(log)])
+        report_time, report_peak = _child_peak([*redact, "audit", "report", str(log), "--format", "csv",
+                                                "-o", str(work / "index.csv")])
+    finally:
+        shutil.rmtree(work)
+    return {"documents": documents, "bytes_per_document": size / documents, "megabytes": size / 1e6,
+            "verify_s": verify_time, "verify_mb": verify_peak, "report_s": report_time, "report_mb": report_peak}
+
+
 def bench_memory(corpus: Path) -> float:
     """Peak RSS (MB) of a whole-corpus HTML+PDF run in a child process (and its workers)."""
     work = Path(tempfile.mkdtemp(prefix="redact-mem-"))
@@ -248,6 +283,8 @@ def main() -> None:
     parser.add_argument("--pdf-sample", type=int, default=60, help="cables rendered to PDF for (c) and (d)")
     parser.add_argument("--jobs-sample", type=int, default=160, help="cables in the --jobs 1 vs 2 run")
     parser.add_argument("--skip-memory", action="store_true", help="skip the whole-corpus peak RSS run")
+    parser.add_argument("--audit-copies", type=int, default=6,
+                        help="passes over all corpora for the archive-sized audit log (0 skips it)")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args()
     paths = sorted(args.corpus.glob("*.txt"))
@@ -282,6 +319,16 @@ def main() -> None:
         peak = bench_memory(args.corpus)
         rows.append(("(f) peak RSS, whole corpus, html+pdf, 2 jobs", f"{peak:.0f} MB", "-", "target < 250 MB"))
 
+    if args.audit_copies:
+        corpora = [args.corpus.parent / name for name in ("cablegate", "mirror", "sidtoday")
+                   if (args.corpus.parent / name).is_dir()]
+        audit = bench_audit(corpora, args.audit_copies)
+        rows.append((f"(h) audit log of {audit['documents']:.0f} documents", f"{audit['bytes_per_document']:.0f} "
+                     f"bytes/document ({audit['megabytes']:.0f} MB)", "-", "target <= 2048 bytes/document"))
+        rows.append(("(h) `redact audit verify` on it", f"{audit['verify_s']:.1f} s, {audit['verify_mb']:.0f} MB peak",
+                     "-", "target < 250 MB"))
+        rows.append(("(h) `redact audit report --format csv` on it",
+                     f"{audit['report_s']:.1f} s, {audit['report_mb']:.0f} MB peak", "-", "target < 250 MB"))
     header = ("measure", "result", "baseline (same run)", "ratio / target")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
     lines = [" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
@@ -319,6 +366,10 @@ def main() -> None:
                  "- (g) wall time of `redact run DIR --format html` over the whole corpus directory, each in a "
                  "fresh process (start-up, imports, the audit log, the manifest and every fsync included), "
                  "`--jobs 1` then `--jobs 2`; start-up is `redact --version` alone.",
+                 "- (h) every document of the three corpora (cablegate, mirror, sidtoday) released as text "
+                 "`--audit-copies` times into one `--audit` log (`--jobs 2`), then `redact audit verify LOG` and "
+                 "`redact audit report LOG --format csv -o FILE`, each timed in a fresh process with its "
+                 "`ru_maxrss`.",
                  "", "## Where `redact run` spends its time (HTML, one process)", "",
                  "Each stage of every cable timed in turn (the calls `process_one` makes), then `process_one` "
                  "itself over the same cables; the rest of (g) is the parent's audit log, manifest and "

@@ -110,4 +110,4 @@ def test_every_mirror_cable_is_released_and_verified(tmp_path: Path, mirror_dir:
     result = run(paths, public_release, Options(out_dir=tmp_path, formats=("html",), as_of=AS_OF), jobs=2)
     print(f"\nmirror through `run` (public-release, HTML): {result.count} documents, {len(result.failed)} failed")
     assert result.failed == [] and result.count == len(paths) > 2000
-    assert assert_log_records_are_canonical(tmp_path / "audit.jsonl") > 10 * len(paths)
+    assert assert_log_records_are_canonical(tmp_path / "audit.jsonl") >= len(paths)
