@@ -178,15 +178,15 @@ def bench_stages(paths: list[Path], policy) -> dict[str, float]:
     """Where one document's time goes in `redact run` (HTML), stage by stage, in this process:
     the same calls process_one makes, timed one by one, then process_one itself (which also
     writes the copy through a temporary file with fsync)."""
-    from redact.audit import _line, record_hash
-    from redact.pipeline import Options, _portion_records, process_one, render_outputs
+    from redact.audit import seal
+    from redact.pipeline import Options, _item_rows, process_one, render_outputs
     from redact.read import read_source
     from redact.verify import released_markings
 
     work = Path(tempfile.mkdtemp(prefix="redact-stages-"))
     options = Options(out_dir=work, formats=("html",), as_of=AS_OF)
     stages = dict.fromkeys(("read", "parse", "decide", "marking check", "render HTML", "verify HTML",
-                            "audit records (canonical JSON, hashes)"), 0.0)
+                            "audit record (rows, canonical JSON)"), 0.0)
     try:
         for path in paths:
             started = time.perf_counter()
@@ -203,10 +203,8 @@ def bench_stages(paths: list[Path], policy) -> dict[str, float]:
             allowed = released_text(document, decisions) + "\n" + _boilerplate(view)
             verify_bytes(rendered["html"], "html", withheld_items(document, decisions), allowed)
             verified = time.perf_counter()
-            for record in _portion_records(document, decisions):
-                record["prev"] = "0" * 64
-                record["hash"] = record_hash(record)
-                _line(record)
+            portions, fields = _item_rows(document, decisions, policy)
+            seal([{"type": "document", "portions": portions, "fields": fields}])
             logged = time.perf_counter()
             for name, (start, end) in zip(stages, [(started, read), (read, parsed), (parsed, decided),
                                                    (decided, checked), (checked, rendered_at),

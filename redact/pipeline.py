@@ -199,6 +199,8 @@ def _logged_marking(marking: Marking | None) -> str | None:
 # The audit log's compact form (format 2): a document's portions and header fields are rows of its
 # "document" record, in these columns; the rule's reason and source are in the run's policy table
 # (run-start), so a row carries a reason only when it differs from its rule's (a fail-closed one).
+# A document record names its run by the options' fingerprint, which its run-start carries too;
+# "inherited" is 1 or 0.
 PORTION_COLUMNS = ("index", "kind", "number", "marking", "inherited", "first_line", "last_line", "decision",
                    "label", "rule", "spans")
 FIELD_COLUMNS = ("index", "field", "marking", "first_line", "last_line", "decision", "label", "rule", "spans")
@@ -224,7 +226,7 @@ def _item_rows(document: Document, decisions: Decisions,
     """The rows of a document's portions and of its header fields (PORTION_COLUMNS, FIELD_COLUMNS)."""
     reasons = _rule_reasons(policy)
     portions = [_row([portion.index, portion.kind.value, portion.number, _logged_marking(portion.marking),
-                      portion.inherited, portion.start_line, portion.end_line], decision, reasons)
+                      int(portion.inherited), portion.start_line, portion.end_line], decision, reasons)
                 for portion, decision in zip(document.portions, decisions.portions, strict=True)]
     fields = [_row([index, fld.name, _logged_marking(fld.marking), fld.start_line, fld.end_line], decision, reasons)
               for index, (fld, decision) in enumerate(zip(document.header.fields, decisions.fields, strict=True))]
@@ -356,7 +358,7 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
     portions, fields = _item_rows(document, decisions, policy)
     commit = {
         "type": "document", "source": source.path, "doc_id": stem, "input_sha256": source.sha256,
-        "policy_sha256": policy.sha256, "fingerprint": options_fingerprint(policy, options),
+        "fingerprint": options_fingerprint(policy, options),
         "outputs": {fmt: {"file": name, "sha256": digest} for fmt, (name, digest) in outputs.items()},
         "status": decisions.status, "problems": dict(sorted(problems.items())),
         "portions": portions, "fields": fields, "verified": True,
@@ -592,6 +594,7 @@ def _run(paths: Iterable[Path | str], policy: Policy, options: Options, audit_pa
             todo.append(path)
     log.append({
         "type": "run-start", "tool": "redact", "version": __version__, "format": AUDIT_FORMAT,
+        "fingerprint": fingerprint,  # its documents carry it: the policy table they were decided by
         "policy": policy.name, "policy_sha256": policy.sha256, "policy_table": policy_table(policy),
         "as_of": options.as_of.isoformat(), "reviewer": options.reviewer, "case": options.case,
         "formats": list(options.formats), "out_dir": options.out_dir.name,  # a name: no machine path

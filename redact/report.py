@@ -59,11 +59,11 @@ def item_records(log: Path) -> Iterator[dict[str, Any]]:
     for record in iter_records(log):
         kind = record.get("type")
         if kind == "run-start" and isinstance(record.get("policy_table"), dict):
-            tables[str(record.get("policy_sha256"))] = record["policy_table"]
+            tables[str(record.get("fingerprint"))] = record["policy_table"]
         elif kind in ("portion", "field"):
             yield record  # format 1: one record per item
         elif kind == "document" and isinstance(record.get("portions"), list):
-            yield from _items(record, tables.get(str(record.get("policy_sha256")), {}))
+            yield from _items(record, tables.get(str(record.get("fingerprint")), {}))
 
 
 def withholding_rows(log: Path, totals: Counter[str]) -> Iterator[Row]:
