@@ -232,3 +232,21 @@ def test_a_log_of_the_first_format_still_verifies_and_reports(logged) -> None:
     # The same two cables under the same policy: the same index, whichever format the log has.
     assert sorted(map(astuple, old_rows)) == sorted(map(astuple, new_rows)) and len(old_rows) > 20
     assert old_totals == new_totals
+
+
+def test_a_log_and_its_copies_verify_after_moving_to_another_place(logged, tmp_path: Path) -> None:
+    """Nothing in the log depends on where it was written: moved elsewhere (as to another machine),
+    the chain, the release copies and the index all check out."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from redact.cli import main
+    from redact.report import withholding_index
+    path, result = logged
+    moved = tmp_path / "elsewhere" / "release"
+    shutil.copytree(path.parent, moved)
+    outcome = CliRunner().invoke(main, ["audit", "verify", str(moved / "audit.jsonl"), "--head", result.head,
+                                        "--outputs", str(moved)])
+    assert outcome.exit_code == 0, outcome.output
+    assert withholding_index(moved / "audit.jsonl") == withholding_index(path)
