@@ -44,7 +44,8 @@ logging.getLogger("weasyprint").addFilter(lambda record: "HarfBuzz" not in recor
 
 
 def _fail(error: RedactError) -> None:
-    click.echo(f"redact: error: {error}", err=True)
+    for line in str(error).splitlines() or [""]:  # a policy with several problems: one line each
+        click.echo(f"redact: error: {line}", err=True)
     sys.exit(error.exit_code)
 
 

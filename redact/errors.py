@@ -42,9 +42,27 @@ class InputError(RedactError):
 
 
 class PolicyError(RedactError):
-    """A policy file does not validate."""
+    """A policy or configuration file does not validate. ``also`` holds the file's other problems,
+    so that one run reports them all (sorted by line), one per line of ``str()``."""
 
     exit_code = 2
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
+                 column: int | None = None, key: str | None = None,
+                 also: tuple[RedactError, ...] = ()) -> None:
+        super().__init__(message, path=path, line=line, column=column, key=key)
+        self.also = also
+
+    @classmethod
+    def all_of(cls, problems: list[RedactError]) -> PolicyError:
+        """One error for many problems: the first by line carries the others."""
+        ordered = sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
+        first = ordered[0]
+        return cls(first.message, path=first.path, line=first.line, column=first.column, key=first.key,
+                   also=tuple(ordered[1:]))
+
+    def __str__(self) -> str:
+        return "\n".join([super().__str__(), *(RedactError.__str__(p) for p in self.also)])
 
 
 class RenderError(RedactError):

@@ -10,6 +10,7 @@ is hashed into the audit log.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import hashlib
 import string
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
 from . import canonical
-from .errors import PolicyError
+from .errors import PolicyError, RedactError
 from .model import Level
 from .resources import data_dir
 
@@ -365,16 +366,40 @@ def validate_policy_bytes(raw: bytes, shown: str = "<policy>") -> PolicyFile:
     return _validate(_load_yaml_bytes(raw, shown), shown)[0]
 
 
+def _known_keys() -> list[str]:
+    """Every key a policy file may use, at any level: what a misspelt key is compared with."""
+    names: set[str] = set()
+    for model in (PolicyFile, Default, Rule, Condition, SpanRule):
+        for name, info in model.model_fields.items():
+            names.add(info.alias or name)
+    return sorted(names)
+
+
+def _problem(data: CommentedMap, shown: str, error: Any) -> PolicyError:
+    """One pydantic error as a problem at its line and key; an unknown key is named, with the
+    known key it most resembles."""
+    line, column, key = _locate(data, tuple(error["loc"]), error["type"] == "missing")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        unknown = str(error["loc"][-1])
+        close = difflib.get_close_matches(unknown, _known_keys(), n=1)
+        message = f"unknown key '{unknown}'" + (f" (did you mean '{close[0]}'?)" if close else "")
+    return PolicyError(message, path=shown, line=line, column=column, key=key)
+
+
 def _validate(data: CommentedMap, shown: str) -> tuple[PolicyFile, CommentedMap]:
+    """The file as a PolicyFile; or every problem pydantic finds in it, in one PolicyError."""
     try:
         parsed = PolicyFile.model_validate(_plain(data))
     except ValidationError as error:
-        first = error.errors()[0]
-        line, column, key = _locate(data, tuple(first["loc"]), first["type"] == "missing")
-        message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            message = "unknown key"
-        raise PolicyError(message, path=shown, line=line, column=column, key=key) from None
+        problems: list[RedactError] = []
+        seen: set[str] = set()
+        for found in error.errors():
+            problem = _problem(data, shown, found)
+            if str(problem) not in seen:  # a union reports one problem once per branch
+                seen.add(str(problem))
+                problems.append(problem)
+        raise PolicyError.all_of(problems) from None
     return parsed, data
 
 

@@ -179,3 +179,15 @@ def test_pre_commit_hook_and_example_workflow_exist() -> None:
     assert hooks[0]["id"] == "redact-check" and hooks[0]["entry"].startswith("redact check")
     workflow = (ROOT / "examples" / "github-workflow.yml").read_text(encoding="utf-8")
     assert "redact check" in workflow and "--format sarif" in workflow and "upload-sarif" in workflow
+
+
+def test_every_problem_of_a_configuration_in_one_run(tmp_path: Path) -> None:
+    (tmp_path / ".redact.yaml").write_text("polcy: public-release\nselect: RD104\nfail-on: error\nformt: json\n")
+    result = check(cwd=tmp_path)
+    assert result.exit_code == 2
+    config = tmp_path / ".redact.yaml"
+    assert result.stderr.splitlines() == [
+        f"redact: error: {config}:1:1: polcy: unknown key 'polcy' (did you mean 'policy'?)",
+        f"redact: error: {config}:2:1: select: must be a list of strings",
+        f"redact: error: {config}:4:1: formt: unknown key 'formt' (did you mean 'format'?)",
+    ]

@@ -54,7 +54,7 @@ def test_run_invalid_policy(tmp_path: Path) -> None:
     policy.write_text("name: bad\nceiling: U\ndefault: {action: withhold, label: x}\nrulez: []\n")
     result = invoke("run", SEED, "--policy", str(policy), "--out", str(tmp_path / "out"))
     assert result.exit_code == 2
-    assert result.stderr == f"redact: error: {policy}:4:1: rulez: unknown key\n"
+    assert result.stderr == f"redact: error: {policy}:4:1: rulez: unknown key 'rulez' (did you mean 'rules'?)\n"
     assert not (tmp_path / "out").exists()
 
 

@@ -161,3 +161,34 @@ def test_decl_kind_and_dates_validate(tmp_path: Path) -> None:
     assert load_policy(str(write(tmp_path, good))).rules[0].rule.when.decl_kind == ["oadr", "exemption"]
     bad = VALID.replace("when: {level: U}", "when: {decl_kind: [someday]}")
     assert error_of(write(tmp_path, bad)).key == "rules[0].when.decl_kind"
+
+
+FIVE_MISTAKES = """name: five
+ceiling: U
+default: {action: withhold, label: "(b)(1)"}
+rules:
+  - id: one
+    acton: release
+    when: {level: U}
+  - id: two
+    action: relase
+    label: "(b)(1)"
+  - id: three
+    action: withhold
+    labl: "(b)(1)"
+    when: {levl: S}
+"""
+
+
+def test_every_problem_of_a_policy_in_one_run(tmp_path: Path) -> None:
+    """Five mistakes, five messages, sorted by line, each naming its line and key; an unknown key
+    is named (with the key it resembles) even where the same rule also misses a required one."""
+    path = write(tmp_path, FIVE_MISTAKES)
+    lines = str(error_of(path)).splitlines()
+    assert lines == [
+        f"{path}:5:5: rules[0].action: Field required",  # the rule that lacks it
+        f"{path}:6:5: rules[0].acton: unknown key 'acton' (did you mean 'action'?)",
+        f"{path}:9:5: rules[1].action: Input should be 'release' or 'withhold'",
+        f"{path}:13:5: rules[2].labl: unknown key 'labl' (did you mean 'label'?)",
+        f"{path}:14:12: rules[2].when.levl: unknown key 'levl' (did you mean 'level'?)",
+    ]
