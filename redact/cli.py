@@ -38,6 +38,7 @@ from .read import DEFAULT_MAX_BYTES, read_source
 from .report import RENDERERS, write_report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a command whose reader went away
 
 # weasyprint's notice that it subsets fonts with fontTools is not the reviewer's concern.
 logging.getLogger("weasyprint").addFilter(lambda record: "HarfBuzz" not in record.getMessage())
@@ -99,6 +100,10 @@ class _Guarded(click.Group):
             raise
         except RedactError as error:
             _fail(error)
+        except BrokenPipeError:
+            # The reader went away ("redact explain DOC | head"): stop quietly, as other tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_PIPE)
         except Exception as error:
             if os.environ.get("REDACT_DEBUG"):
                 raise
@@ -177,6 +182,9 @@ def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir
     paths = expand_inputs(inputs)
     if not paths:
         raise click.UsageError("no input documents found")
+    if not any(path.exists() for path in paths):  # nothing to do: create no directory and no log
+        more = f" (and {len(paths) - 1} more inputs, none of which exists)" if len(paths) > 1 else ""
+        _fail(InputError(f"no such file{more}", path=str(paths[0])))
     policy = _policy(policy_name)
     options = Options(out_dir=out_dir, formats=chosen, reviewer=reviewer, as_of=_as_of(as_of),
                       case=case, doc_id=doc_id if len(paths) == 1 else None, audience=audience,
@@ -295,8 +303,10 @@ def parse_command(inputs: tuple[str, ...], as_json: bool, encoding: str | None, 
 @click.option("--audience")
 @click.option("--type", "doc_type", type=click.Choice(["auto", "cable", "memo"]), default="auto",
               show_default=True, help="Document type; auto chooses by content.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="A table for reading, or JSON for scripts.")
 def explain_command(document_path: Path, policy_name: str, as_of: str | None, audience: str | None,
-                    doc_type: str) -> None:
+                    doc_type: str, fmt: str) -> None:
     """Show, for every portion of DOC, the decision and the rule (file:line) that made it."""
     policy = _policy(policy_name)
     try:
@@ -306,15 +316,21 @@ def explain_command(document_path: Path, policy_name: str, as_of: str | None, au
         return
     document = parse(source.text, source=source.path, doc_id=document_path.stem, doc_type=doc_type)
     decisions = decide(document, policy, Context(as_of=_as_of(as_of), audience=audience))
-    click.echo(f"{'portion':<16} {'marking':<14} {'decision':<9} {'label':<22} rule")
-    for fld, decision in zip(document.header.fields, decisions.fields, strict=True):
-        click.echo(f"{'field ' + fld.name:<16} {(fld.marking.text if fld.marking else '-'):<14} "
-                   f"{decision.action:<9} {decision.label or '-':<22} {decision.rule_id} ({decision.source})")
-    for portion, decision in zip(document.portions, decisions.portions, strict=True):
-        name = f"{portion.kind.value[:4]} {portion.number or '#' + str(portion.index)}"
-        marking = (portion.marking.text + ("*" if portion.inherited else "")) if portion.marking else "unmarked"
-        click.echo(f"{name:<16} {marking:<14} {decision.action:<9} {decision.label or '-':<22} "
-                   f"{decision.rule_id} ({decision.source})")
+    rows = [(f"field {fld.name}", fld.marking.text if fld.marking else "-", decision)
+            for fld, decision in zip(document.header.fields, decisions.fields, strict=True)]
+    rows += [(f"{portion.kind.value[:4]} {portion.number or '#' + str(portion.index)}",
+              (portion.marking.text + ("*" if portion.inherited else "")) if portion.marking else "unmarked", decision)
+             for portion, decision in zip(document.portions, decisions.portions, strict=True)]
+    if fmt == "json":
+        click.echo(json.dumps({"status": decisions.status, "items": [
+            {"item": item, "marking": marking, "decision": d.action, "label": d.label, "rule": d.rule_id,
+             "source": d.source, "reason": d.reason} for item, marking, d in rows]}, indent=2))
+        return
+    table = [("item", "marking", "decision", "label", "rule")]
+    table += [(item, marking, d.action, d.label or "-", f"{d.rule_id} ({d.source})") for item, marking, d in rows]
+    widths = [max(len(row[column]) for row in table) for column in range(4)]  # columns fit their longest cell
+    for row in table:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4])
     click.echo(f"status: {decisions.status}   (* = marking inherited)")
 
 

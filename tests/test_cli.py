@@ -126,3 +126,20 @@ def test_help_lists_commands() -> None:
     assert result.exit_code == 0
     for command in ("run", "parse", "explain", "policy", "audit", "stats"):
         assert f"  {command}" in result.stdout
+
+
+def test_explain_columns_fit_the_longest_cell_and_json() -> None:
+    result = invoke("explain", SEED, "--as-of", "2026-11-23")
+    header, *rows = result.stdout.splitlines()[:-1]  # the last line is the status
+    column = header.index("rule")
+    assert any(row.startswith("field classified_by ") for row in rows)
+    for row in rows:  # every rule starts in the rule column, whatever the length of the item's name
+        assert row[column - 2:column] == "  " and row[column] != " ", row
+    data = json.loads(invoke("explain", SEED, "--as-of", "2026-11-23", "--format", "json").stdout)
+    assert data["status"] and any(i["item"] == "field classified_by" for i in data["items"])
+
+
+def test_run_with_no_existing_input_creates_nothing(tmp_path: Path) -> None:
+    result = invoke("run", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2 and "no such file" in result.stderr
+    assert not (tmp_path / "out").exists()
