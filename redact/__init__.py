@@ -5,8 +5,6 @@ The library API, one function per stage::
     from redact import parse, load_policy, decide, Context, build_view, render_html, verify_release
 """
 
-__version__ = "0.1.0"
-
 from .decide import Context, Decision, Decisions, decide
 from .errors import RedactError
 from .model import Document, Level, Marking, Portion
@@ -14,6 +12,7 @@ from .parse import parse
 from .policy import Policy, load_policy
 from .render import build_view, render_html, render_pdf, render_text
 from .verify import verify_release
+from .version import __version__
 
 __all__ = [
     "Context", "Decision", "Decisions", "Document", "Level", "Marking", "Policy", "Portion",

@@ -21,7 +21,6 @@ from typing import Any
 
 import click
 
-from . import __version__
 from .audit import verify_log, verify_outputs
 from .check import CheckOptions, Severity, check_paths, check_release
 from .check.config import discover
@@ -36,6 +35,7 @@ from .pipeline import FORMATS, DocumentResult, Options, run
 from .policy import Policy, bundled_policies, find_policy, load_policy, policy_json_schema
 from .read import DEFAULT_MAX_BYTES, read_source
 from .report import RENDERERS, write_report
+from .version import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a command whose reader went away

@@ -26,7 +26,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from .audit import AuditLog, Sealed, seal
 from .decide import Context, Decision, Decisions, decide
 from .errors import InputError, LeakError, RedactError, RenderError
@@ -40,6 +39,7 @@ from .render.pdf import release_fonts
 from .render.view import ReleaseView
 from .resources import data_dir
 from .verify import Withheld, released_markings, released_text, verify_bytes, withheld_items
+from .version import __version__
 
 FORMATS = ("html", "pdf", "text")
 SUFFIX = {"html": ".release.html", "pdf": ".release.pdf", "text": ".release.txt"}

@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 
 import click
 
-from .. import __version__
+from ..version import __version__
 from .engine import CheckResult, Finding
 from .rules import Severity, all_rule_ids, rule_info
 

@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
-from .. import __version__
 from ..resources import package_path
+from ..version import __version__
 from .html import stylesheet
 
 ASSET_SCHEME = "redact-asset:"

@@ -1,0 +1,43 @@
+"""The layering contract (pyproject.toml, [tool.importlinter]) holds, and it does catch a violation;
+no module imports the package root (which imports every layer)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import grimp
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT = Path(sys.executable).parent / "lint-imports"
+
+
+def _lint(package_parent: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(LINT), "--config", str(ROOT / "pyproject.toml"), "--no-cache"], capture_output=True,
+                          text=True, cwd=package_parent, env={**os.environ, "PYTHONPATH": str(package_parent)})
+
+
+def test_the_layers_hold() -> None:
+    result = _lint(ROOT)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "1 kept, 0 broken" in result.stdout
+
+
+def test_a_lower_layer_importing_a_higher_one_breaks_the_contract(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "redact", tmp_path / "redact")
+    model = tmp_path / "redact" / "model.py"
+    model.write_text(model.read_text(encoding="utf-8") + "\nfrom .pipeline import run  # deliberate\n",
+                     encoding="utf-8")
+    result = _lint(tmp_path)
+    assert result.returncode != 0
+    assert "BROKEN" in result.stdout and "redact.model -> redact.pipeline" in result.stdout
+
+
+def test_no_module_imports_the_package_root() -> None:
+    graph = grimp.build_graph("redact")
+    importers = sorted(module for module in graph.modules
+                       if module != "redact" and "redact" in graph.find_modules_directly_imported_by(module))
+    assert importers == []
