@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from .audit import verify_log, verify_outputs
+from .batch import run
 from .check import CheckOptions, Severity, check_paths, check_release
 from .check.config import discover
 from .check.report import render_github, render_json, render_junit, render_sarif, summary_line
@@ -31,7 +32,7 @@ from .decide import Context, decide
 from .errors import AuditError, InputError, PolicyError, RedactError
 from .model import Document
 from .parse import parse
-from .pipeline import FORMATS, DocumentResult, Options, run
+from .pipeline import FORMATS, DocumentResult, Options
 from .policy import Policy, bundled_policies, find_policy, load_policy, policy_json_schema
 from .read import DEFAULT_MAX_BYTES, read_source
 from .report import RENDERERS, write_report

@@ -1,26 +1,21 @@
-"""The whole job for one or many documents: read -> parse -> decide -> render -> verify -> audit.
+"""The whole job for one document: read -> parse -> decide -> render -> verify -> audit record.
 
 Outputs are written to a temporary file beside their final name, read back and
 verified, and only then renamed into place: a copy that fails verification
-never appears under its final name. Every decision goes to the audit log.
+never appears under its final name. Every decision goes into the document's audit
+record, which the caller chains into the log. Many documents: redact.batch.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
 import re
-import shutil
-import signal
 import tempfile
-import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,14 +23,13 @@ from typing import Any
 
 from .audit import AuditLog, Sealed, seal
 from .decide import Context, Decision, Decisions, decide
-from .errors import InputError, LeakError, RedactError, RenderError
+from .errors import LeakError, RedactError, RenderError
 from .model import Document, Marking
 from .parse import parse
 from .policy import Policy
 from .read import DEFAULT_MAX_BYTES, read_source
 from .render import build_view, render_html, render_pdf, render_text
 from .render.html import TEMPLATES, page_header, stylesheet
-from .render.pdf import release_fonts
 from .render.view import ReleaseView
 from .resources import data_dir
 from .verify import Withheld, released_markings, released_text, verify_bytes, withheld_items
@@ -70,45 +64,6 @@ class DocumentResult:
     labels: tuple[str, ...]
     problems: int
     error: str | None = None
-
-
-MAX_KEPT = 1000  # results kept for the report; counters cover the rest
-
-
-@dataclass
-class RunResult:
-    """Counters for the whole batch; memory does not grow with the number of documents."""
-
-    documents: list[DocumentResult] = field(default_factory=list)
-    failed: list[DocumentResult] = field(default_factory=list)
-    head: str = ""
-    audit_path: Path | None = None
-    count: int = 0
-    failed_count: int = 0
-    skipped: int = 0
-    withheld: int = 0
-    released: int = 0
-    exit_code: int = 0
-    interrupted: bool = False
-    by_label: Counter[str] = field(default_factory=Counter)
-    by_status: Counter[str] = field(default_factory=Counter)
-    last: DocumentResult | None = None
-
-    def add(self, document: DocumentResult, exit_code: int) -> None:
-        self.count += 1
-        self.last = document
-        self.by_status[document.status] += 1
-        if document.error is not None:
-            self.failed_count += 1
-            self.exit_code = max(self.exit_code, exit_code)
-            if len(self.failed) < MAX_KEPT:
-                self.failed.append(document)
-            return
-        self.withheld += document.withheld
-        self.released += document.released
-        self.by_label.update(document.labels)
-        if len(self.documents) < MAX_KEPT:
-            self.documents.append(document)
 
 
 def safe_stem(path: str) -> str:
@@ -182,7 +137,7 @@ def render_outputs(document: Document, decisions: Decisions, policy: Policy,
     return view, rendered
 
 
-def _make_out_dir(out_dir: Path) -> None:
+def make_out_dir(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -336,7 +291,7 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
         view, rendered = render_outputs(document, decisions, policy, options)
         withheld = withheld_items(document, decisions)
         allowed = released_text(document, decisions) + "\n" + _boilerplate(view)
-        _make_out_dir(options.out_dir)
+        make_out_dir(options.out_dir)
         outputs = _write_outputs(rendered, stem, source.path, options.out_dir, withheld, allowed)
     except RedactError as error:
         record = {"type": "document-failed", "source": path, "error": type(error).__name__,
@@ -376,260 +331,10 @@ def process_document(path: Path, policy: Policy, options: Options, log: AuditLog
     if outcome.error is not None:
         raise (outcome.error_class or RedactError)(outcome.error)
     log.append_block(list(outcome.records), outcome.sealed)
-    return _result(outcome, options.out_dir)
+    return document_result(outcome, options.out_dir)
 
 
-def _result(outcome: Outcome, out_dir: Path) -> DocumentResult:
+def document_result(outcome: Outcome, out_dir: Path) -> DocumentResult:
     return DocumentResult(outcome.source, outcome.doc_id, outcome.status,
                           {fmt: out_dir / name for fmt, (name, _) in outcome.outputs.items()},
                           outcome.withheld, outcome.released, outcome.labels, outcome.problems, outcome.error)
-
-
-# ---------------------------------------------------------------------------
-# many documents: engines, manifest, resume
-
-
-class Manifest:
-    """``OUT/manifest.jsonl``: one line per finished document, plus the audit head of each run."""
-
-    def __init__(self, out_dir: Path) -> None:
-        self.path = out_dir / "manifest.jsonl"
-
-    def entries(self) -> dict[str, dict[str, Any]]:
-        done: dict[str, dict[str, Any]] = {}
-        if not self.path.exists():
-            return done
-        for line in self.path.read_bytes().split(b"\n"):
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue  # a line cut short by a crash
-            if isinstance(entry, dict) and entry.get("type") == "document":
-                done[entry["source"]] = entry
-        return done
-
-    def append(self, entry: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-        try:
-            size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                os.write(fd, b"\n")  # close a line torn by a crash
-            os.write(fd, (json.dumps(entry, sort_keys=True) + "\n").encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _manifest_entry(commit: dict[str, Any], policy: Policy, head: str) -> dict[str, Any]:
-    return {"type": "document", "source": commit["source"], "doc_id": commit["doc_id"],
-            "input_sha256": commit["input_sha256"], "policy_sha256": policy.sha256,
-            "fingerprint": commit["fingerprint"], "outputs": commit["outputs"], "audit_head": head}
-
-
-def _committed_in_log(audit_path: Path, fingerprint: str) -> dict[str, dict[str, Any]]:
-    """Documents the audit log shows finished with these options. The log names no directory (it
-    travels with the release); whether the copies are still in this one is checked against their
-    sha256 (_still_valid)."""
-    found: dict[str, dict[str, Any]] = {}
-    if not audit_path.exists():
-        return found
-    with audit_path.open("rb") as handle:
-        for line in handle:
-            if b'"type":"document"' not in line:
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if record.get("fingerprint") == fingerprint:
-                found[record["source"]] = record
-    return found
-
-
-def _still_valid(entry: dict[str, Any], path: str, out_dir: Path, fingerprint: str) -> bool:
-    if entry.get("fingerprint") != fingerprint:
-        return False
-    try:
-        if hashlib.sha256(Path(path).read_bytes()).hexdigest() != entry.get("input_sha256"):
-            return False
-        for output in entry["outputs"].values():
-            target = out_dir / output["file"]
-            if target.is_symlink() or hashlib.sha256(target.read_bytes()).hexdigest() != output["sha256"]:
-                return False
-    except (OSError, KeyError, TypeError):
-        return False
-    return True
-
-
-@contextmanager
-def _private_tempdir(out_dir: Path) -> Iterator[None]:
-    """Temporary files of a run (weasyprint's font copies) go to OUT/.redact-tmp-PID, not the system's
-    temporary folder: a crashed run leaves nothing there, and the next run removes what it left here."""
-    _make_out_dir(out_dir)
-    for stale in out_dir.glob(".redact-tmp-*"):
-        pid = stale.name.rsplit("-", 1)[-1]
-        if not pid.isdigit() or not _alive(int(pid)):
-            shutil.rmtree(stale, ignore_errors=True)
-    folder = out_dir / f".redact-tmp-{os.getpid()}"
-    try:
-        folder.mkdir(exist_ok=True)
-    except OSError as error:
-        raise RenderError(f"the output directory is not writable: {error.strerror}", path=str(out_dir)) from None
-    previous = tempfile.tempdir
-    tempfile.tempdir = str(folder)
-    try:
-        yield
-    finally:
-        tempfile.tempdir = previous
-        release_fonts()  # their files live in the folder about to go
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _remove_stale_temporaries(out_dir: Path) -> None:
-    """A killed run can leave the temporary file it was writing; it was never verified, so it goes."""
-    if out_dir.is_dir():
-        for stale in out_dir.glob(".*.release.*.tmp"):
-            stale.unlink(missing_ok=True)
-
-
-def _init_worker() -> None:
-    """Workers leave Ctrl-C to the parent, which stops the batch cleanly."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _local_engine(paths: Iterable[str], policy: Policy, options: Options, jobs: int) -> Iterator[Outcome]:
-    if jobs <= 1:
-        for path in paths:
-            yield process_one(path, policy, options)
-        return
-    # Bounded in flight: memory does not grow with the number of documents.
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
-        pending: set[Future[Outcome]] = set()
-        iterator = iter(paths)
-        try:
-            for path in iterator:
-                pending.add(pool.submit(process_one, path, policy, options))
-                if len(pending) >= jobs * 2:
-                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    yield from (f.result() for f in finished)
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                yield from (f.result() for f in finished)
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
-
-
-def _dask_engine(paths: Iterable[str], policy: Policy, options: Options, scheduler: str,
-                 jobs: int) -> Iterator[Outcome]:
-    try:
-        from dask.distributed import Client, as_completed
-    except ImportError:
-        raise InputError("the dask engine needs the optional extra: pip install 'redact-declass[dask]'") from None
-    with Client(scheduler, set_as_default=False) as client:  # type: ignore[no-untyped-call]
-        policy_future = client.scatter(policy, broadcast=True)
-        window = max(jobs, 1) * 4
-        iterator = iter(paths)
-        first = [client.submit(process_one, path, policy_future, options, pure=False)
-                 for path in itertools.islice(iterator, window)]
-        if not first:
-            return
-        futures = as_completed(first, loop=client.loop)  # type: ignore[no-untyped-call]
-        for future in futures:
-            yield future.result()
-            for path in itertools.islice(iterator, 1):
-                futures.add(  # type: ignore[no-untyped-call]
-                    client.submit(process_one, path, policy_future, options, pure=False))
-
-
-def run(paths: Iterable[Path | str], policy: Policy, options: Options, audit_path: Path | None = None,
-        progress: Callable[[DocumentResult], None] | None = None,
-        command: dict[str, Any] | None = None, jobs: int = 1, engine: str = "local",
-        scheduler: str | None = None) -> RunResult:
-    """Process every document; one failure is recorded and the batch goes on.
-
-    A rerun into the same output directory skips what the manifest (or the
-    audit log) shows finished with the same input, policy and options, and
-    whose outputs are still there unchanged.
-    """
-    with _private_tempdir(options.out_dir):
-        return _run(paths, policy, options, audit_path, progress, command, jobs, engine, scheduler)
-
-
-def _run(paths: Iterable[Path | str], policy: Policy, options: Options, audit_path: Path | None,
-         progress: Callable[[DocumentResult], None] | None, command: dict[str, Any] | None, jobs: int,
-         engine: str, scheduler: str | None) -> RunResult:
-    audit_path = audit_path or options.out_dir / "audit.jsonl"
-    result = RunResult(audit_path=audit_path)
-    started = time.monotonic()
-    log = AuditLog(audit_path)
-    manifest = Manifest(options.out_dir)
-    fingerprint = options_fingerprint(policy, options)
-    _remove_stale_temporaries(options.out_dir)
-    done = manifest.entries()
-    if done or manifest.path.exists():
-        for source, commit in _committed_in_log(audit_path, fingerprint).items():
-            if source not in done:  # killed between the audit commit and the manifest line
-                done[source] = _manifest_entry(commit, policy, log.head)
-                manifest.append(done[source])
-    todo: list[str] = []
-    for item in paths:
-        path = str(item)
-        entry = done.get(path)
-        if entry is not None and _still_valid(entry, path, options.out_dir, fingerprint):
-            result.skipped += 1
-        else:
-            todo.append(path)
-    log.append({
-        "type": "run-start", "tool": "redact", "version": __version__, "format": AUDIT_FORMAT,
-        "fingerprint": fingerprint,  # its documents carry it: the policy table they were decided by
-        "policy": policy.name, "policy_sha256": policy.sha256, "policy_table": policy_table(policy),
-        "as_of": options.as_of.isoformat(), "reviewer": options.reviewer, "case": options.case,
-        "formats": list(options.formats), "out_dir": options.out_dir.name,  # a name: no machine path
-        "documents": len(todo), "skipped": result.skipped, "engine": engine, "jobs": jobs,
-        "options": command or {},
-    })
-    if engine == "dask":
-        if not scheduler:
-            raise InputError("--engine dask needs --scheduler ADDRESS")
-        outcomes = _dask_engine(todo, policy, options, scheduler, jobs)
-    else:
-        outcomes = _local_engine(todo, policy, options, jobs)
-    try:
-        for outcome in outcomes:
-            head = log.append_block(list(outcome.records), outcome.sealed)
-            if outcome.error is None:
-                manifest.append(_manifest_entry(outcome.records[-1], policy, head))
-            document = _result(outcome, options.out_dir)
-            result.add(document, outcome.exit_code)
-            if progress is not None:
-                progress(document)
-    except KeyboardInterrupt:
-        result.head = log.append(_run_end(result, started, "interrupted"))
-        result.interrupted = True
-        raise
-    result.head = log.append(_run_end(result, started, "failed" if result.failed_count else "ok"))
-    manifest.append({"type": "run-end", "audit": str(audit_path), "audit_head": result.head,
-                     "documents": result.count, "failed": result.failed_count, "skipped": result.skipped})
-    return result
-
-
-def _run_end(result: RunResult, started: float, status: str) -> dict[str, Any]:
-    return {
-        "type": "run-end", "status": status, "documents": result.count, "failed": result.failed_count,
-        "skipped": result.skipped, "withheld": result.withheld, "released": result.released,
-        "by_label": dict(sorted(result.by_label.items())),
-        "duration_s": round(time.monotonic() - started, 3),
-    }

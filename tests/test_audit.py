@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from redact.audit import AuditLog, read_records, verify_log
-from redact.pipeline import Options, run
+from redact.batch import run
+from redact.pipeline import Options
 from redact.report import item_records
 
 from .conftest import AS_OF, SEEDS, decided

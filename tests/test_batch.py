@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from redact.audit import read_records, verify_log
+from redact.batch import run
 from redact.cli import expand_inputs, main
-from redact.pipeline import Options, run
+from redact.pipeline import Options
 
 from .conftest import AS_OF, SEEDS
 

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from redact import canonical
-from redact.pipeline import Options, run
+from redact.batch import run
+from redact.pipeline import Options
 
 from .conftest import AS_OF
 

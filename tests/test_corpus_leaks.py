@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from redact import Context, Policy, decide, load_policy, parse
-from redact.pipeline import Options, run
+from redact.batch import run
+from redact.pipeline import Options
 from redact.verify import released_markings
 
 from .conftest import AS_OF

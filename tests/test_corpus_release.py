@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from redact import Context, decide, load_policy, parse
-from redact.pipeline import Options, run
+from redact.batch import run
+from redact.pipeline import Options
 from redact.verify import Checker, Prepared, withheld_items
 
 from .conftest import AS_OF

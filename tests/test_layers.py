@@ -29,11 +29,11 @@ def test_the_layers_hold() -> None:
 def test_a_lower_layer_importing_a_higher_one_breaks_the_contract(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "redact", tmp_path / "redact")
     model = tmp_path / "redact" / "model.py"
-    model.write_text(model.read_text(encoding="utf-8") + "\nfrom .pipeline import run  # deliberate\n",
+    model.write_text(model.read_text(encoding="utf-8") + "\nfrom .batch import run  # deliberate\n",
                      encoding="utf-8")
     result = _lint(tmp_path)
     assert result.returncode != 0
-    assert "BROKEN" in result.stdout and "redact.model -> redact.pipeline" in result.stdout
+    assert "BROKEN" in result.stdout and "redact.model -> redact.batch" in result.stdout
 
 
 def test_no_module_imports_the_package_root() -> None:
