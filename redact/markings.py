@@ -34,7 +34,7 @@ _CONTROL_NAMES = {
 }
 # Canonical order of controls, so "(S//NF/OC)" and "(S/OC/NF)" compare equal.
 _CONTROL_ORDER = ["SI", "TK", "HCS", "COMINT", "SBU", "FOUO", "LOU", "LES", "FGI",
-                  "ORCON", "PROPIN", "NOFORN", "NODIS", "EXDIS", "LIMDIS", "STADIS"]
+                  "ORCON", "PROPIN", "REL", "NOFORN", "NODIS", "EXDIS", "LIMDIS", "STADIS"]
 _SPACES = re.compile(r"\s+")
 
 
@@ -70,6 +70,9 @@ class _ToMarking(Transformer[Token, tuple[Level, list[str], list[str]]]):
 
     def sensitivity_control(self, children: list[Token]) -> str:
         return _SENSITIVITY[_words(children[0])]
+
+    def rel_unnamed(self, children: list[Token]) -> str:
+        return "REL"
 
     def rel(self, children: list[Token]) -> tuple[str, ...]:
         return tuple(_words(c) for c in children[1:])

@@ -66,7 +66,7 @@ _COMPOSED = {
     "BLOCK_MARKING": ("marked", ("LEAD_MARKING:lead",)),
     "FIRST_MARKING": ("marked", ("LEAD_MARKING:lead",)),
     "MEMO_BLOCK_MARKING": ("marked", ("MEMO_LEAD_MARKING:lead",)),
-    "MEMO_FIRST_MARKING": ("marked", ("MEMO_LEAD_MARKING:lead",)),
+    "MEMO_NUMBERED_ITEM": ("sub", ("MEMO_NUMBER_LEAD:lead", "MARKING_CANDIDATE:marking")),
     "SUBPARAGRAPH": ("sub", ("SUBPARA_LEAD:lead", "MARKING_CANDIDATE:marking?")),
     "NUMBERED_SUBPARAGRAPH": ("sub", ("NUMBERED_SUBPARA_LEAD:lead", "MARKING_CANDIDATE:marking")),
 }
@@ -167,13 +167,23 @@ _CABLE_FIELDS = re.compile(r"^[ \t]*(?:TAGS\b|E\.?[ ]?O\.?[ \t]*\d{4,5})", re.M 
 _NUMBERED_MARKED = re.compile(r"^[ \t*]*(?:¶[ \t]*)?\d{1,3}[ \t]?\.[ \t]*\(", re.M)
 
 
+# A line that opens with a portion marking, after markdown debris ("(S//SI) ...", "# (U) Title").
+_OPENS_MARKED = re.compile(r"^[ \t*#>\"]*\((?:TS|S|C|U|SBU)(?://?[^()\n]{0,60})?\)[ \t]", re.M)
+
+
 def detect_type(text: str) -> str:
-    """A memorandum has a MEMORANDUM line and none of a cable's TAGS or E.O. lines, nor its
-    numbered, marked paragraphs (a cable may carry a MEMORANDUM OF CONVERSATION line)."""
-    if "MEMORANDUM" in text and _MEMO.search(text) and not _CABLE_FIELDS.search(text) \
-            and not _NUMBERED_MARKED.search(text):
+    """A marked document other than a cable (a memorandum, a report, a newsletter article) has none
+    of a cable's TAGS or E.O. lines nor its numbered, marked paragraphs, and either a MEMORANDUM
+    line or lines that open with a portion marking (a cable may carry a MEMORANDUM OF
+    CONVERSATION line)."""
+    if _CABLE_FIELDS.search(text):
+        return "cable"
+    if "MEMORANDUM" in text and _MEMO.search(text) and not _NUMBERED_MARKED.search(text):
         return "memo"
-    return "cable"
+    # More paragraphs that open with a marking than numbered, marked ones: an article with a
+    # numbered list in it, not a cable's numbered paragraphs.
+    opening = len(_OPENS_MARKED.findall(text))
+    return "memo" if opening and opening > len(_NUMBERED_MARKED.findall(text)) else "cable"
 
 
 def _items(text: str, doc_type: str = "cable") -> list[_Item]:

@@ -315,7 +315,7 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
         "type": "document", "source": source.path, "doc_id": stem, "input_sha256": source.sha256,
         "fingerprint": options_fingerprint(policy, options),
         "outputs": {fmt: {"file": name, "sha256": digest} for fmt, (name, digest) in outputs.items()},
-        "status": decisions.status, "problems": dict(sorted(problems.items())),
+        "doc_type": document.doc_type, "status": decisions.status, "problems": dict(sorted(problems.items())),
         "portions": portions, "fields": fields, "verified": True,
     }
     records = (commit,)

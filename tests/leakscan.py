@@ -26,7 +26,7 @@ _MARK = rf"\(\s*{_LEVEL}(?:\s*(?:/{{1,2}}|-|\s)\s*[A-Za-z][A-Za-z ,/-]{{0,30}})?
 # A marking where a portion starts: after a paragraph number ("1. (C)", "1 .(C)", "¶2 (S)"),
 # at a line start, or after a sentence end in the middle of a line (". (C) Summary").
 START = re.compile(
-    rf"(?:(?:^|(?<=\s))(?:¶[ \t]*)?\d{{1,3}}(?:[ \t]?[.,]|\))?[ \t]{{0,6}}|^[ \t*#]*|(?<=[.:;)])\s{{1,6}})"
+    rf"(?:(?:^|(?<=\s))(?:¶[ \t]*)?\d{{1,3}}(?:[ \t]?[.,]|\))?[ \t]{{0,6}}|^[ \t*#>\"\u2022-]*|(?<=[.:;)])\s{{1,6}})"
     rf"(?P<mark>{_MARK})", re.M)
 
 
@@ -43,14 +43,21 @@ _FIELD_NAME = r"(?i:from:|run[ \t]+date\b|classified[ \t]+by\b|refs?\b|reftels?\
 END = re.compile(rf"\n[ \t]*\n|\n(?=[ \t]*[-=_]{{3}})|\n(?=[ \t]*{_FIELD_NAME})"
                  r"|[ \t](?=(?:REF|REFS|TAGS|SUBJECT|Classified By|CLASSIFIED BY):)")
 # "(C) SAO PAULO 260" in a list of lettered references: the letter C, not a marking.
-_REFERENCE_LIST = re.compile(r"\bREF|(?:^|\s)\(?B[.)]\s")
+# A "B." item follows a line start or a cited number ("A. STATE 12 B. STATE 34"), not a name
+# ("Alva B. Lasswell").
+_REFERENCE_LIST = re.compile(r"\bREF|(?:^|\n[ \t]*¶?[ \t]*|[\d,;)][ \t]+)\(?B[.)]\s")
 
 
 def _is_reference_letter(text: str, match: re.Match[str]) -> bool:
     if match.group("mark").strip("() ") not in ("C", "S", "U") or re.search(r"\d[ \t]?[.)]", match.group(0)):
         return False  # a numbered paragraph ("3. (C)") is no reference letter
-    block = text.rfind("\n\n", 0, match.start())
-    return _REFERENCE_LIST.search(text, block + 1, match.start()) is not None
+    # Looked for in the same block, from the line before this one: a lettered list's letters are
+    # printed a line or two apart; a memo printed one paragraph per line has no blank lines,
+    # and "William B. Black" pages earlier is no list.
+    line_start = text.rfind("\n", 0, match.start())
+    previous_line = text.rfind("\n", 0, max(line_start, 0))
+    block = max(text.rfind("\n\n", 0, match.start()), previous_line, 0)
+    return _REFERENCE_LIST.search(text, block, match.start()) is not None  # from the newline: "\n(B)"
 
 
 def segments(text: str) -> list[Segment]:

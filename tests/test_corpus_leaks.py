@@ -21,6 +21,7 @@ import pytest
 
 from redact import Context, Policy, decide, load_policy, parse
 from redact.batch import run
+from redact.model import Level
 from redact.pipeline import Options
 from redact.verify import released_markings
 
@@ -112,3 +113,48 @@ def test_every_mirror_cable_is_released_and_verified(tmp_path: Path, mirror_dir:
     print(f"\nmirror through `run` (public-release, HTML): {result.count} documents, {len(result.failed)} failed")
     assert result.failed == [] and result.count == len(paths) > 2000
     assert assert_log_records_are_canonical(tmp_path / "audit.jsonl") >= len(paths)
+
+
+def _sidtoday_figures(path: str) -> tuple[str, int, int, int, int, int, list[tuple[str, int, str]]]:
+    """(type, truth paragraphs, read at their level, read lower, plain (U) ones, of which released,
+    misses) for one article under public-release."""
+    record = _SIDTODAY_TRUTH[Path(path).stem]
+    document = parse(Path(path).read_text(encoding="utf-8", errors="replace"), source=path)
+    decisions = decide(document, _policy("public-release"), Context(as_of=AS_OF))
+    at_line = {p.start_line: (p, d) for p, d in zip(document.portions, decisions.portions, strict=True)}
+    agreed = lowered = plain = released = 0
+    misses = []
+    for paragraph in record["paragraphs"]:
+        found = at_line.get(paragraph["line"])
+        marking = found[0].marking if found else None
+        level = marking.level.name if marking is not None and marking.recognised else None
+        if level == paragraph["level"]:
+            agreed += 1
+        else:
+            misses.append((record["id"], paragraph["line"], paragraph["marking"]))
+            lowered += level is not None and Level[level] < Level[paragraph["level"]]
+        if paragraph["marking"].strip() == "(U)":
+            plain += 1
+            released += found is not None and not found[1].withheld
+    return document.doc_type, len(record["paragraphs"]), agreed, lowered, plain, released, misses
+
+
+_SIDTODAY_TRUTH: dict[str, dict] = {}
+
+
+def test_sidtoday_articles_are_read_as_marked_documents(sidtoday_dir: Path) -> None:
+    """The CAPCO genre (#18): detected as marked documents, not cables; every paragraph that opens
+    with a marking read at its printed level, none lower; plain (U) paragraphs released."""
+    for line in (sidtoday_dir / "truth.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        _SIDTODAY_TRUTH[record["id"]] = record
+    rows = [_sidtoday_figures(str(path)) for path in sorted(sidtoday_dir.glob("*.txt"))]
+    memos = sum(row[0] == "memo" for row in rows)
+    checked, agreed, lowered, plain, released = (sum(row[i] for row in rows) for i in range(1, 6))
+    print(f"\nsidtoday: {memos}/{len(rows)} read as marked documents; {agreed}/{checked} marked paragraphs at "
+          f"their printed level = {agreed / checked:.2%}, {lowered} lower; plain (U) released under "
+          f"public-release: {released}/{plain} = {released / plain:.2%}")
+    assert memos >= 0.95 * len(rows)
+    assert agreed >= 0.99 * checked, [m for row in rows for m in row[6]][:20]
+    assert lowered == 0
+    assert released >= 0.95 * plain
