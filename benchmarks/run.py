@@ -203,8 +203,8 @@ def bench_stages(paths: list[Path], policy) -> dict[str, float]:
             allowed = released_text(document, decisions) + "\n" + _boilerplate(view)
             verify_bytes(rendered["html"], "html", withheld_items(document, decisions), allowed)
             verified = time.perf_counter()
-            portions, fields = _item_rows(document, decisions, policy)
-            seal([{"type": "document", "portions": portions, "fields": fields}])
+            portions, fields, labels = _item_rows(document, decisions, policy)
+            seal([{"type": "document", "labels": labels, "portions": portions, "fields": fields}])
             logged = time.perf_counter()
             for name, (start, end) in zip(stages, [(started, read), (read, parsed), (parsed, decided),
                                                    (decided, checked), (checked, rendered_at),

@@ -155,10 +155,11 @@ def _logged_marking(marking: Marking | None) -> str | None:
 # "document" record, in these columns; the rule's reason and source are in the run's policy table
 # (run-start), so a row carries a reason only when it differs from its rule's (a fail-closed one).
 # A document record names its run by the options' fingerprint, which its run-start carries too;
-# "inherited" is 1 or 0.
-PORTION_COLUMNS = ("index", "kind", "number", "marking", "inherited", "first_line", "last_line", "decision",
-                   "label", "rule", "spans")
-FIELD_COLUMNS = ("index", "field", "marking", "first_line", "last_line", "decision", "label", "rule", "spans")
+# "inherited" is 1 or 0; "label" and "spans" hold indexes into the record's "labels". A row's
+# index is its position; "spans" is left out when empty and no reason follows.
+PORTION_COLUMNS = ("kind", "number", "marking", "inherited", "first_line", "last_line", "decision", "label", "rule",
+                   "spans")
+FIELD_COLUMNS = ("field", "marking", "first_line", "last_line", "decision", "label", "rule", "spans")
 AUDIT_FORMAT = 2
 
 
@@ -169,23 +170,31 @@ def _rule_reasons(policy: Policy) -> dict[str, str]:
     return reasons
 
 
-def _row(cells: list[Any], decision: Decision, reasons: dict[str, str]) -> list[Any]:
-    cells += [decision.action, decision.label, decision.rule_id, [s.label for s in decision.spans]]
+def _row(cells: list[Any], decision: Decision, reasons: dict[str, str], labels: dict[str, int]) -> list[Any]:
+    def label(text: str | None) -> int | None:
+        return None if text is None else labels.setdefault(text, len(labels))
+
+    cells += [decision.action, label(decision.label), decision.rule_id]
+    spans = [label(s.label) for s in decision.spans]
     if reasons.get(decision.rule_id) != decision.reason:
-        cells.append(decision.reason)
+        cells += [spans, decision.reason]
+    elif spans:
+        cells.append(spans)
     return cells
 
 
 def _item_rows(document: Document, decisions: Decisions,
-               policy: Policy) -> tuple[list[list[Any]], list[list[Any]]]:
-    """The rows of a document's portions and of its header fields (PORTION_COLUMNS, FIELD_COLUMNS)."""
+               policy: Policy) -> tuple[list[list[Any]], list[list[Any]], list[str]]:
+    """The rows of a document's portions and of its header fields (PORTION_COLUMNS, FIELD_COLUMNS),
+    and its labels: a row's label and span labels are indexes into them (a document repeats few)."""
     reasons = _rule_reasons(policy)
-    portions = [_row([portion.index, portion.kind.value, portion.number, _logged_marking(portion.marking),
-                      int(portion.inherited), portion.start_line, portion.end_line], decision, reasons)
+    labels: dict[str, int] = {}
+    portions = [_row([portion.kind.value, portion.number, _logged_marking(portion.marking),
+                      int(portion.inherited), portion.start_line, portion.end_line], decision, reasons, labels)
                 for portion, decision in zip(document.portions, decisions.portions, strict=True)]
-    fields = [_row([index, fld.name, _logged_marking(fld.marking), fld.start_line, fld.end_line], decision, reasons)
-              for index, (fld, decision) in enumerate(zip(document.header.fields, decisions.fields, strict=True))]
-    return portions, fields
+    fields = [_row([fld.name, _logged_marking(fld.marking), fld.start_line, fld.end_line], decision, reasons, labels)
+              for fld, decision in zip(document.header.fields, decisions.fields, strict=True)]
+    return portions, fields, list(labels)
 
 
 def _portable(path: str) -> str:
@@ -310,13 +319,13 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
         record = {"type": "document-failed", "source": path, "error": type(error).__name__, "message": message}
         return Outcome(path, safe_stem(path), "FAILED", None, {}, (record,), error=message, exit_code=3)
     problems = Counter(p.code for p in document.problems)
-    portions, fields = _item_rows(document, decisions, policy)
+    portions, fields, label_table = _item_rows(document, decisions, policy)
     commit = {
         "type": "document", "source": source.path, "doc_id": stem, "input_sha256": source.sha256,
         "fingerprint": options_fingerprint(policy, options),
         "outputs": {fmt: {"file": name, "sha256": digest} for fmt, (name, digest) in outputs.items()},
         "doc_type": document.doc_type, "status": decisions.status, "problems": dict(sorted(problems.items())),
-        "portions": portions, "fields": fields, "verified": True,
+        "labels": label_table, "portions": portions, "fields": fields, "verified": True,
     }
     records = (commit,)
     labels = tuple(d.label for d in decisions.portions if d.withheld and d.label)

@@ -42,11 +42,17 @@ def _items(document: dict[str, Any], table: dict[str, Any]) -> Iterator[dict[str
     """A format-2 document record's rows as the item records of the old format, the reason taken
     from the run's policy table unless the row carries its own."""
     rules = table.get("rules") or {}
+    labels = document.get("labels") or []
+
+    def label(index: Any) -> Any:
+        return labels[index] if isinstance(index, int) and 0 <= index < len(labels) else index
+
     for target, key in (("portion", "portion_columns"), ("field", "field_columns")):
         columns = table.get(key) or []
-        for row in document.get(f"{target}s") or []:
+        for index, row in enumerate(document.get(f"{target}s") or []):
             item = dict(zip(columns, row, strict=False))
-            item.update(type=target, doc_id=document.get("doc_id"))
+            item.update(type=target, doc_id=document.get("doc_id"), index=index, label=label(item.get("label")),
+                        spans=[label(i) for i in item.get("spans") or []])
             item["reason"] = row[len(columns)] if len(row) > len(columns) else \
                 (rules.get(item.get("rule")) or {}).get("reason", "")
             yield item

@@ -12,7 +12,7 @@ import pytest
 
 from redact.audit import AuditLog, read_records, verify_log
 from redact.batch import run
-from redact.pipeline import Options
+from redact.pipeline import PORTION_COLUMNS, Options
 from redact.report import item_records
 
 from .conftest import AS_OF, SEEDS, decided
@@ -105,7 +105,7 @@ def two_runs(tmp_path_factory, public_release) -> Path:
 
 def _edit(lines: list[str]) -> list[str]:
     record = json.loads(lines[2])
-    record["portions"][0][7] = "release"  # the first paragraph's decision
+    record["portions"][0][PORTION_COLUMNS.index("decision")] = "release"  # the first paragraph's decision
     return [*lines[:2], json.dumps(record) + "\n", *lines[3:]]
 
 
