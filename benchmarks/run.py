@@ -258,13 +258,8 @@ def bench_memory(corpus: Path) -> float:
     """Peak RSS (MB) of a whole-corpus HTML+PDF run in a child process (and its workers)."""
     work = Path(tempfile.mkdtemp(prefix="redact-mem-"))
     try:
-        code = ("import resource, subprocess, sys\n"
-                "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
-                "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
-        output = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "redact", "run", str(corpus),
-                                 "--out", str(work), "--format", "html,pdf", "--as-of", AS_OF.isoformat(),
-                                 "--jobs", "2"], check=True, capture_output=True, text=True).stdout
-        return int(output.strip().splitlines()[-1]) / 1024
+        return _child_peak([sys.executable, "-m", "redact", "run", str(corpus), "--out", str(work), "--format",
+                            "html,pdf", "--as-of", AS_OF.isoformat(), "--jobs", "2"])[1]
     finally:
         shutil.rmtree(work)
 

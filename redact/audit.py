@@ -109,8 +109,14 @@ def _line(record: dict[str, Any]) -> bytes:
 # stand-ins for "prev" and "hash", and the writer puts the real values in, byte for byte. Keys
 # sort the same whatever the values, and both values are plain ASCII, so the result is exactly
 # what encoding the chained record would give.
-_PREV_STAND_IN = b'"prev":"' + b"?" * 64 + b'"'
-_HASH_STAND_IN = b'"hash":"' + b"!" * 64 + b'"'
+_PREV_VALUE, _HASH_VALUE = "?" * 64, "!" * 64  # no hash is made of these characters
+
+
+def _field(key: str, value: str) -> bytes:
+    return f'"{key}":"{value}"'.encode()
+
+
+_PREV_STAND_IN, _HASH_STAND_IN = _field("prev", _PREV_VALUE), _field("hash", _HASH_VALUE)
 
 
 @dataclass(frozen=True)
@@ -122,9 +128,9 @@ class Sealed:
 
     def chained(self, previous: str) -> tuple[bytes, str]:
         """The log line of this record after ``previous``, and its hash."""
-        prev = b'"prev":"' + previous.encode() + b'"'
+        prev = _field("prev", previous)
         digest = hashlib.sha256(self.body.replace(_PREV_STAND_IN, prev)).hexdigest()
-        line = self.line.replace(_PREV_STAND_IN, prev).replace(_HASH_STAND_IN, b'"hash":"' + digest.encode() + b'"')
+        line = self.line.replace(_PREV_STAND_IN, prev).replace(_HASH_STAND_IN, _field("hash", digest))
         return line, digest
 
 
@@ -133,11 +139,11 @@ def seal(records: Iterable[dict[str, Any]]) -> tuple[Sealed, ...] | None:
     encodes them itself): a value without a fast canonical form, or a stand-in seen twice."""
     sealed = []
     for record in records:
-        body = {**record, "prev": _PREV_STAND_IN[8:-1].decode()}
+        body = {**record, "prev": _PREV_VALUE}
         encoded = canonical.fast_dumps(body)
         if encoded is None or encoded.count(_PREV_STAND_IN) != 1:
             return None
-        line = _line({**body, "hash": _HASH_STAND_IN[8:-1].decode()})
+        line = _line({**body, "hash": _HASH_VALUE})
         if line.count(_PREV_STAND_IN) != 1 or line.count(_HASH_STAND_IN) != 1:
             return None
         sealed.append(Sealed(encoded, line))

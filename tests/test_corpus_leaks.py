@@ -115,11 +115,10 @@ def test_every_mirror_cable_is_released_and_verified(tmp_path: Path, mirror_dir:
     assert assert_log_records_are_canonical(tmp_path / "audit.jsonl") >= len(paths)
 
 
-def _sidtoday_figures(path: str) -> tuple[str, int, int, int, int, int, list[tuple[str, int, str]]]:
+def _sidtoday_figures(path: Path, record: dict) -> tuple[str, int, int, int, int, int, list[tuple[str, int, str]]]:
     """(type, truth paragraphs, read at their level, read lower, plain (U) ones, of which released,
     misses) for one article under public-release."""
-    record = _SIDTODAY_TRUTH[Path(path).stem]
-    document = parse(Path(path).read_text(encoding="utf-8", errors="replace"), source=path)
+    document = parse(path.read_text(encoding="utf-8", errors="replace"), source=str(path))
     decisions = decide(document, _policy("public-release"), Context(as_of=AS_OF))
     at_line = {p.start_line: (p, d) for p, d in zip(document.portions, decisions.portions, strict=True)}
     agreed = lowered = plain = released = 0
@@ -139,16 +138,11 @@ def _sidtoday_figures(path: str) -> tuple[str, int, int, int, int, int, list[tup
     return document.doc_type, len(record["paragraphs"]), agreed, lowered, plain, released, misses
 
 
-_SIDTODAY_TRUTH: dict[str, dict] = {}
-
-
 def test_sidtoday_articles_are_read_as_marked_documents(sidtoday_dir: Path) -> None:
     """The CAPCO genre (#18): detected as marked documents, not cables; every paragraph that opens
     with a marking read at its printed level, none lower; plain (U) paragraphs released."""
-    for line in (sidtoday_dir / "truth.jsonl").read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        _SIDTODAY_TRUTH[record["id"]] = record
-    rows = [_sidtoday_figures(str(path)) for path in sorted(sidtoday_dir.glob("*.txt"))]
+    truth = [json.loads(line) for line in (sidtoday_dir / "truth.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = [_sidtoday_figures(sidtoday_dir / f"{record['id']}.txt", record) for record in truth]
     memos = sum(row[0] == "memo" for row in rows)
     checked, agreed, lowered, plain, released = (sum(row[i] for row in rows) for i in range(1, 6))
     print(f"\nsidtoday: {memos}/{len(rows)} read as marked documents; {agreed}/{checked} marked paragraphs at "
