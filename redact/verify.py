@@ -2,8 +2,9 @@
 
 Channels: the PDF text layer, document info, XMP metadata, outline, annotations
 and embedded files; the HTML text, attribute values, comments, <title> and
-<style>. A withheld item leaks when one of its word 5-grams (or, for items
-shorter than five words, the whole item) is found in a channel, unless that
+<style>, and the HTML source as written (a reading no parser can narrow). A
+withheld item leaks when one of its word 5-grams (or, for items shorter than
+five words, the whole item) is found in a channel, unless that
 same run of words is also in the released text (a released paragraph may
 share a phrase with a withheld one). Findings name the item and the channel,
 never the text.
@@ -15,6 +16,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 
@@ -243,18 +245,17 @@ class Checker:
         return self.check_prepared(channel, Prepared.of(text))
 
     def check_prepared(self, channel: str, prepared: Prepared) -> list[Leak]:
-        unexplained = prepared.grams - self._allowed_grams
-        if len(unexplained) <= _LOOKUP_LIMIT:
-            # " a b c d e " is in " ... a b c d e ... " exactly when (a, b, c, d, e) is one of its 5-grams.
-            # A gram with a word no item has cannot be in one; items are joined with two spaces
-            # between them, which no needle spans.
-            found = [needle for needle in (" " + " ".join(gram) + " " for gram in unexplained
-                                           if self._long_words.issuperset(gram))
+        # A gram with a word no item has cannot be in one: most unexplained grams go here.
+        candidates = [gram for gram in prepared.grams - self._allowed_grams if self._long_words.issuperset(gram)]
+        if len(candidates) <= _LOOKUP_LIMIT:
+            # " a b c d e " is in " ... a b c d e ... " exactly when (a, b, c, d, e) is one of its
+            # 5-grams; items are joined with two spaces between them, which no needle spans.
+            found = [needle for needle in (" " + " ".join(gram) + " " for gram in candidates)
                      if needle in self._all_long]
             leaks = [Leak(name, channel) for name, joined in self._long
                      if found and any(needle in joined for needle in found)]
         else:
-            leaks = [Leak(name, channel) for name, grams in self._gram_sets() if not grams.isdisjoint(unexplained)]
+            leaks = [Leak(name, channel) for name, grams in self._gram_sets() if not grams.isdisjoint(candidates)]
         leaks += [Leak(name, channel) for name, phrase in self._short if phrase in prepared.joined]
         return leaks
 
@@ -437,6 +438,17 @@ def _outline_titles(outline: object) -> list[str]:
     return titles
 
 
+# Element and attribute names ("<div", "</p", " class="): markup's own words, which a withheld
+# header line such as "CLASS" must not be taken for.
+_MARKUP_NAMES = re.compile(r"</?[A-Za-z][\w:.-]*|[\w:.-]+[ \t\n]*=")
+
+
+def html_source(data: bytes) -> str:
+    """The HTML as written, without element and attribute names, references decoded: what is in
+    the bytes whatever a parser makes of them (attribute values, text, comments, a doctype)."""
+    return unescape(_MARKUP_NAMES.sub(" ", data.decode("utf-8", "replace")))
+
+
 def verify_bytes(data: bytes, fmt: str, withheld: list[Withheld], allowed: str) -> Report:
     """Check one release copy (html, pdf or text) against what was withheld."""
     findings: list[Finding] = []
@@ -448,6 +460,12 @@ def verify_bytes(data: bytes, fmt: str, withheld: list[Withheld], allowed: str) 
         channels = {"text": data.decode("utf-8", "replace")}
     checker = Checker(withheld, allowed)
     leaks = [leak for name, text in channels.items() for leak in checker.check(name, text)]
+    if fmt == "html":
+        # A second reading that needs no HTML parser: the markup as written, references decoded.
+        # What a parser drops (an attribute left unclosed, CDATA, a doctype) is still in the bytes;
+        # it reports what the parsed channels did not.
+        found = {leak.item for leak in leaks}
+        leaks += [leak for leak in checker.check("HTML source", html_source(data)) if leak.item not in found]
     return Report(tuple(leaks), tuple(findings))
 
 

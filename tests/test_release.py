@@ -175,6 +175,20 @@ def test_verification_catches_withheld_text_planted_in_every_channel(seeds, publ
     assert channels == {"PDF document info"}
 
 
+def test_what_an_html_parser_drops_is_still_checked_in_the_source(seeds, public_release) -> None:
+    """A doctype, an attribute left unclosed: no parsed channel holds them, the bytes do."""
+    document = seeds["08ASTANA2450"]
+    decisions = decided(document, public_release)
+    options = Options(out_dir=Path("unused"), formats=("html",), as_of=AS_OF)
+    _, clean = render_outputs(document, decisions, public_release, options)
+    phrase = " ".join(next(p for p in document.portions if p.number == "15").text.split()[3:12])
+    html = clean["html"].decode()
+    for planted in (html.replace("<!DOCTYPE html>", f"<!DOCTYPE html {phrase.replace('>', '')}>"),
+                    html + f"<p title='{phrase}>"):  # never closed: the parser drops it
+        report = verify_release(planted.encode(), "html", document, decisions)
+        assert [(leak.item, leak.channel) for leak in report.leaks] == [("paragraph 15", "HTML source")]
+
+
 def test_short_withheld_text_is_checked_whole() -> None:
     from redact.verify import Withheld
     items = [Withheld("span", "Jane Roe")]
