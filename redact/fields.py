@@ -22,8 +22,9 @@ import re
 
 # A field name opening a line, after an optional marking of its own ("(U) SUBJECT:").
 _FIELD = re.compile(
-    r"[ \t]*(?:\([^()\n]{1,12}\)[ \t]*)?(?P<name>classified[ \t]+by|references?|reftels?|refs?|tags|subject|subj"
-    r"|e\.[ ]?o\.[ \t]*\d{4,5}|executive[ \t]+order[ \t]*\d{4,5})\b[ \t]*:?", re.I)
+    r"[ \t]*(?:\([^()\n]{1,12}\)[ \t]*)?(?P<name>ref\(s\)"
+    r"|(?:classified[ \t]+by|references?|reftels?|refs?|tags|subject|subj"
+    r"|e\.[ ]?o\.[ \t]*\d{4,5}|executive[ \t]+order[ \t]*\d{4,5})\b)[ \t]*:?", re.I)
 _NAMES = (("classified", "classified_by"), ("ref", "ref"), ("tag", "tags"), ("subj", "subject"), ("e", "eo"))
 
 # A portion marking's shape: a level or sensitivity word, then its end or a control.
@@ -37,6 +38,7 @@ _DIVIDER = re.compile(r"[ \t](?:-{4,}|={4,})")
 _PROSE = re.compile(r"(?<![\w'])[a-z][a-z'-]*(?:[ \t,]+[a-z][a-z'-]*(?![\w'])){4,}")
 # Prose under TAGS: three or more words with lower case in a row, one of them a function word
 # (tag codes in lower case, "prel, pgov, pins, tu", have none).
+_LOWER_CASE_WORD_AT = re.compile(r"(?<![\w'])[a-z][a-z'-]*")
 _LOWER_CASE_WORD = r"(?=\S*[a-z])\S+"  # a word with a lower-case letter (linear: \S+ cannot reach a space)
 _MIXED_CASE_RUN = re.compile(
     rf"(?:(?<=\s)|^)(?=(?:{_LOWER_CASE_WORD}[ \t]+){{0,2}}(?i:the|of|and|to|in|an?|for|on|with|that|is|was|by|"
@@ -166,6 +168,10 @@ def continuation_fits(name: str, field: str, line: str) -> bool:
         return True
     if field.count("\n") >= CONTINUATION_LIMIT:
         return False  # no real field runs this long; and checking a growing field is quadratic
+    if name == "tags" and not field.rstrip().endswith(",") and any(c.islower() for c in line):
+        return False  # codes wrap in capitals, or after a comma; a lower-case line is something else
+    if name == "subject" and not any(c.islower() for c in field) and len(_LOWER_CASE_WORD_AT.findall(line)) >= 3:
+        return False  # a title in capitals does not wrap into a sentence in lower case
     before = " ".join(field.split())
     if field_name(before) != name:
         before = _PREFIX[name] + " " + before

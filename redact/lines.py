@@ -41,7 +41,7 @@ _LOST_PARENTHESIS = re.compile(
     rf"^([ \t]*{_NUMBER})(?={_LEVEL}(?:/{{1,2}}[A-Za-z]{{1,8}})*\)[ \t])", re.M)
 # Header field names printed after other text on the same line ("SUBJECT: X Classified By: Y").
 _RUN_ON_FIELD = re.compile(
-    r"(?<=\S)[ \t\u00a0]+(?=(?i:classified[ \t]+by)\b|(?i:refs?|reftels?|tags|subject|subj)[ \t]*:"
+    r"(?<=\S)[ \t\u00a0]+(?=(?i:classified[ \t]+by)\b|(?i:refs?|ref\(s\)|reftels?|tags|subject|subj)[ \t]*:"
     r"|E\.[ ]?O\.[ \t]*\d{4,5}[ \t]*:?[ \t]*(?i:decl))")
 # In the header, an unnumbered marking after a sentence end ("... (b) and (d). (C) Summary"):
 # printed in capitals, as markings are and reference letters under REF are too (REF is left alone).

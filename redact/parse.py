@@ -28,6 +28,7 @@ from .lines import Lines, layout, normalise_newlines, split_run_on_lines  # noqa
 from .markings import parse_banner_marking, parse_portion_marking, unrecognised
 from .model import Decl, Document, Header, HeaderField, Kind, Level, Marking, Portion, Problem, combine
 from .resources import grammar_path
+from .tags import parse_tags
 
 # ---------------------------------------------------------------------------
 # grammar items
@@ -216,7 +217,7 @@ _BANNER_SPLIT = re.compile(
 _FIELD_PREFIX = {
     "tags": re.compile(r"^\s*tags?\s*:?\s*", re.I),
     "subject": re.compile(r"^\s*subj(?:ect)?\s*[:.]?\s*", re.I),
-    "ref": re.compile(r"^\s*(?:refs?|reftels?|references?)\s*[:.]?\s*", re.I),
+    "ref": re.compile(r"^\s*(?:refs?|ref\(s\)|reftels?|references?)\s*[:.]?\s*", re.I),
     "classified_by": re.compile(r"^\s*(?:\((?:U|C|S)\)\s*)?", re.I),
 }
 _INLINE_FIELDS = re.compile(r"\s(?=(?:TAGS|Tags|tags)\s*:?\s|(?:SUBJECT|Subject|subject)\s*:\s)")
@@ -242,11 +243,6 @@ def _clean(text: str) -> str:
     if "&" in text:
         text = html.unescape(text)
     return _WS.sub(" ", text).strip()
-
-
-def _tags(body: str) -> tuple[str, ...]:
-    """TAGS as codes: in capitals, each once, in the order printed."""
-    return tuple(dict.fromkeys(t.upper().strip(".:") for t in re.split(r"[\s,;]+", body) if t.strip(".:")))
 
 
 def _year(value: str) -> int:
@@ -452,7 +448,8 @@ class _Assembler:
             continues = False
         if continues and last not in ("routing", "caption") and _opens_portion(item.text, last):
             continues = False  # "(S) THE MINISTER SAID ..." glued under a header line: a portion
-        if continues and last == "tags" and len(_LOWER_WORD.findall(item.text)) >= 3:
+        if continues and last == "tags" and len(_LOWER_WORD.findall(item.text)) >= 3 \
+                and not _LOWER_CASE_CODES.fullmatch(item.text):
             continues = False  # tags are codes and names; prose under TAGS is not one of them
         if continues and last is not None and not continuation_fits(last, "".join(self.field_lines[-1]), item.text):
             continues = False  # the line does not fit the field's shape (redact.fields)
@@ -712,7 +709,7 @@ class _Assembler:
                     values["decl"] = parse_decl(match.group("rest"))
             elif f.name == "tags" and "tags" not in values:
                 body = _FIELD_PREFIX["tags"].sub("", _clean(f.text))
-                values["tags"] = _tags(body)
+                values["tags"] = parse_tags(body)
             elif f.name == "subject":  # every SUBJECT line carries its own marking; the first is the title
                 body = _FIELD_PREFIX["subject"].sub("", _LEADING_MARKING.sub("", _clean(f.text), 1)
                                                     if _MARKED_SUBJECT.match(f.text) else _clean(f.text))
@@ -750,6 +747,8 @@ class _Assembler:
 
 
 _LOWER_WORD = re.compile(r"(?<![\w'])[a-z][a-z'-]*")
+# Tag codes in lower case, wrapped after a comma: "etra, mnuc, marr, ch, jp"
+_LOWER_CASE_CODES = re.compile(r"[ \t]*[a-z]{2,4}(?:[ \t]*,[ \t]*[a-z]{2,4})*[ \t]*,?[ \t]*\n?")
 # A parenthesis where a marking may be printed. Any letter, not only A-Z: "(Ѕ)" with a
 # Cyrillic letter looks like a marking to a reader.
 _MARKING_SHAPE = r"\([ \t]*[^\W\d_][^()\n]{0,38}\)"

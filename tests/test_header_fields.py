@@ -1,0 +1,78 @@
+"""Header fields as a reader (and the peer's header parser) reads them: TAGS as a list of tags,
+SUBJECT as one title. One case per pattern, taken from the shared corpora where they print it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from redact import parse
+from redact.model import Header
+from redact.tags import parse_tags
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def _header(lines: str) -> Header:
+    return parse(f"C O N F I D E N T I A L\n\nE.O. 12958: DECL: 01/01/2019\n{lines}\n\n1. (C) Text.\n",
+                 doc_type="cable").header
+
+
+@pytest.mark.parametrize(("body", "tags"), [
+    # codes glued by a printing fault (mirror/09CAIRO1054), split where one split is best
+    ("KFRDCVISCMGTCASCKOCIASECPHUMSMIGEG",
+     ("KFRD", "CVIS", "CMGT", "CASC", "KOCI", "ASEC", "PHUM", "SMIG", "EG")),
+    # a glued code repeated, and a written-out tag in a comma list (mirror/02ROME1196)
+    ("PHUM, OPRC, OPRC, OPRC, OPRC, IT, ITPHUM, ITPHUM, ITPHUM, HUMAN RIGHTS",
+     ("PHUM", "OPRC", "IT", "HUMAN RIGHTS")),
+    # multi-word tags side by side with codes (mirror/04ROME902)
+    ("EG IT PREL XE ITALIAN POLITICS", ("EG", "IT", "PREL", "XE", "ITALIAN POLITICS")),
+    # the visitor after OVIP (cablegate/09STATE11937), and in parentheses
+    ("OVIP CLINTON HILLARY PREL KPAL FR IR RS", ("OVIP", "CLINTON, HILLARY", "PREL", "KPAL", "FR", "IR", "RS")),
+    ("ovip (clinton, hillary), pgov, prel", ("OVIP", "CLINTON, HILLARY", "PGOV", "PREL")),
+    # an acronym that is not codes glued together, and SIPDIS (a caption) left out
+    ("PREL SCUL UNESCO SIPDIS", ("PREL", "SCUL", "UNESCO")),
+])
+def test_tags(body: str, tags: tuple[str, ...]) -> None:
+    assert parse_tags(body) == tags
+
+
+@pytest.mark.parametrize(("lines", "tags"), [
+    ("tAgs prel pgov", ("PREL", "PGOV")),  # any case, no colon
+    ("TAGS: PREL PGOV\nNATO, UK", ("PREL", "PGOV", "NATO", "UK")),  # codes wrap in capitals
+    ("Tags: prel, pgov,\netra, mnuc", ("PREL", "PGOV", "ETRA", "MNUC")),  # or after a comma
+])
+def test_tags_field(lines: str, tags: tuple[str, ...]) -> None:
+    assert _header(f"{lines}\nSUBJECT: X").tags == tags
+
+
+def test_a_lower_case_line_under_tags_is_not_a_tag_and_is_withheld_as_body() -> None:
+    document = parse("C O N F I D E N T I A L\n\nTAGS: PREL\nhere it is\nSUBJECT: X\n\n1. (C) Text.\n",
+                     doc_type="cable")
+    assert document.header.tags == ("PREL",)
+    assert any("here it is" in p.text and p.effective is None for p in document.portions)
+
+
+@pytest.mark.parametrize(("lines", "subject"), [
+    # the title ends where a reference list begins on its line
+    ("SUBJECT: AMBASSADOR MEETS ENERGY ENTITIES Ref(s): A) 08 RIO 138; B) 08 RIO 44",
+     "AMBASSADOR MEETS ENERGY ENTITIES"),
+    ("SUBJECT: CA/FPP IDENTIFY TWO PRIESTS REFS: (A) 08 CAIRO 2483 (B) 08 CAIRO 2562",
+     "CA/FPP IDENTIFY TWO PRIESTS"),
+    # a title in capitals does not wrap into a sentence
+    ("SUBJECT: DEPUTY PM URGES SENIOR USG VISITS DURING\nEU PRESIDENCY\nThis is an action request. Please see para 2.",
+     "DEPUTY PM URGES SENIOR USG VISITS DURING EU PRESIDENCY"),
+])
+def test_subject_ends_where_the_next_part_begins(lines: str, subject: str) -> None:
+    assert _header(f"TAGS: PREL\n{lines}").subject == subject
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus")
+def test_the_tag_vocabulary_is_what_the_script_builds_from_the_corpora() -> None:
+    built = subprocess.run([sys.executable, str(ROOT / "scripts" / "tag_vocabulary.py"), str(CORPUS)],
+                           capture_output=True, text=True, check=True).stdout
+    assert built == (ROOT / "grammar" / "tag_codes.txt").read_text(encoding="utf-8")
