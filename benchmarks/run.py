@@ -79,6 +79,47 @@ def bench_parse(texts: list[str], size: int) -> dict[str, float]:
             "ratio": regex_time / parse_time}
 
 
+# The parse before the header-field work of issue #13 (run-on lines, field shapes, tag lists):
+# the throughput that work must keep within 10% of.
+BEFORE_HEADER_FIELDS = "edaf612"
+
+
+def load_parse_at(commit: str, workdir: Path):
+    """``redact.parse.parse`` as it was at ``commit``, importable beside this one: the package and
+    its grammar taken out of git into ``workdir``, the package renamed (it imports relatively)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "redact", "grammar"],
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(workdir)], input=archive, check=True)
+    name = f"redact_{commit}"
+    (workdir / "redact").rename(workdir / name)
+    sys.path.insert(0, str(workdir))
+    import importlib
+    module = importlib.import_module(f"{name}.parse")
+    grammar = importlib.import_module(f"{name}.resources").data_dir("grammar")
+    if grammar != workdir / "grammar":  # an installed redact's grammar would be this commit's, not that one's
+        raise RuntimeError(f"the old parser would read {grammar}")
+    return module.parse
+
+
+def bench_parse_before(texts: list[str]) -> dict[str, float]:
+    """This parse against the parse of BEFORE_HEADER_FIELDS, in one process, document by document in
+    turn (three passes), so that both see the same machine load."""
+    with tempfile.TemporaryDirectory() as workdir:
+        before = load_parse_at(BEFORE_HEADER_FIELDS, Path(workdir))
+        for text in texts[:30]:
+            before(text), parse(text)
+        old = new = 0.0
+        for _ in range(3):
+            for text in texts:
+                started = time.perf_counter()
+                before(text)
+                middle = time.perf_counter()
+                parse(text)
+                new += time.perf_counter() - middle
+                old += middle - started
+    return {"old": old / 3, "new": new / 3, "ratio": old / new}
+
+
 def bench_html(texts: list[str], policy) -> float:
     def pipeline() -> None:
         for text in texts:
@@ -292,6 +333,12 @@ def main() -> None:
                  f"re splitter {parsed['regex_mbs']:.1f} MB/s", f"{parsed['grammar_ratio']:.3f} (target >= 0.100)"))
     rows.append(("(a) parse: whole, into the document model", f"{parsed['parse_mbs']:.1f} MB/s",
                  f"re splitter {parsed['regex_mbs']:.1f} MB/s", f"{parsed['ratio']:.3f} (target >= 0.100)"))
+    try:
+        before = bench_parse_before(texts)
+        rows.append((f"(a) parse: whole, against the parse of {BEFORE_HEADER_FIELDS}", f"{before['new']:.2f} s a pass",
+                     f"{before['old']:.2f} s a pass", f"{before['ratio']:.2f}x its throughput (target >= 0.90x)"))
+    except (subprocess.CalledProcessError, RuntimeError, OSError) as error:
+        print(f"(a) against {BEFORE_HEADER_FIELDS}: not measured ({error})", file=sys.stderr)
     html_rate = bench_html(texts, policy)
     rows.append(("(b) parse + decide + HTML", f"{html_rate:.0f} cables/s (1 core)", "-",
                  "target >= 300 cables/s per core"))
@@ -347,7 +394,9 @@ def main() -> None:
                  "paragraph's number, marking and text; header lines; runs of text), which is what the splitter "
                  "does. Whole parse: `redact.parse`, the grammar stage plus assembly into the document model "
                  "(portions, inherited markings, headings, signature, header fields read into dates and "
-                 "reasons, problems).",
+                 "reasons, problems). Against the parse of " + BEFORE_HEADER_FIELDS + " (the commit before the "
+                 "header-field work: run-on lines split, field shapes, tag lists): that commit's package taken out "
+                 "of git and imported beside this one, both parsing each cable in turn, three passes.",
                  "- (b) parse, decide (public-release) and render HTML for every cable, one process.",
                  "- (c) baseline: `weasyprint.HTML(string=html).write_pdf()` of the self-contained release HTML; "
                  "redact: its PDF step (fonts and stylesheet parsed once per process) plus verification "

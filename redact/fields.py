@@ -25,7 +25,8 @@ _FIELD = re.compile(
     r"[ \t]*(?:\([^()\n]{1,12}\)[ \t]*)?(?P<name>ref\(s\)"
     r"|(?:classified[ \t]+by|references?|reftels?|refs?|tags|subject|subj"
     r"|e\.[ ]?o\.[ \t]*\d{4,5}|executive[ \t]+order[ \t]*\d{4,5})\b)[ \t]*:?", re.I)
-_NAMES = (("classified", "classified_by"), ("ref", "ref"), ("tag", "tags"), ("subj", "subject"), ("e", "eo"))
+# A field name's first letter is enough to tell the kind (the pattern above matched a whole name).
+_NAMES = {"c": "classified_by", "r": "ref", "t": "tags", "s": "subject", "e": "eo"}
 
 # A portion marking's shape: a level or sensitivity word, then its end or a control.
 _MARKING = re.compile(
@@ -57,8 +58,7 @@ def _opening_field(line: str) -> tuple[str, int] | None:
     found = _FIELD.match(line)
     if found is None:
         return None
-    word = found.group("name").lower()
-    return next(name for prefix, name in _NAMES if word.startswith(prefix)), found.end()
+    return _NAMES[found.group("name")[0].lower()], found.end()
 
 
 def field_name(line: str) -> str | None:
@@ -168,9 +168,9 @@ def continuation_fits(name: str, field: str, line: str) -> bool:
         return True
     if field.count("\n") >= CONTINUATION_LIMIT:
         return False  # no real field runs this long; and checking a growing field is quadratic
-    if name == "tags" and not field.rstrip().endswith(",") and any(c.islower() for c in line):
+    if name == "tags" and not field.rstrip().endswith(",") and line.upper() != line:
         return False  # codes wrap in capitals, or after a comma; a lower-case line is something else
-    if name == "subject" and not any(c.islower() for c in field) and len(_LOWER_CASE_WORD_AT.findall(line)) >= 3:
+    if name == "subject" and field.upper() == field and len(_LOWER_CASE_WORD_AT.findall(line)) >= 3:
         return False  # a title in capitals does not wrap into a sentence in lower case
     before = " ".join(field.split())
     if field_name(before) != name:

@@ -48,12 +48,17 @@ _RUN_ON_FIELD = re.compile(
 _RUN_ON_MARKING = re.compile(
     r"(?<=[^\d\s]\.)[ \t\u00a0]+(?=\((?:TS|S|C|U|SBU)(?:[ \t]*/{1,2}[ \t]*[A-Z][A-Z ,]*)*\)[ \t]+\S)")
 _REF_LINE = re.compile(r"[ \t]*(?i:refs?|reftels?)\b")
+# A line that opens with a paragraph number: "1. Summary", "¶2. The", "**3.** text"
+_NUMBERED_LINE = re.compile(rf"^[ \t]*{_NUMBER}[A-Z(]", re.M)
+# What a header line needs for any cut: a parenthesis, a colon or a field name (in lower case).
+_CUT_HINT = re.compile(r"[(:]|classified|tags|subj|ref|e\.[ ]?o\.")
+_CUT_HINT_ANY_CASE = re.compile(_CUT_HINT.pattern, re.I)
 # Where the body starts: a line that opens with a marked paragraph (after the split above).
 _BODY_START = re.compile(rf"^[ \t]*{_NUMBER}\(?[ \t]*{_LEVEL}{_AFTER_LEVEL}", re.M)
 
 
 # What a header line needs for any cut below: a parenthesis, a colon or a field name.
-_FIELD_WORD = re.compile(r"(?i:classified|tags|subj|ref|e\.[ ]?o\.)")
+_FIELD_WORD = re.compile(r"classified|tags|subj|ref|e\.[ ]?o\.")  # searched in lower case: faster than (?i:)
 _SPACE_RUN = re.compile(r"[ \t\u00a0]*")
 
 # A marking alone: "(U) SUBJECT: ..." prints the field's own marking before its name.
@@ -62,6 +67,8 @@ _MARKING_ONLY = re.compile(r"[ \t]*\([^()\n]{1,40}\)[ \t]*")
 
 def _split_fields(line: str) -> list[str]:
     """The line cut before every field name printed after other text (not after a marking alone)."""
+    if line.isascii() and _FIELD_WORD.search(line.lower(), len(line) - len(line.lstrip()) + 1) is None:
+        return [line]  # no field name after the line's first word (lower case, ASCII: same offsets)
     cuts = [m for m in _RUN_ON_FIELD.finditer(line) if not _MARKING_ONLY.fullmatch(line[:m.start()])]
     pieces, start = [], 0
     for cut in cuts:
@@ -101,7 +108,7 @@ def _header_pieces(line: str) -> tuple[list[str], bool, bool]:
     where a field's text stops fitting its shape (redact.fields). Then: whether a numbered
     paragraph began the body here (it gets a blank line, "", in front), and whether a field's
     text ran past its shape."""
-    if "(" not in line and ":" not in line and _FIELD_WORD.search(line) is None:
+    if "(" not in line and ":" not in line and line.isascii() and _FIELD_WORD.search(line.lower()) is None:
         return [line], False, False  # most routing lines
     pieces: list[str] = []
     opened = overflowed = False
@@ -133,30 +140,64 @@ def split_run_on_lines(text: str) -> Lines:
     text = normalise_newlines(text)
     body = _body_offset(text)
     shared = body > 0 and text[body - 1] != "\n"  # the body starts mid-line: the line is shared
-    head_lines = (text[:body] + ("\n" if shared else "")).split("\n")[:-1]
-    out: list[str] = []
-    origin: list[int] = []
-    overflows: list[int] = []
-    in_header = True
-    for number, line in enumerate(head_lines, start=1):
-        pieces, opened, overflowed = _header_pieces(line) if in_header else ([line], False, False)
-        if overflowed:
-            overflows.append(number)
-        in_header = in_header and not opened
-        out += pieces
-        origin += [number] * len(pieces)
+    head = text[:body] + ("\n" if shared else "")
+    head_lines = head.split("\n")[:-1]
+    split, overflows = _split_head(head)
     first_body_line = len(head_lines) + (0 if shared else 1)
     rest, rest_origin = _split_body(text[body:].lstrip(" \t\u00a0") if shared else text[body:], first_body_line)
-    if not shared and len(out) == len(head_lines) and not rest_origin:
+    if not shared and not split and not rest_origin:
         return Lines(_restore_parentheses(text), (), ())  # nothing was split
+    out: list[str] = []
+    origin: list[int] = []
+    for number, line in enumerate(head_lines, start=1):
+        pieces = split.get(number, (line,))
+        out += pieces
+        origin += [number] * len(pieces)
     if not rest_origin:
         rest_origin = list(range(first_body_line, first_body_line + rest.count("\n")))
     joined = "".join(f"{piece}\n" for piece in out) + rest
     return Lines(_restore_parentheses(joined), tuple(origin + rest_origin), tuple(overflows))
 
 
+def _split_head(head: str) -> tuple[dict[int, list[str]], list[int]]:
+    """The header's lines that are cut (by line number, into their pieces), and the lines where a
+    field's text ran past its shape. ``head`` is the text before the body, whole lines."""
+    # A line that opens with a paragraph number (marked or not) is the body's: no header field
+    # is split from it on (a document with no marked paragraph is mostly such lines).
+    stop = _NUMBERED_LINE.search(head)
+    end = stop.start() if stop is not None else len(head)
+    lower = head[:end].lower()
+    hint = _CUT_HINT
+    if len(lower) != end:  # a character whose lower case is longer: offsets would shift
+        lower, hint = head[:end], _CUT_HINT_ANY_CASE
+    split: dict[int, list[str]] = {}
+    overflows: list[int] = []
+    number, counted = 1, 0
+    found = hint.search(lower)
+    while found is not None:  # only lines with a parenthesis, a colon or a field name can be cut
+        line_start = lower.rfind("\n", 0, found.start()) + 1
+        line_end = lower.find("\n", found.start())
+        line_end = end if line_end < 0 else line_end
+        number += lower.count("\n", counted, line_start)
+        counted = line_start
+        pieces, opened, overflowed = _header_pieces(head[line_start:line_end])
+        if overflowed:
+            overflows.append(number)
+        if len(pieces) > 1:
+            split[number] = pieces
+        if opened:
+            break
+        found = hint.search(lower, line_end)
+    return split, overflows
+
+
 def _restore_parentheses(text: str) -> str:
     return _LOST_PARENTHESIS.sub(r"\1(", text) if _LOST_CORE.search("\n" + text) else text
+
+
+# A line's text before a marking with no space in it except at its ends ("1. ", "**¶1.** "):
+# a paragraph start needs a space between text and its number, so none can be here.
+_NO_GAP = re.compile(r"[ \t\u00a0]*[^ \t\u00a0]*[ \t\u00a0]*")
 
 
 def _run_on_starts(text: str, limit: int | None = None) -> list[int]:
@@ -165,6 +206,8 @@ def _run_on_starts(text: str, limit: int | None = None) -> list[int]:
     starts: list[int] = []
     for core in _MARKING_CORE.finditer(text):
         line_start = text.rfind("\n", 0, core.start()) + 1
+        if _NO_GAP.fullmatch(text, line_start, core.start()):
+            continue  # "1. (C)" at a line start: no space inside the lead, so nothing starts mid-line
         window = (max(line_start, core.start() - 40), core.start() + 64)  # bounded: linear time
         found = _RUN_ON_PARAGRAPH.search(text, *window)
         while found is not None and found.end() < core.start() - 12:  # an earlier one: look on

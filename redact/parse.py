@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from lark import Lark, Token
 from lark.exceptions import LarkError, UnexpectedInput
@@ -875,8 +876,14 @@ def _title_continues(line: str) -> bool:
             and _OPENS_WITH_MARKING.match(line) is None and "(" not in line[:3])
 
 
+# The shapes above as one pattern (tried in their order), for the line-by-line test in the body.
+_REPEATED_FIELD = re.compile("|".join(
+    f"(?P<{name}>{'(?i:' if pattern.flags & re.I else '(?:'}{pattern.pattern}))" for name, pattern in _REPEATED_FIELDS))
+
+
 def _repeated_field_name(line: str) -> str | None:
-    return next((name for name, pattern in _REPEATED_FIELDS if pattern.match(line)), None)
+    found = _REPEATED_FIELD.match(line)
+    return found.lastgroup if found is not None else None
 
 
 def _number(lead: str) -> str | None:
@@ -912,6 +919,7 @@ def _inline_markings(text: str, own: Marking | None) -> tuple[Marking, ...]:
     return tuple(found)
 
 
+@cache  # few distinct pairs in a corpus; asked for every marking printed inside a portion
 def _restricts(own: Marking, other: Marking) -> bool:
     """Does text marked ``own`` become more restricted by also carrying ``other``?"""
     joined = combine((own, other))
@@ -1043,11 +1051,22 @@ def _original_lines(document: Document, lines: Lines) -> Document:
     overflows = tuple(Problem(line, "field-overflow", "text past the end of a header field's shape is read as "
                               "body text (decided by its own marking, or withheld as unmarked)")
                       for line in lines.overflows)
-    fields = tuple(replace(f, start_line=at(f.start_line), end_line=at(f.end_line)) for f in document.header.fields)
-    portions = tuple(replace(p, start_line=at(p.start_line), end_line=at(p.end_line)) for p in document.portions)
-    problems = tuple(sorted((*(replace(p, line=at(p.line)) for p in document.problems), *overflows),
-                            key=lambda p: p.line))
+    fields = tuple(_moved(f, at) for f in document.header.fields)
+    portions = tuple(_moved(p, at) for p in document.portions)
+    problems = tuple(sorted((*(p if at(p.line) == p.line else replace(p, line=at(p.line)) for p in document.problems),
+                             *overflows), key=lambda p: p.line))
     return replace(document, header=replace(document.header, fields=fields), portions=portions, problems=problems)
+
+
+_Spanned = TypeVar("_Spanned", HeaderField, Portion)
+
+
+def _moved(item: _Spanned, at: Callable[[int], int]) -> _Spanned:
+    """``item`` with its lines given by ``at`` (itself when they do not change: most do not)."""
+    start, end = at(item.start_line), at(item.end_line)
+    if start == item.start_line and end == item.end_line:
+        return item
+    return replace(item, start_line=start, end_line=end)
 
 
 def _header_problems(header: Header, portions: list[Portion]) -> list[Problem]:

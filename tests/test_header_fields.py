@@ -76,3 +76,14 @@ def test_the_tag_vocabulary_is_what_the_script_builds_from_the_corpora() -> None
     built = subprocess.run([sys.executable, str(ROOT / "scripts" / "tag_vocabulary.py"), str(CORPUS)],
                            capture_output=True, text=True, check=True).stdout
     assert built == (ROOT / "grammar" / "tag_codes.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("routing", ["AMEMBASSY ANKARA", "AMEMBASSY İSTANBUL İZMİR"])
+def test_run_on_fields_are_cut_whatever_the_letters_before_them(routing: str) -> None:
+    """The header is scanned in lower case for speed; a letter whose lower case is longer ("İ")
+    must not shift where the cuts fall."""
+    document = parse(f"FM {routing}\nC O N F I D E N T I A L\nSUBJECT: A TITLE Classified By: Ambassador X, "
+                     "Reasons 1.4 (b) and (d). REF: A. STATE 1 (C) Secret text follows here.\n", doc_type="cable")
+    assert document.header.subject == "A TITLE"
+    secret = [p for p in document.portions if "Secret text" in p.text]
+    assert secret and all(p.effective is not None and p.effective.level.name == "C" for p in secret)
