@@ -15,6 +15,7 @@ from datetime import date
 
 import regex
 
+from .markings import releasable_to
 from .model import Document, HeaderField, Level, Marking, Portion
 from .policy import REGEX_TIMEOUT, Condition, Default, Policy, ResolvedRule, Source
 from .shown import shown_with_offsets
@@ -142,13 +143,16 @@ def _marking_holds(when: Condition, marking: Marking | None, audience: str | Non
         return False
     if when.releasable_to is not None:
         country = (audience if when.releasable_to == "{audience}" else when.releasable_to) or ""
-        if country.upper() not in marking.rel_to:
+        if not releasable_to(marking, country):
             return False
     return True
 
 
 def _document_holds(when: Condition, document: Document, context: Context) -> bool:
     header = document.header
+    doc_types = _listed(when.doc_type)
+    if doc_types is not None and document.doc_type not in doc_types:
+        return False
     if when.tags_any is not None and not set(header.tags) & {t.upper() for t in when.tags_any}:
         return False
     if when.origin_matches is not None and not _search(when.origin_matches, header.origin or ""):

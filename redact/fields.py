@@ -30,8 +30,8 @@ _NAMES = {"c": "classified_by", "r": "ref", "t": "tags", "s": "subject", "e": "e
 
 # A portion marking's shape: a level or sensitivity word, then its end or a control.
 _MARKING = re.compile(
-    r"\([ \t]*(?:TS|S|C|U|SBU|FOUO|LOU|SECRET|CONFIDENTIAL|UNCLASSIFIED)"
-    r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\)", re.I)
+    r"\([ \t]*(?P<owner>//[ \t]*(?:JOINT|[A-Z]{3})[ \t]+)?(?:TS|S|C|U|SBU|FOUO|LOU|SECRET|CONFIDENTIAL|UNCLASSIFIED)"
+    r"(?(owner)(?:[ \t]+[A-Z]{3}(?![A-Za-z]))*)(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\)", re.I)
 # "1. Summary", "12. The minister": a numbered paragraph (marked or not).
 _NUMBERED = re.compile(r"(?<=[ \t])\d{1,3}[ \t]?\.[ \t]+(?:\(|[A-Z])")
 _DIVIDER = re.compile(r"[ \t](?:-{4,}|={4,})")
@@ -153,6 +153,26 @@ def _subject_end(line: str, start: int) -> int | None:
     numbered = _NUMBERED.search(line, title)
     divider = _DIVIDER.search(line, title)
     return _first(*(m.start() for m in (marking, numbered, divider) if m is not None))
+
+
+# A memo's or article's addressing lines: "FROM: the editor", "TO: All SID", "Run Date: 11/04/2005",
+# and the sender's office under FROM ("Chief, Collection Strategies (S2)").
+MEMO_FIELD = re.compile(r"[ \t]*(?:FROM|TO|THROUGH|DATE|CC|(?i:run[ \t]+dates?))[ \t]*:")
+_MEMO_LINE_LIMIT = 100
+_MEMO_CONTINUATION_WORDS = 8
+
+
+def memo_line_fits(line: str, continuation: bool = False) -> bool:
+    """Does a line fit a memo's addressing block: short, no portion marking, no numbered
+    paragraph, no prose? A continuation (the line under FROM:) must be shorter still."""
+    text = line.strip()
+    if not text or len(text) > _MEMO_LINE_LIMIT or _MARKING.search(text) or _NUMBERED.search(" " + text):
+        return False
+    if continuation and (len(text.split()) > _MEMO_CONTINUATION_WORDS or MEMO_FIELD.match(text)):
+        return False
+    # Office names are in title case ("Deputy Director for Analysis and Production"): prose is a
+    # run of lower-case words, or a sentence that ends and goes on.
+    return _PROSE.search(text) is None and re.search(r"[a-z]{2}[.!?][ \t]+[A-Z]", text) is None
 
 
 # The most lines a shaped field may hold (a long REF list has about twenty).

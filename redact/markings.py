@@ -26,6 +26,7 @@ _SENSITIVITY = {
     "FOUO": "FOUO", "FOR OFFICIAL USE ONLY": "FOUO",
     "LOU": "LOU", "LIMITED OFFICIAL USE": "LOU",
     "LES": "LES",
+    "EOUO": "FOUO",  # OCR: F read as E (the one reading of it)
 }
 _CONTROL_NAMES = {
     "NF": "NOFORN", "NOFORN": "NOFORN", "NOFORNDIS": "NOFORN",
@@ -33,13 +34,34 @@ _CONTROL_NAMES = {
     "PR": "PROPIN", "PROPIN": "PROPIN",
 }
 # Canonical order of controls, so "(S//NF/OC)" and "(S/OC/NF)" compare equal.
-_CONTROL_ORDER = ["SI", "TK", "HCS", "COMINT", "SBU", "FOUO", "LOU", "LES", "FGI",
-                  "ORCON", "PROPIN", "REL", "NOFORN", "NODIS", "EXDIS", "LIMDIS", "STADIS"]
+_CONTROL_ORDER = ["JOINT", "SI", "TK", "HCS", "COMINT", "G", "KDK", "RSV", "SAR", "RD", "FRD", "CNWDI", "SBU", "FOUO",
+                  "LOU", "LES", "FGI", "ORCON", "IMCON", "PROPIN", "DSEN", "RSEN", "FISA", "RELIDO", "REL", "NOFORN",
+                  "NODIS", "EXDIS", "LIMDIS", "STADIS"]
 _SPACES = re.compile(r"\s+")
 
 
 def _words(token: Token) -> str:
     return _SPACES.sub(" ", str(token).strip()).upper()
+
+
+# Country codes and the tetragraphs of groups, as REL TO lists print them without commas
+# ("REL TO USA AUS CAN GBR NZL"); a name of several words ("FIVE EYES", "SOUTH KOREA") stays whole.
+_TRIGRAPH = re.compile(r"[A-Z]{3}|FVEY|NATO|ISAF|ACGU|KFOR|SFOR|TEYE")
+
+
+# Release groups and their members, for REL TO lists that name a group ("REL TO USA, FVEY").
+RELEASE_GROUPS = {"FVEY": ("USA", "AUS", "CAN", "GBR", "NZL"), "FIVE EYES": ("USA", "AUS", "CAN", "GBR", "NZL")}
+
+
+def releasable_to(marking: Marking, country: str) -> bool:
+    """Does the marking's REL TO list name this country, itself or through a group it belongs to?"""
+    wanted = country.upper()
+    return any(wanted == named or wanted in RELEASE_GROUPS.get(named, ()) for named in marking.rel_to)
+
+
+def _countries(printed: str) -> list[str]:
+    words = printed.split()
+    return words if len(words) > 1 and all(_TRIGRAPH.fullmatch(w) for w in words) else [printed]
 
 
 class _ToMarking(Transformer[Token, tuple[Level, list[str], list[str]]]):
@@ -51,8 +73,23 @@ class _ToMarking(Transformer[Token, tuple[Level, list[str], list[str]]]):
     def compact_noforn(self, children: list[Token]) -> tuple[Level, list[str]]:
         return _LEVELS[_words(children[0])[:-2]], ["NOFORN"]
 
+    def compact_u_fouo(self, children: list[Token]) -> tuple[Level, list[str]]:
+        return Level.U, ["FOUO"]
+
     def sensitivity(self, children: list[Token]) -> tuple[Level, list[str]]:
         return Level.U, [_SENSITIVITY[_words(children[0])]]
+
+    def joint(self, children: list[Token]) -> tuple[Level, list[str]]:
+        """"//JOINT SECRET CAN GBR USA": the level; the owners are not an audience."""
+        words = _words(children[0]).split()
+        level = " ".join(words[1:3]) if words[1] == "TOP" else words[1]
+        return _LEVELS[level], ["JOINT"]
+
+    def foreign(self, children: list[Token]) -> tuple[Level, list[str]]:
+        """"(//GBR S)": a foreign government's classification, foreign government information.
+        RESTRICTED (a level the US does not have) is handled as CONFIDENTIAL."""
+        country, level = _words(children[0]).split(" ", 1)
+        return _LEVELS.get(level, Level.C), [f"FGI {country}"]
 
     def noforn(self, children: list[Token]) -> str:
         return _CONTROL_NAMES[_words(children[0])]
@@ -71,11 +108,20 @@ class _ToMarking(Transformer[Token, tuple[Level, list[str], list[str]]]):
     def sensitivity_control(self, children: list[Token]) -> str:
         return _SENSITIVITY[_words(children[0])]
 
+    def dissem(self, children: list[Token]) -> str:
+        return _words(children[0])
+
+    def declassify(self, children: list[Token]) -> None:
+        return None  # a banner's declassification field restricts nothing
+
+    def rel_group(self, children: list[Token]) -> tuple[str, ...]:
+        return (_words(children[0]),)
+
     def rel_unnamed(self, children: list[Token]) -> str:
         return "REL"
 
     def rel(self, children: list[Token]) -> tuple[str, ...]:
-        return tuple(_words(c) for c in children[1:])
+        return tuple(part for c in children[1:] for part in _countries(_words(c)))
 
     def _assemble(self, children: list[object]) -> tuple[Level, list[str], list[str]]:
         first = children[0]

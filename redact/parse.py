@@ -24,7 +24,7 @@ from typing import Any, NamedTuple, TypeVar
 from lark import Lark, Token
 from lark.exceptions import LarkError, UnexpectedInput
 
-from .fields import continuation_fits
+from .fields import MEMO_FIELD, continuation_fits, memo_line_fits
 from .lines import Lines, layout, normalise_newlines, split_run_on_lines  # noqa: F401 (re-exported)
 from .markings import parse_banner_marking, parse_portion_marking, unrecognised
 from .model import Decl, Document, Header, HeaderField, Kind, Level, Marking, Portion, Problem, combine
@@ -56,8 +56,10 @@ _FIELDS = {"BANNER": "banner", "EO_LINE": "eo", "TAGS_LINE": "tags", "SUBJECT_LI
            "REF_LINE": "ref", "CLASSIFIED_BY_LINE": "classified_by", "SIPDIS": "caption",
            "MEMO_SUBJECT_LINE": "subject", "MEMO_FIELD_LINE": "memo_header",
            "DERIVED_FROM_LINE": "derived_from", "DECLASSIFY_ON_LINE": "declassify_on",
+           "DYNAMIC_PAGE_LINE": "derived_from",
            "REASON_LINE": "reason"}
-_PLAIN = {"TEXT": "text", "PAGE_BREAK": "page", "DIVIDER": "divider"}
+# An OCR'd page's image references ("![img-0.jpeg](img-0.jpeg)") are no text: read as blank lines.
+_PLAIN = {"TEXT": "text", "PAGE_BREAK": "page", "DIVIDER": "divider", "IMAGE_LINE": "blank"}
 # The tokens made of parts, and the parts to read ("TERMINAL:group"): (kind, parts). A part
 # ending in "?" may be missing; what follows the last part is the rest of the token.
 _COMPOSED = {
@@ -162,7 +164,11 @@ def _reader(doc_type: str) -> _Reader:
 
 
 _MEMO = re.compile(r"^[ \t]*MEMORANDUM\b", re.M)
-_CABLE_FIELDS = re.compile(r"^[ \t]*(?:TAGS\b|E\.?[ ]?O\.?[ \t]*\d{4,5})", re.M | re.I)
+# A cable's own lines: TAGS, E.O., and the routing block's (VZCZC..., "ZNY SSSSS", "FM AMEMBASSY").
+_CABLE_FIELDS = re.compile(r"^[ \t]*(?:TAGS\b|E\.?[ ]?O\.?[ \t]*\d{4,5}|(?-i:VZCZC|ZN[YR][ ][A-Z]{5}|FM[ ][A-Z]{3,}))",
+                           re.M | re.I)
+# A memo's or newsletter's own header lines: "FROM: the editor", "Run Date: 11/04/2005".
+_MEMO_FIELDS = re.compile(r"^[ \t*#>]*(?:FROM|Run[ \t]+Date|DERIVED[ \t]+FROM)[ \t]*:", re.M | re.I)
 
 
 # "1. (S) text": numbered, marked paragraphs, which only the cable grammar reads.
@@ -170,18 +176,22 @@ _NUMBERED_MARKED = re.compile(r"^[ \t*]*(?:¶[ \t]*)?\d{1,3}[ \t]?\.[ \t]*\(", r
 
 
 # A line that opens with a portion marking, after markdown debris ("(S//SI) ...", "# (U) Title").
-_OPENS_MARKED = re.compile(r"^[ \t*#>\"]*\((?:TS|S|C|U|SBU)(?://?[^()\n]{0,60})?\)[ \t]", re.M)
+_OPENS_MARKED = re.compile(r"^[ \t*#>\"]*\((?://(?:JOINT|[A-Z]{3})[ ])?(?:TS|S|C|U|SBU)(?://?[^()\n]{0,60})?\)[ \t]",
+                           re.M)
 
 
 def detect_type(text: str) -> str:
     """A marked document other than a cable (a memorandum, a report, a newsletter article) has none
-    of a cable's TAGS or E.O. lines nor its numbered, marked paragraphs, and either a MEMORANDUM
-    line or lines that open with a portion marking (a cable may carry a MEMORANDUM OF
-    CONVERSATION line)."""
+    of a cable's TAGS, E.O. or routing lines, and either a MEMORANDUM line (without a cable's
+    numbered, marked paragraphs: a cable may carry a MEMORANDUM OF CONVERSATION line), a memo's
+    FROM: / Run Date: / Derived From: line and a line that opens with a marking, or more lines
+    that open with a marking than numbered, marked paragraphs."""
     if _CABLE_FIELDS.search(text):
         return "cable"
     if "MEMORANDUM" in text and _MEMO.search(text) and not _NUMBERED_MARKED.search(text):
         return "memo"
+    if _MEMO_FIELDS.search(text) and _OPENS_MARKED.search(text):
+        return "memo"  # an article's FROM: / Run Date: lines, with a numbered list of marked titles
     # More paragraphs that open with a marking than numbered, marked ones: an article with a
     # numbered list in it, not a cable's numbered paragraphs.
     opening = len(_OPENS_MARKED.findall(text))
@@ -388,6 +398,7 @@ class _Assembler:
         self.in_body_text = False
         self.in_repeated_field = False
         self.body_fields: list[int] = []  # fields found after the body began (a memo's closing block)
+        self.in_memo_header = False  # in an article's FROM / Run Date block, under its title
 
     # -- header -------------------------------------------------------------
     def _field(self, name: str, text: str, line: int) -> None:
@@ -591,6 +602,10 @@ class _Assembler:
 
     def body_item(self, item: _Item) -> None:
         kind = item.kind
+        if self.in_memo_header:
+            if kind == "text" and not self.after_blank and self._memo_header_lines(item):
+                return
+            self.in_memo_header = kind == "field:memo_header"
         if kind == "blank":
             self.after_blank = True
             return
@@ -639,7 +654,15 @@ class _Assembler:
         there is a page's foot, across which the paragraph goes on; and a closing block that body
         portions follow was no closing block (finish() withholds it as header_text)."""
         name = item.kind[6:]
-        if self.open is not None and not self.after_blank and name != "banner":
+        if name == "memo_header" and self._title_only() and memo_line_fits(item.text):
+            self._close()
+            self._field(name, item.text, item.line)  # an article's FROM / Run Date block under its title
+            self.in_memo_header = True
+            self.after_blank = False
+            return
+        if self.open is not None and not self.after_blank and name != "banner" \
+                and not _closes_paragraph(item.text):
+            # (a closing block's "Derived From:" line, of its shape, ends the paragraph above it)
             self._extend_open(item.text, item.line, 1)
             return
         if name == "banner":
@@ -653,6 +676,33 @@ class _Assembler:
             self._field(name, item.text, item.line)
             self.body_fields.append(len(self.fields) - 1)
         self.after_blank = False
+
+    def _title_only(self) -> bool:
+        """Has the body so far been one line, an article's marked title (open or closed)?"""
+        if self.open is not None:
+            return not self.portions and self.open.start_line == self.open.end_line \
+                and self.open.kind is Kind.PARAGRAPH and self.open.marking is not None
+        return len(self.portions) == 1 and self.portions[0].start_line == self.portions[0].end_line
+
+    def _memo_header_lines(self, item: _Item) -> bool:
+        """Lines under an article's FROM line: more addressing fields, or the sender's office (a
+        short line of no prose); the first line that is neither goes to the body with the rest."""
+        lines = item.text.splitlines(keepends=True)
+        taken = 0
+        for line in lines:
+            if MEMO_FIELD.match(line) and memo_line_fits(line):
+                self._field("memo_header", line, item.line + taken)
+            elif memo_line_fits(line, continuation=True):
+                self._extend_field(line, item.line + taken)
+            else:
+                break
+            taken += 1
+        if taken < len(lines):
+            self.in_memo_header = False
+            if taken:
+                self._body_text(_Item("text", item.line + taken, item.lines - taken, text="".join(lines[taken:])))
+        self.after_blank = False
+        return taken > 0
 
     def _closing_block_is_last(self) -> None:
         """A memo's closing fields (Classified By, Derived From, DATE:) end the document: one that
@@ -752,7 +802,7 @@ _LOWER_WORD = re.compile(r"(?<![\w'])[a-z][a-z'-]*")
 _LOWER_CASE_CODES = re.compile(r"[ \t]*[a-z]{2,4}(?:[ \t]*,[ \t]*[a-z]{2,4})*[ \t]*,?[ \t]*\n?")
 # A parenthesis where a marking may be printed. Any letter, not only A-Z: "(Ѕ)" with a
 # Cyrillic letter looks like a marking to a reader.
-_MARKING_SHAPE = r"\([ \t]*[^\W\d_][^()\n]{0,38}\)"
+_MARKING_SHAPE = r"\([ \t]*(?://[ \t]*)?[^\W\d_][^()\n]{0,38}\)"
 _PRINTED_MARKING = re.compile(_MARKING_SHAPE)
 _OPENS_WITH_MARKING = re.compile(r"^[ \t]*(?:(?:\*\*|#|\[\d{1,3}\]\(#\))+[ \t]*)?" + _MARKING_SHAPE)
 
@@ -897,7 +947,9 @@ def _number(lead: str) -> str | None:
 # the marking, a control separator or a dot ("(S)", "(TS//SCI)", "(S/ /NF)", "(C/REL)",
 # "(S.)", "(S-NF)", and "(S//NF" left open). "(U.S.)", "(Iran)", "(Secretary ...)" are not.
 _LEVEL_SHAPED = re.compile(
-    r"\([ \t]*(?i:top[ ]secret|secret|confidential|unclassified|unclas|ts|s|c|u|sbu|fouo|lou|les)"
+    r"\([ \t]*(?P<owner>//[ \t]*(?:JOINT|[A-Z]{3})[ \t]+)?"
+    r"(?i:top[ ]secret|secret|confidential|unclassified|unclas|ts|s|c|u|sbu|fouo|lou|les)"
+    r"(?(owner)(?:[ \t]+[A-Z]{3}(?![A-Za-z]))*)"
     r"(?i:nf)?[ \t]*(?:\.?\)|(?:/|-[ \t]*(?=[A-Za-z]{2}))(?:[^()\n]{0,40}?\)|))")
 # A line that opens with one (after markdown or viewer debris).
 _OPENS_LEVEL_SHAPED = re.compile(r"^[ \t]*(?:(?:\*\*|#|\[\d{1,3}\]\(#\))+[ \t]*)?" + _LEVEL_SHAPED.pattern)
@@ -1057,6 +1109,17 @@ def _original_lines(document: Document, lines: Lines) -> Document:
                              *overflows), key=lambda p: p.line))
     return replace(document, header=replace(document.header, fields=fields), portions=portions, problems=problems)
 
+
+# A closing block's field, with its colon ("Derived From: NSA/CSSM 1-52"; not "derived from
+# SIGINT" running on in a paragraph).
+_CLOSING_FIELD = re.compile(r"[ \t]*(?:derived[ \t]+from|declassify[ \t]+on)[ \t]*:", re.I)
+
+
+def _closes_paragraph(line: str) -> bool:
+    """A closing block's line, of its shape, printed right under the last paragraph: the web
+    page's classification block (its grammar token has the whole shape) or "Derived From: ..."."""
+    return line.lstrip().startswith("DYNAMIC PAGE --") or (
+        _CLOSING_FIELD.match(line) is not None and memo_line_fits(line))
 
 _Spanned = TypeVar("_Spanned", HeaderField, Portion)
 

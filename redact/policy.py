@@ -39,6 +39,7 @@ FieldName = Literal["routing", "banner", "caption", "eo", "tags", "subject", "re
 Action = Literal["release", "withhold"]
 LABEL_FIELDS = ("reasons", "level", "doc_id", "origin", "audience")
 DeclKind = Literal["date", "rds", "declassified", "gds", "event", "exemption", "oadr", "na", "unknown"]
+DocType = Literal["cable", "memo"]
 REGEX_TIMEOUT = 0.5  # seconds: a pattern that needs longer is treated as a failure
 MAX_POLICY_BYTES = 1_000_000
 
@@ -78,6 +79,8 @@ class Condition(_Strict):
     kind: KindName | list[KindName] | None = None
     field: FieldName | list[FieldName] | None = None
     tags_any: list[str] | None = None
+    doc_type: DocType | list[DocType] | None = Field(
+        default=None, description="the document's type: a cable, or a memo (CAPCO-marked memos, reports, articles)")
     origin_matches: str | None = None
     decl_passed: bool | None = Field(default=None, description="the DECL date is on or before --as-of")
     decl_kind: DeclKind | list[DeclKind] | None = Field(

@@ -147,7 +147,8 @@ def released_text(document: Document, decisions: Decisions) -> str:
 # references ("(B) STATE 12 (C) STATE 34") are not in that position or not of that shape.
 _PORTION_START = re.compile(
     r"(?:(?:^|(?<=\s))(?:¶[ \t]*)?\d{1,3}(?:[ \t]?\.|\))[ \t]{0,6}|^[ \t*#]*|(?<=[.;])[ \t]{1,6})"
-    r"(?P<mark>\([ \t]*(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|U|SBU)"
+    r"(?P<mark>\([ \t]*(?P<owner>//[ \t]*(?:JOINT|[A-Z]{3})[ \t]+)?(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|U|SBU)"
+    r"(?(owner)(?:[ \t]+[A-Z]{3}(?![A-Za-z]))*)"
     r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\))(?=[ \t]+[A-Z\"“'])", re.M)
 _LETTER_BEFORE = r"(?:^|[\s(]){letter}[.)]"
 
@@ -173,7 +174,9 @@ def markings_above(text: str, ceiling: Level) -> list[str]:
 
 
 # Anywhere in a released header field: a portion marking printed in capitals.
-_FIELD_MARKING = re.compile(r"\([ \t]*(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|SBU)"
+_FIELD_MARKING = re.compile(r"\([ \t]*(?P<owner>//[ \t]*(?:JOINT|[A-Z]{3})[ \t]+)?"
+                            r"(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|SBU)"
+                            r"(?(owner)(?:[ \t]+[A-Z]{3}(?![A-Za-z]))*)"
                             r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\)")
 
 

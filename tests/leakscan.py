@@ -22,7 +22,7 @@ from redact.verify import released_text, words
 
 GRAM = 6
 _LEVEL = r"(?:TOP SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED|TS|S|C|U|SBU|FOUO|LOU)"
-_MARK = rf"\(\s*{_LEVEL}(?:\s*(?:/{{1,2}}|-|\s)\s*[A-Za-z][A-Za-z ,/-]{{0,30}})?\s*\)"
+_MARK = rf"\(\s*(?://\s*(?:JOINT|[A-Z]{{3}})\s+)?{_LEVEL}(?:\s*(?:/{{1,2}}|-|\s)\s*[A-Za-z][A-Za-z ,/-]{{0,30}})?\s*\)"
 # A marking where a portion starts: after a paragraph number ("1. (C)", "1 .(C)", "¶2 (S)"),
 # at a line start, or after a sentence end in the middle of a line (". (C) Summary").
 START = re.compile(
@@ -39,7 +39,8 @@ class Segment:
 
 
 # A portion ends at the next marking, at a blank line or a divider, or where a header field name is printed.
-_FIELD_NAME = r"(?i:from:|run[ \t]+date\b|classified[ \t]+by\b|refs?\b|reftels?\b|tags\b|subj(?:ect)?\b)"
+_FIELD_NAME = (r"(?i:from:|run[ \t]+date\b|classified[ \t]+by\b|refs?\b|reftels?\b|tags\b|subj(?:ect)?\b"
+               r"|derived[ \t]+from[ \t]*:|declassify[ \t]+on[ \t]*:|dynamic[ \t]+page[ \t]+--)")
 END = re.compile(rf"\n[ \t]*\n|\n(?=[ \t]*[-=_]{{3}})|\n(?=[ \t]*{_FIELD_NAME})"
                  r"|[ \t](?=(?:REF|REFS|TAGS|SUBJECT|Classified By|CLASSIFIED BY):)")
 # "(C) SAO PAULO 260" in a list of lettered references: the letter C, not a marking.

@@ -28,12 +28,15 @@ POLICIES = ("public-release", "internal", "foreign-release", "declassify-by-date
 
 CLASSIFIED = ["(C)", "(S)", "(TS)", "(S//NF)", "(C//NF)", "(TS//SI//NF)", "(SECRET)", "( S )", "(S/NF)", "(S-NF)",
               "(s)", "(c)", "(CONFIDENTIAL)", "(S//REL TO USA, FRA)", "(C/REL NATO)", "(TOP SECRET//NOFORN)",
-              "(C/REL)", "(S//REL)", "(TS//SI//OC,REL)"]  # REL to a list not printed: read, never for GBR
-UNREADABLE = ["(S//XYZZY)", "(TS//SCI)", "(S//FRD)", "(C//DISPLAY ONLY FRA)", "(S/ /NF)", "(S.)",
-              "(SECRET//SCI)", "(S//RELIDO)", "(S//NF", "(TS//"]
+              "(C/REL)", "(S//REL)", "(TS//SI//OC,REL)",  # REL to a list not printed: read, never for GBR
+              "(S//FRD)", "(S//RELIDO)", "(S//IMCON//REL TO USA, GBR)", "(//GBR S)", "(//JOINT S USA GBR)",
+              "(S//SI//REL TO USA, FVEY)"]  # CAPCO: only the last is for GBR
+UNREADABLE = ["(S//XYZZY)", "(TS//SCI)", "(C//DISPLAY ONLY FRA)", "(S/ /NF)", "(S.)",
+              "(SECRET//SCI)", "(S//NF", "(TS//", "(S//S)", "(U//FOFUO)", "(S/SSI)"]
 SENSITIVE = ["(SBU)", "(U//FOUO)", "(SBU/NF)", "(LOU)"]
 NOT_FOR_GBR = ["(S//NF)", "(C//NOFORN)", "(U//NOFORN)", "(C)", "(S//REL TO USA, FRA)", "(S/NF)", "(SBU/NF)",
-               "(C/REL)", "(S//REL)"]
+               "(C/REL)", "(S//REL)", "(S//FRD)", "(S//RELIDO)", "(S//IMCON//REL TO USA, GBR)", "(//GBR S)",
+               "(//JOINT S USA GBR)"]
 
 # What each policy must never release (its ceiling, its controls, and what no one can read).
 MUST_WITHHOLD = {

@@ -74,6 +74,20 @@ def test_foreign_release_by_audience() -> None:
     assert [d.action for d in nobody.portions] == ["withhold", "withhold", "withhold", "release", "withhold"]
 
 
+def test_foreign_release_of_capco_markings() -> None:
+    """A REL TO list that names a group releases to its members; a restrictive dissemination control
+    (controlled imagery, FISA ...) and RELIDO (a disclosure official may release) release nothing."""
+    policy = load_policy("foreign-release")
+    document = parse("(U) Title\nFROM: the editor\n(S//SI//REL TO USA, FVEY) Five eyes.\n"
+                     "(S//IMCON//REL TO USA, GBR) Imagery.\n(S//RELIDO) Disclosure official.\n"
+                     "(S//REL TO USA AUS CAN GBR NZL) Spaced list.\n")
+    assert document.doc_type == "memo"
+    for_gbr = decided(document, policy, audience="GBR")
+    assert [d.action for d in for_gbr.portions] == ["release", "release", "withhold", "withhold", "release"]
+    for_fra = decided(document, policy, audience="FRA")
+    assert [d.action for d in for_fra.portions] == ["release", "withhold", "withhold", "withhold", "withhold"]
+
+
 def test_internal_releases_sbu_but_not_classified(seeds) -> None:
     policy = load_policy("internal")
     decisions = decided(seeds["08ASTANA2450"], policy)

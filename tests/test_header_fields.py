@@ -87,3 +87,20 @@ def test_run_on_fields_are_cut_whatever_the_letters_before_them(routing: str) ->
     assert document.header.subject == "A TITLE"
     secret = [p for p in document.portions if "Secret text" in p.text]
     assert secret and all(p.effective is not None and p.effective.level.name == "C" for p in secret)
+
+
+@pytest.mark.parametrize("marking", ["(//GBR S)", "(//JOINT S USA GBR)"])
+def test_foreign_and_joint_markings_are_markings_wherever_printed(marking: str, public_release) -> None:
+    """A marking that opens with its owner's "//" is seen as one in a header line, after a sentence,
+    and as a paragraph's own: each place is withheld (a found leak: such lines were released)."""
+    from redact import Context, decide
+
+    from .conftest import AS_OF
+    text = (f"C O N F I D E N T I A L\n\nDEPARTMENT FOR NEA/ELA {marking} CANARY ONE\n\n"
+            f"E.O. 12958: DECL: 01/01/2019\nTAGS: PREL\nSUBJECT: X\n\n"
+            f"1. (U) Open text. {marking} CANARY TWO follows.\n\n2. {marking} CANARY THREE.\n")
+    document = parse(text, doc_type="cable")
+    decisions = decide(document, public_release, Context(as_of=AS_OF))
+    released = [p.text for p, d in zip(document.portions, decisions.portions, strict=True) if not d.withheld]
+    released += [f.text for f, d in zip(document.header.fields, decisions.fields, strict=True) if not d.withheld]
+    assert not any("CANARY" in text for text in released), released

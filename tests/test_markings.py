@@ -49,3 +49,42 @@ def test_banner_forms(banner: str, canonical: str) -> None:
 def test_levels_order_so_that_max_is_most_restrictive() -> None:
     assert max(Level.U, Level.S, Level.C) is Level.S
     assert Level.TS > Level.S > Level.C > Level.U
+
+
+@pytest.mark.parametrize(("printed", "canonical"), [
+    # CAPCO: SCI systems and compartments, dissemination controls, release groups
+    ("(TS//SI-G TSP//OC/NF)", "TS//SI-G TSP//ORCON//NOFORN"), ("(S//IMCON)", "S//IMCON"),
+    ("(S//RELIDO)", "S//RELIDO"), ("(S//FISA)", "S//FISA"), ("(S//RD)", "S//RD"), ("(S//SAR-BP)", "S//SAR-BP"),
+    ("(S//FVEY)", "S//REL TO FVEY"), ("(S//SI//REL TO USA, FVEY)", "S//SI//REL TO USA, FVEY"),
+    # a foreign government's or a joint classification, after "//"
+    ("(//GBR S)", "S//FGI GBR"), ("(//JOINT S USA GBR)", "S//JOINT"),
+    # OCR damage with one certain reading
+    ("(UFOUO)", "U//FOUO"), ("(U//EOUO)", "U//FOUO"), ("(S///SI)", "S//SI"),
+])
+def test_capco_portion_markings(printed: str, canonical: str) -> None:
+    marking = parse_portion_marking(printed)
+    assert marking.recognised and marking.canonical == canonical
+
+
+@pytest.mark.parametrize("printed", ["(S//S)", "(S/SSI)", "(U//FOFUO)", "(S/1)", "(USA S)"])
+def test_ocr_damage_with_more_than_one_reading_stays_unreadable(printed: str) -> None:
+    assert not parse_portion_marking(printed).recognised
+
+
+@pytest.mark.parametrize(("banner", "canonical"), [
+    ("TOP SECRET // SI / TK // REL TO USA AUS CAN GBR NZL", "TS//SI//TK//REL TO USA, AUS, CAN, GBR, NZL"),
+    ("CONFIDENTIAL//REL TO USA, AUS, CAN, GBR, NZL//20291123", "C//REL TO USA, AUS, CAN, GBR, NZL"),
+    ("TOP SECRET//COMINT//X1", "TS//COMINT"), ("//JOINT SECRET CAN GBR USA", "S//JOINT"),
+    ("SECRET//REL TO FIVE EYES", "S//REL TO FIVE EYES"),
+])
+def test_capco_banner_forms(banner: str, canonical: str) -> None:
+    assert parse_banner_marking(banner).canonical == canonical
+
+
+@pytest.mark.parametrize(("printed", "country", "releasable"), [
+    ("(S//REL TO USA, FVEY)", "GBR", True), ("(S//REL TO USA, FVEY)", "FRA", False),
+    ("(S//REL TO USA, GBR)", "GBR", True), ("(S//REL TO USA, GBR)", "AUS", False), ("(S//NF)", "GBR", False),
+])
+def test_release_groups(printed: str, country: str, releasable: bool) -> None:
+    from redact.markings import releasable_to
+    assert releasable_to(parse_portion_marking(printed), country) is releasable

@@ -80,3 +80,55 @@ def test_type_option_on_the_command_line(tmp_path: Path) -> None:
                                     "html,pdf", "--as-of", "2026-11-23"])
     assert run.exit_code == 0, run.output
     assert "RELEASE IN PART (2 released, 3 withheld)" in run.stdout
+
+
+ARTICLE = """![img-0.jpeg](img-0.jpeg)
+(U) Be With You in a Sec
+FROM: the editor
+Chief, Communications (S02C)
+Run Date: 11/04/2005
+(U//FOUO) Here at the office we keep an eye on the statistics.
+(U) These were the most widely read articles:
+
+1. (S) How Collection Helped
+2. (S//SI) What the Reporting Revealed
+3. (U) Hiring Season
+
+(S//SI) The target's position was
+Derived from intercepts.
+"""
+
+
+def test_an_article_with_a_numbered_list_is_a_memo_with_its_from_block_released(public_release) -> None:
+    document = parse(ARTICLE)
+    assert document.doc_type == "memo"  # a FROM: / Run Date: line and a line opening with a marking
+    header = [(f.name, f.text) for f in document.header.fields]
+    assert header == [("memo_header", "FROM: the editor\nChief, Communications (S02C)"),
+                      ("memo_header", "Run Date: 11/04/2005")]  # the image reference is no text
+    decisions = decided(document, public_release)
+    assert [d.action for d in decisions.fields] == ["release", "release"]
+    def decision(start: str):
+        return next(d for p, d in zip(document.portions, decisions.portions, strict=True) if p.text.startswith(start))
+
+    assert decision("(U) Be With You").action == "release"
+    assert decision("(U//FOUO) Here").label == "(b)(3)"  # an intelligence document's FOUO
+    assert decision("2. (S//SI)").label == "(b)(1) (b)(3)"  # SCI: classified, and by statute
+
+
+def test_derived_from_running_on_in_a_paragraph_is_the_paragraphs_text(public_release) -> None:
+    """Only a closing block's "Derived From:" (with its colon) ends a paragraph: "Derived from
+    intercepts." is the (S//SI) paragraph's second line, never a released field."""
+    document = parse(ARTICLE)
+    last = document.portions[-1]
+    assert "Derived from intercepts." in last.text and last.effective is not None
+    assert decided(document, public_release).portions[-1].action == "withhold"
+    assert all("intercepts" not in f.text for f in document.header.fields)
+
+
+def test_closing_block_after_the_last_paragraph_and_the_web_page_classification_block() -> None:
+    text = ("(U) Title\nFROM: the editor\nRun Date: 11/04/2005\n(S//SI) Text of the article.\n"
+            "DYNAMIC PAGE -- HIGHEST POSSIBLE CLASSIFICATION IS TOP SECRET // SI / TK // REL TO USA AUS CAN GBR NZL "
+            "DERIVED FROM: NSA/CSSM 1-52, DATED 08 JAN 2007 DECLASSIFY ON: 20320108\n")
+    document = parse(text)
+    assert document.portions[-1].text == "(S//SI) Text of the article."
+    assert [f.name for f in document.header.fields][-1] == "derived_from"

@@ -189,8 +189,8 @@ def classified_by_missing(document: Document, as_of: date) -> Iterator[Hit]:
         Classified By: Ambassador, Reasons 1.4 (b) and (d)
         1. (S) The minister agreed.
     """
-    if not _classified(document):
-        return
+    if not _classified(document) or document.doc_type == "memo":
+        return  # a memo may be derivatively classified instead (RD113)
     header = document.header
     if header.classified_by is None:
         yield Hit(_field_line(document, "banner"), "classified document without a Classified By line")
@@ -278,6 +278,47 @@ def parse_error(document: Document, as_of: date) -> Iterator[Hit]:
     for problem in document.problems:
         if problem.code == "parse-error":
             yield Hit(problem.line, problem.message)
+
+
+@rule("RD112", "title-unmarked", Severity.WARNING, "A memo's or article's title carries a portion marking.")
+def title_unmarked(document: Document, as_of: date) -> Iterator[Hit]:
+    """
+    Bad:
+        # Hiring: Let's All Help Scout Out the Best Talent
+        FROM: the editor
+    Good:
+        # (U) Hiring: Let's All Help Scout Out the Best Talent
+        FROM: the editor
+    """
+    if document.doc_type != "memo" or not document.portions:
+        return
+    first = min(p.start_line for p in document.portions)
+    before = [f for f in document.header.fields if f.name in ("header_text", "routing") and f.start_line < first]
+    if before:
+        yield Hit(before[0].start_line, "the title has no portion marking (withheld: fail closed)")
+    elif document.portions[0].marking is None:
+        yield Hit(document.portions[0].start_line, "the title has no portion marking (withheld: fail closed)")
+
+
+@rule("RD113", "derived-from-missing", Severity.ERROR,
+      "A classified memo says what it was classified by or derived from.")
+def derived_from_missing(document: Document, as_of: date) -> Iterator[Hit]:
+    """
+    Bad:
+        SECRET//NOFORN
+        (S//NF) The minister agreed.
+        SECRET//NOFORN
+    Good:
+        SECRET//NOFORN
+        (S//NF) The minister agreed.
+        Derived From: DOS CG 1-2, Declassify On: 20351231
+        SECRET//NOFORN
+    """
+    if document.doc_type != "memo" or not _classified(document):
+        return
+    names = {f.name for f in document.header.fields}
+    if not names & {"classified_by", "derived_from"} and document.header.classified_by is None:
+        yield Hit(_field_line(document, "banner"), "classified memo without a Classified By or Derived From line")
 
 
 # Findings that come from elsewhere than a document's own markings.
