@@ -1,0 +1,495 @@
+"""Assembly: the grammar's items (redact.parse) joined into header fields and portions.
+
+Items arrive in document order, each a line shape: a header field line, a numbered paragraph
+with its marking, a subparagraph, a block of plain text, a blank or a page break. The
+assembler keeps one portion open at a time: paragraphs split by blank or page-break lines
+become one portion, unmarked subparagraphs inherit the markings in scope, a multi-section
+cable's repeated header lines are header fields again, an article's FROM block under its
+title is addressing, and anything unmarked stays unmarked (the policy withholds it: fail
+closed). ``finish`` hands the result to redact.portions (signature, headings) and
+redact.header (the header's values).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from .fields import MEMO_FIELD, continuation_fits, memo_line_fits
+from .header import opens_portion, read_header
+from .markings import parse_banner_marking, parse_portion_marking
+from .model import Header, HeaderField, Kind, Marking, Portion, Problem, combine
+from .portions import (
+    headings_take_marking,
+    inline_markings,
+    is_heading,
+    label_of,
+    number_of,
+    printed_markings,
+    with_signature,
+)
+from .shapes import LIST_LABEL, LOWER_WORD, OPENS_WITH_MARKING, PRINTED_MARKING, SENTENCE_END
+
+
+class Item(NamedTuple):
+    """One element the grammar recognised: a line, or a run of plain lines."""
+
+    kind: str  # field:<name> | para | titled | entire | marked | sub | text | blank | page | divider
+    line: int
+    lines: int
+    lead: str = ""
+    marking: str | None = None
+    text: str = ""
+
+
+def first_line(text: str) -> tuple[str, str]:
+    """A run of plain lines split after its first line: (first, rest)."""
+    cut = text.find("\n") + 1
+    return text[:cut], text[cut:]
+
+
+@dataclass(slots=True)
+class _Open:
+    """A portion being assembled from consecutive items."""
+
+    kind: Kind
+    number: str | None
+    marking: Marking | None
+    inherited: bool
+    start_line: int
+    end_line: int
+    lines: list[str] = field(default_factory=list)
+    parent: int | None = None
+    quoting: bool = False
+
+    def add(self, text: str, line: int, count: int = 1) -> None:
+        self.lines.append(text)
+        self.end_line = max(self.end_line, line + count - 1)
+        if "TEXT" in text or "QUOTE" in text or "ext" in text or "uote" in text:
+            upper = text.upper()
+            begin = max(upper.rfind("BEGIN TEXT"), upper.rfind("BEGIN QUOTE"))
+            end = max(upper.rfind("END TEXT"), upper.rfind("END QUOTE"))
+            if begin > end:
+                self.quoting = True
+            elif end > begin:
+                self.quoting = False
+
+
+_ENTIRE_LEVEL = re.compile(r"^\s*(TOP\s+SECRET|CONFIDENTIAL|SECRET|UNCLASSIFIED|LIMITED\s+OFFICIAL\s+USE|TS|C|S|U)\b",
+                           re.I)
+
+_ENTIRE_NAMES = {"TS": "TOP SECRET", "C": "CONFIDENTIAL", "S": "SECRET", "U": "UNCLASSIFIED"}
+
+
+class Assembler:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.fields: list[HeaderField] = []
+        self.field_lines: list[list[str]] = []
+        self.portions: list[Portion] = []
+        self.problems: list[Problem] = []
+        self.open: _Open | None = None
+        self.parent_index: int | None = None
+        # The markings in scope for an unmarked subparagraph: the effective marking of the last
+        # paragraph, and of every marked subparagraph and heading since (their join applies).
+        self.scope: list[Marking] = []
+        self.entire: Marking | None = None
+        self.after_blank = True
+        self.after_page = False
+        self.in_body = False
+        self.seen_banner = False
+        self.seen_core_field = False
+        self.in_body_text = False
+        self.in_repeated_field = False
+        self.body_fields: list[int] = []  # fields found after the body began (a memo's closing block)
+        self.in_memo_header = False  # in an article's FROM / Run Date block, under its title
+
+    # -- header -------------------------------------------------------------
+    def _field(self, name: str, text: str, line: int) -> None:
+        self.fields.append(HeaderField(name, "", line, line))
+        self.field_lines.append([text])
+
+    def _extend_field(self, text: str, line: int) -> None:
+        last = self.fields[-1]
+        self.fields[-1] = HeaderField(last.name, "", last.start_line, line + max(0, text.count("\n") - 1))
+        self.field_lines[-1].append(text)
+
+    def header_item(self, item: Item) -> None:
+        if item.kind == "blank":
+            self.after_blank = True
+            return
+        if item.kind == "page" or item.kind == "divider":
+            self.after_blank = True
+            return
+        if item.kind.startswith("field:"):
+            name = item.kind[6:]
+            if name == "banner" and self.seen_banner:
+                self.after_blank = False
+                return  # a repeated banner (page top) carries nothing new
+            if name == "subject" and not self.after_blank and self.fields and self.fields[-1].name == "subject":
+                self._extend_field(item.text, item.line)  # a wrapped subject whose next line says "SUBJECT"
+                return
+            self.seen_banner |= name == "banner"
+            self.seen_core_field |= name in ("eo", "tags", "subject", "classified_by", "memo_header")
+            if name == "banner" and not self.fields:
+                pass
+            self._field(name, item.text, item.line)
+            self.after_blank = False
+            return
+        # TEXT in the header: the first line decides where the run belongs; the rest follows it.
+        first, rest = first_line(item.text)
+        if rest:
+            self.header_item(item._replace(text=first, lines=1))
+            if self.in_body_text:
+                self._body_text(Item("text", item.line + 1, item.lines - 1, text=rest))
+            elif self.fields and self.fields[-1].name in ("routing", "caption"):
+                self._extend_field(rest, item.line + 1)  # addressing: read line by line later
+            else:
+                # every line under a released field is checked on its own (shape, marking)
+                for offset, line in enumerate(rest.splitlines(keepends=True)):
+                    self.header_item(Item("text", item.line + 1 + offset, 1, text=line))
+            return
+        if self.in_body_text and not self.after_blank:
+            # The block already went to the body: its next line follows it there, never
+            # back into the header field above (where it would be released as addressing).
+            self._body_text(item)
+            self.after_blank = False
+            return
+        self.in_body_text = False
+        last = self.fields[-1].name if self.fields else None
+        continues = last in ("subject", "ref", "classified_by", "tags", "eo", "routing", "caption", "memo_header")
+        if last == "ref" and self.after_blank:
+            continues = bool(re.match(r"^\s*(?:\[\d+\]\(#\))?\s*(?:\(?[A-Z]\)|[A-Z]\.)\s", item.text))
+        elif self.after_blank and last not in ("routing", None):
+            continues = False
+        if continues and last not in ("routing", "caption") and opens_portion(item.text, last):
+            continues = False  # "(S) THE MINISTER SAID ..." glued under a header line: a portion
+        if continues and last == "tags" and len(LOWER_WORD.findall(item.text)) >= 3 \
+                and not _LOWER_CASE_CODES.fullmatch(item.text):
+            continues = False  # tags are codes and names; prose under TAGS is not one of them
+        if continues and last is not None and not continuation_fits(last, "".join(self.field_lines[-1]), item.text):
+            continues = False  # the line does not fit the field's shape (redact.fields)
+        if continues and last is not None:
+            self._extend_field(item.text, item.line)
+        elif not self.seen_banner and not self.seen_core_field:
+            self._field("routing", item.text, item.line)
+        elif not self.seen_core_field:
+            self._field("caption", item.text, item.line)
+        elif (opening := OPENS_WITH_MARKING.match(item.text)) is not None:
+            # "(S) ..." run on from or glued under a header field: a portion with its own marking
+            printed = PRINTED_MARKING.search(opening.group(0))
+            marking = self._marking(printed.group(0) if printed else None, item.line)
+            self._start(Kind.PARAGRAPH, None, marking, item, item.text)
+            self.in_body_text = True
+        else:
+            # Text after the header fields and before the first numbered
+            # paragraph is body: a heading ("Summary") or an unnumbered portion.
+            self._body_text(item)
+            self.in_body_text = True
+        self.after_blank = False
+
+    # -- body ---------------------------------------------------------------
+    def _close(self) -> None:
+        current = self.open
+        if current is None:
+            return
+        text = "".join(current.lines).rstrip("\n")
+        index = len(self.portions)
+        inline = inline_markings(text, current.marking)
+        if any(not m.recognised for m in inline):
+            self.problems.append(Problem(current.start_line, "unrecognised-marking",
+                                         "a marking printed inside the portion cannot be read; treated as TOP SECRET"))
+        elif inline:
+            self.problems.append(Problem(current.start_line, "mixed-markings",
+                                         "a more restrictive marking is printed inside the portion; all of them apply"))
+        self.portions.append(Portion(
+            index=index, kind=current.kind, number=current.number, marking=current.marking,
+            inherited=current.inherited, text=text, start_line=current.start_line,
+            end_line=current.end_line, parent=current.parent, inline=inline))
+        effective = combine((current.marking, *inline)) if inline and current.marking is not None \
+            else current.marking
+        if current.kind in (Kind.PARAGRAPH, Kind.TEXT):
+            self.parent_index = index
+            self.scope = [effective] if effective is not None else []
+        elif current.kind is Kind.SUBPARAGRAPH and effective is not None and not current.inherited:
+            self.scope.append(effective)
+        elif current.kind is Kind.HEADING:
+            self.scope += printed_markings(text)
+        self.open = None
+
+    def _marking(self, printed: str | None, line: int) -> Marking | None:
+        if printed is None:
+            return None
+        marking = parse_portion_marking(printed.strip())
+        if not marking.recognised:
+            self.problems.append(Problem(line, "unrecognised-marking",
+                                         "a marking the grammar does not know; treated as TOP SECRET"))
+        return marking
+
+    def _start(self, kind: Kind, number: str | None, marking: Marking | None,
+               item: Item, text: str, parent: int | None = None) -> None:
+        self._close()
+        inherited = False
+        if kind is Kind.SUBPARAGRAPH:
+            parent = self.parent_index
+        if marking is None and kind is Kind.SUBPARAGRAPH and self.scope:
+            marking, inherited = combine(self.scope), True
+        if marking is None and self.entire is not None and kind is not Kind.HEADING:
+            marking, inherited = self.entire, True
+        if marking is None and kind in (Kind.PARAGRAPH, Kind.TEXT):
+            self.problems.append(Problem(item.line, "unmarked-portion",
+                                         "a portion without a marking; withheld unless a policy says otherwise"))
+        self.open = _Open(kind, number, marking, inherited, item.line, item.line, parent=parent)
+        self.open.add(text, item.line, item.lines)
+
+    def _continues_open(self, text: str) -> bool:
+        """Is a new block of text the rest of the open portion (split by a blank or page break)?"""
+        current = self.open
+        if current is None or current.kind is Kind.HEADING:
+            return False
+        if self.after_page or current.quoting:
+            return True
+        stripped = text.lstrip(" \t*")
+        if stripped[:1].islower():
+            return True
+        last = "".join(current.lines).rstrip()
+        return not SENTENCE_END.search(last)
+
+    def _body_text(self, item: Item) -> None:
+        """A run of plain lines: the first decides where it belongs, the others follow it."""
+        first, rest = first_line(item.text)
+        if self._repeated_header(first, item):
+            if rest:
+                self._body_text(Item("text", item.line + 1, item.lines - 1, text=rest))
+            return
+        self.in_repeated_field = False
+        text = first
+        if self.open is not None and not self.after_blank:
+            self._extend_open(text, item.line, 1)
+        elif self.open is not None and self._continues_open(text):
+            self.open.add(text, item.line, 1)
+        elif is_heading(text):
+            self._start(Kind.HEADING, None, None, item._replace(lines=1), text)
+        else:
+            self._start(Kind.TEXT, None, None, item._replace(lines=1), text)
+        if rest:
+            self._extend_open(rest, item.line + 1, item.lines - 1)
+        self.after_page = False
+
+    def _repeated_header(self, line: str, item: Item) -> bool:
+        """A multi-section cable prints its banner (SECTION 2 OF 3), E.O., TAGS and SUBJECT lines
+        again at the top of each section. They are the header's fields, printed again, and are
+        decided as header fields (the same field gets the same decision everywhere); the open
+        portion stays open, as across a page break. A wrapped SUBJECT line continues its field."""
+        name = _repeated_field_name(line)
+        last = self.fields[-1] if self.fields else None
+        if name is None and self.in_repeated_field and not self.after_blank and last is not None \
+                and last.name == "subject" and _title_continues(line) \
+                and len(self.field_lines[-1]) < _SUBJECT_LINES:
+            self._extend_field(line, item.line)
+            return True
+        if name is None:
+            return False
+        self._field(name, line, item.line)
+        self.in_repeated_field = True
+        return True
+
+    def _extend_open(self, text: str, line: int, count: int) -> None:
+        current = self.open
+        assert current is not None
+        if current.kind is Kind.HEADING:
+            # A heading is one line; a block of several lines is an unmarked portion.
+            current.kind = Kind.TEXT
+            self.problems.append(Problem(current.start_line, "unmarked-portion",
+                                         "a portion without a marking; withheld unless a policy says otherwise"))
+        current.add(text, line, count)
+
+    def body_item(self, item: Item) -> None:
+        kind = item.kind
+        if self.in_memo_header:
+            if kind == "text" and not self.after_blank and self._memo_header_lines(item):
+                return
+            self.in_memo_header = kind == "field:memo_header"
+        if kind == "blank":
+            self.after_blank = True
+            return
+        if kind == "page":
+            self.after_page = self.open is not None
+            self.after_blank = True
+            return
+        if kind == "divider":
+            self._close()
+            self.after_blank = True
+            self.after_page = False
+            return
+        self.in_body = True
+        if kind.startswith("field:"):
+            self._body_field(item)
+            return
+        if kind == "para":
+            number = number_of(item.lead)
+            self._start(Kind.PARAGRAPH, number, self._marking(item.marking, item.line), item,
+                        item.lead.strip() + " " + (item.marking or "") + item.text)
+        elif kind == "titled":
+            self._titled(item)
+        elif kind == "entire":
+            self._entire(item)
+        elif kind == "marked":
+            marking = self._marking(item.marking, item.line)
+            if marking is not None and LIST_LABEL.fullmatch(item.marking or "") and self.scope:
+                # "(t) ... (u) ..." inside a paragraph: a list label never lowers the level in scope
+                marking = combine([marking, *self.scope])
+                self.problems.append(Problem(item.line, "list-label-marking", "a one-letter lower-case marking "
+                                             "inside a paragraph may be a list label: the marking in scope applies"))
+            self._start(Kind.PARAGRAPH, None, marking, item, (item.marking or "") + item.text)
+        elif kind == "sub":
+            self._start(Kind.SUBPARAGRAPH, label_of(item.lead), self._marking(item.marking, item.line), item,
+                        item.lead.strip() + " " + (item.marking or "") + item.text)
+        elif kind == "text":
+            self._body_text(item)
+        else:  # a header field shape inside the body is just text
+            self._body_text(item)
+        self.after_blank = False
+        self.after_page = False
+
+    def _body_field(self, item: Item) -> None:
+        """A memo's closing block (Classified By ...) and its bottom banner, after the body. A
+        field line inside a paragraph (no blank line before it) is the paragraph's text; a banner
+        there is a page's foot, across which the paragraph goes on; and a closing block that body
+        portions follow was no closing block (finish() withholds it as header_text)."""
+        name = item.kind[6:]
+        if name == "memo_header" and self._title_only() and memo_line_fits(item.text):
+            self._close()
+            self._field(name, item.text, item.line)  # an article's FROM / Run Date block under its title
+            self.in_memo_header = True
+            self.after_blank = False
+            return
+        if self.open is not None and not self.after_blank and name != "banner" \
+                and not _closes_paragraph(item.text):
+            # (a closing block's "Derived From:" line, of its shape, ends the paragraph above it)
+            self._extend_open(item.text, item.line, 1)
+            return
+        if name == "banner":
+            self.after_page = self.open is not None
+            self.after_blank = True
+            return  # the banner repeated at a page foot or the bottom carries nothing new
+        self._close()
+        if name == "reason" and self.fields and self.fields[-1].name == "classified_by":
+            self._extend_field(item.text, item.line)
+        else:
+            self._field(name, item.text, item.line)
+            self.body_fields.append(len(self.fields) - 1)
+        self.after_blank = False
+
+    def _title_only(self) -> bool:
+        """Has the body so far been one line, an article's marked title (open or closed)?"""
+        if self.open is not None:
+            return not self.portions and self.open.start_line == self.open.end_line \
+                and self.open.kind is Kind.PARAGRAPH and self.open.marking is not None
+        return len(self.portions) == 1 and self.portions[0].start_line == self.portions[0].end_line
+
+    def _memo_header_lines(self, item: Item) -> bool:
+        """Lines under an article's FROM line: more addressing fields, or the sender's office (a
+        short line of no prose); the first line that is neither goes to the body with the rest."""
+        lines = item.text.splitlines(keepends=True)
+        taken = 0
+        for line in lines:
+            if MEMO_FIELD.match(line) and memo_line_fits(line):
+                self._field("memo_header", line, item.line + taken)
+            elif memo_line_fits(line, continuation=True):
+                self._extend_field(line, item.line + taken)
+            else:
+                break
+            taken += 1
+        if taken < len(lines):
+            self.in_memo_header = False
+            if taken:
+                self._body_text(Item("text", item.line + taken, item.lines - taken, text="".join(lines[taken:])))
+        self.after_blank = False
+        return taken > 0
+
+    def _closing_block_is_last(self) -> None:
+        """A memo's closing fields (Classified By, Derived From, DATE:) end the document: one that
+        body portions follow is text that looked like one, withheld as header_text (fail closed)."""
+        last_portion = max((p.start_line for p in self.portions), default=0)
+        for index in self.body_fields:
+            fld = self.fields[index]
+            if fld.start_line < last_portion:
+                self.fields[index] = HeaderField("header_text", fld.text, fld.start_line, fld.end_line)
+                self.problems.append(Problem(fld.start_line, "field-in-body", "a header field line between "
+                                             "body portions is read as text and withheld"))
+
+    def _titled(self, item: Item) -> None:
+        """``1. Summary (C)``: the marking printed after a heading."""
+        text = item.text.rstrip()
+        start = text.rfind("(")
+        marking = parse_portion_marking(text[start:].strip()) if start >= 0 else None
+        if marking is not None and not marking.recognised:
+            marking = None  # "(PSOE)" at the end of a sentence is not a marking
+        self._start(Kind.PARAGRAPH, number_of(item.lead), marking, item,
+                    item.lead.strip() + " " + item.text)
+
+    def _entire(self, item: Item) -> None:
+        level = _ENTIRE_LEVEL.match(item.text)
+        word = level.group(1).upper() if level else ""
+        self.entire = parse_banner_marking(_ENTIRE_NAMES.get(word, word))
+        number = number_of(item.lead) if item.lead else None
+        self._start(Kind.PARAGRAPH, number, self.entire, item, item.lead + item.text)
+
+    # -- result -------------------------------------------------------------
+    def finish(self) -> tuple[Header, list[Portion], list[Problem]]:
+        self._close()
+        self._closing_block_is_last()
+        portions = with_signature(self.portions)
+        portions = headings_take_marking(portions)
+        fields = [HeaderField(f.name, "".join(lines).rstrip("\n"), f.start_line, f.end_line)
+                  for f, lines in zip(self.fields, self.field_lines, strict=True)]
+        header = read_header(fields, portions)
+        return header, portions, self.problems
+
+
+# Tag codes in lower case, wrapped after a comma: "etra, mnuc, marr, ch, jp"
+_LOWER_CASE_CODES = re.compile(r"[ \t]*[a-z]{2,4}(?:[ \t]*,[ \t]*[a-z]{2,4})*[ \t]*,?[ \t]*\n?")
+
+# The header lines a multi-section cable prints again at the top of each section.
+_REPEATED_FIELDS = (
+    ("banner", re.compile(r"^[ \t]*(?:[A-Z][ ]){3,}[A-Z]?.*\bSECTION[ \t]+\d+[ \t]+OF[ \t]+\d+|"
+                          r"^[ \t]*(?:TOP[ ]SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED|UNCLAS)\b.*\bSECTION"
+                          r"[ \t]+\d+[ \t]+OF[ \t]+\d+")),
+    ("eo", re.compile(r"^[ \t]*E\.[ ]?O\.[ \t]*\d{4,5}[ \t]*:?[ \t]*(?:DECL|N/A|NA\b)", re.I)),
+    ("tags", re.compile(r"^[ \t]*TAGS[ \t]*:?[ \t]+[A-Z]{2,}")),
+    ("subject", re.compile(r"^[ \t]*(?:SUBJECT|SUBJ)[ \t]*:")),
+)
+
+_SUBJECT_LINES = 3
+
+_OTHER_FIELD = re.compile(r"^[ \t]*(?i:classified[ \t]+by|refs?\b|reftels?\b|tags\b|e\.[ ]?o\.)")
+
+
+def _title_continues(line: str) -> bool:
+    """A wrapped SUBJECT line: not prose, not another field, not a marked portion."""
+    return (len(LOWER_WORD.findall(line)) < 3 and _OTHER_FIELD.match(line) is None
+            and OPENS_WITH_MARKING.match(line) is None and "(" not in line[:3])
+
+
+# The shapes above as one pattern (tried in their order), for the line-by-line test in the body.
+_REPEATED_FIELD = re.compile("|".join(
+    f"(?P<{name}>{'(?i:' if pattern.flags & re.I else '(?:'}{pattern.pattern}))" for name, pattern in _REPEATED_FIELDS))
+
+
+def _repeated_field_name(line: str) -> str | None:
+    found = _REPEATED_FIELD.match(line)
+    return found.lastgroup if found is not None else None
+
+
+# A closing block's field, with its colon ("Derived From: NSA/CSSM 1-52"; not "derived from
+# SIGINT" running on in a paragraph).
+_CLOSING_FIELD = re.compile(r"[ \t]*(?:derived[ \t]+from|declassify[ \t]+on)[ \t]*:", re.I)
+
+
+def _closes_paragraph(line: str) -> bool:
+    """A closing block's line, of its shape, printed right under the last paragraph: the web
+    page's classification block (its grammar token has the whole shape) or "Derived From: ..."."""
+    return line.lstrip().startswith("DYNAMIC PAGE --") or (
+        _CLOSING_FIELD.match(line) is not None and memo_line_fits(line))

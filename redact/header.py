@@ -1,0 +1,313 @@
+"""Header: the values of a document's header fields, read from the fields the assembler found.
+
+Banner and its SECTION/post, the E.O. line's DECL instruction (in every form real cables
+print), TAGS (redact.tags), SUBJECT with its own marking, REF items, Classified By with its
+1.4 reasons, the date-time group and the sender; a field line that held several fields is
+split, prose found among addressing lines becomes header_text, and every field carries the
+join of the markings printed in it (so none is released holding a higher one).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from .markings import parse_banner_marking, parse_portion_marking, unrecognised
+from .model import Decl, Header, HeaderField, Portion, Problem, combine
+from .shapes import (
+    LEVEL_SHAPED,
+    LOWER_WORD,
+    OPENS_LEVEL_SHAPED,
+    OPENS_WITH_MARKING,
+    WHITESPACE,
+    clean_field_text,
+)
+from .tags import parse_tags
+
+_BANNER_SPLIT = re.compile(
+    r"^(?P<level>.*?)(?:[ \t]+SECTION[ \t]+(?P<section>\d+)[ \t]+OF[ \t]+(?P<of>\d+))?"
+    r"(?:[ \t]+(?P<post>[A-Z][A-Za-z .'-]*?)[ \t]+(?P<num>\d+))?[ \t]*$")
+
+_FIELD_PREFIX = {
+    "tags": re.compile(r"^\s*tags?\s*:?\s*", re.I),
+    "subject": re.compile(r"^\s*subj(?:ect)?\s*[:.]?\s*", re.I),
+    "ref": re.compile(r"^\s*(?:refs?|ref\(s\)|reftels?|references?)\s*[:.]?\s*", re.I),
+    "classified_by": re.compile(r"^\s*(?:\((?:U|C|S)\)\s*)?", re.I),
+}
+
+_INLINE_FIELDS = re.compile(r"\s(?=(?:TAGS|Tags|tags)\s*:?\s|(?:SUBJECT|Subject|subject)\s*:\s)")
+
+_EO = re.compile(r"^\s*(?:E\.?\s?O\.?|EXECUTIVE\s+ORDER)\s*:?\s*(?P<order>\d{4,5})\s*:?\s*(?P<rest>.*)$",
+                 re.I | re.S)
+
+_DECL_PREFIX = re.compile(r"^(?:DECL[A-Za-z]*|DECLASSIFY\s+ON|DNG)\s*:?\s*", re.I)
+
+_DATE_MDY = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b")
+
+_DATE_YMD = re.compile(r"\b(\d{4})[/-](\d{1,2})[/-](\d{1,2})\b|\b(\d{4})(\d{2})(\d{2})\b")
+
+_REASONS_AT = re.compile(r"\b1\s*[.,]\s*[45]\b|\breasons?\b", re.I)
+
+_REASON_LETTER = re.compile(r"(?<![A-Za-z])\(?([a-hA-H])\)?(?![A-Za-z.])")
+
+_DTG = re.compile(r"\b(\d{2})(\d{4})Z\s+(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\s+(\d{2,4})\b")
+
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])}
+
+_FROM = re.compile(r"^\s*FM\s+(.+?)\s*$", re.M)
+
+_REF_ITEM = re.compile(r"(?:^|\s)(?:\(?[A-Z]\)|[A-Z]\.)\s+")
+
+_LEADING_MARKING = re.compile(r"^\s*(\([^()\n]{1,40}\))\s*")
+
+_MARKED_SUBJECT = re.compile(r"^\s*(\([^()\n]{1,24}\))\s*subject\b", re.I)
+
+
+def _year(value: str) -> int:
+    year = int(value)
+    if len(value) == 2:
+        year += 2000 if year <= 60 else 1900
+    return year
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_decl(value: str) -> Decl:
+    """The DECL value of an E.O. line, in every form real cables print."""
+    text = WHITESPACE.sub(" ", value).strip()
+    body = _DECL_PREFIX.sub("", text)
+    upper = body.upper()
+    # The order is the order of certainty: an exemption from declassification ("25X1", "50X1-HUM")
+    # wins over any other wording, an event ("10 YEARS AFTER 12/11/2008") over the date it names.
+    if not body:
+        return Decl(text, None, "unknown")
+    if re.search(r"(?<![A-Z0-9])(?:\d{2})?X\d|1\.6\s*X\d", upper):
+        return Decl(text, None, "exemption")
+    if "DECLASSIFIED" in upper:
+        found = _find_date(body)
+        return Decl(text, found, "declassified")
+    if upper.startswith(("N/A", "NA ", "NA")) and len(upper) <= 4:
+        return Decl(text, None, "na")
+    if "OADR" in upper:
+        return Decl(text, None, "oadr")
+    if re.search(r"\b(?:AFTER|UPON|WHEN|YEARS?|UNTIL|UNLESS|EVENT)\b", upper):
+        return Decl(text, None, "event")
+    if upper.startswith("GDS"):
+        return Decl(text, None, "gds")
+    found = _find_date(body)
+    if found is not None:
+        return Decl(text, found, "rds" if upper.startswith("RDS") else "date")
+    return Decl(text, None, "unknown")
+
+
+def _find_date(text: str) -> date | None:
+    ymd = _DATE_YMD.search(text)
+    if ymd:
+        parts = [g for g in ymd.groups() if g is not None]
+        return _safe_date(int(parts[0]), int(parts[1]), int(parts[2]))
+    mdy = _DATE_MDY.search(text)
+    if mdy:
+        return _safe_date(_year(mdy.group(3)), int(mdy.group(1)), int(mdy.group(2)))
+    return None
+
+
+def parse_reasons(text: str) -> tuple[str, ...]:
+    """E.O. 12958/13526 section 1.4 (1.5 before 2003) letters: ``("b", "d")``."""
+    start = _REASONS_AT.search(text)
+    if start is None:
+        return ()
+    tail = text[start.end():]
+    tail = re.sub(r"\b1\s*[.,]\s*[45]\b", " ", tail)
+    letters = [m.group(1).lower() for m in _REASON_LETTER.finditer(tail)]
+    # "and" splits letters, but a stray capital A from "AND" must not count.
+    letters = [x for x in letters if x != "a" or re.search(r"\(a\)|\ba\b[,)]|\ba\s+and\b", tail, re.I)]
+    return tuple(sorted(set(letters)))
+
+
+_BANNER_LIMIT = 200  # a banner is short; past this, a lazy split would backtrack quadratically
+
+
+def _split_banner(text: str) -> tuple[str, str | None]:
+    line = clean_field_text(text)
+    if len(line) > _BANNER_LIMIT:
+        return line, None  # read whole: a level that long is not recognised (fail closed)
+    match = _BANNER_SPLIT.match(line)
+    if match is None:
+        return line, None
+    return match.group("level").strip(), match.group("post")
+
+
+def _not_addressing(line: str) -> bool:
+    """Running prose (three or more lower-case words), a line that opens like a portion
+    ("(S) ...", "(Ѕ) ..." with a look-alike letter, or a name in parentheses: fail closed), or
+    one that prints a portion marking anywhere ("FM AMEMBASSY X (S) SITES ...")."""
+    return (len(LOWER_WORD.findall(line)) >= 3 or OPENS_WITH_MARKING.match(line) is not None
+            or ("(" in line and LEVEL_SHAPED.search(line) is not None))
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+_CAPITAL_NEXT = re.compile(r"[ \t]+[A-Z][A-Za-z]")
+
+
+def opens_portion(line: str, field_name: str | None) -> bool:
+    """A line that opens with a marking and goes on in words ("(S) THE MINISTER SAID") is a
+    portion, not the rest of the header field above it; "(b) and (d)" (reasons) is not. Under
+    REF, "(C) 09 STATE 030541" and "(I) 9 FAM 42.1 N4, PN2-5, and PN7" are lettered references:
+    one letter, then numbers cited, not prose."""
+    shaped = OPENS_LEVEL_SHAPED.match(line)
+    if shaped is not None and (not shaped.group(0).endswith(")")
+                               or not parse_portion_marking(shaped.group(0).strip(" \t*#")).recognised):
+        return True  # "(TS// ...", "(S.) ...": a marking nobody can read opens a portion (fail closed)
+    found = OPENS_WITH_MARKING.match(line)
+    if found is None:
+        return False
+    words = len(_WORD.findall(line, found.end()))
+    if len(_WORD.findall(found.group(0))) > 0:
+        return words >= 1  # "(S//NF) Summary", "(SBU) ...": never a reference letter or a reason
+    if field_name != "ref" and _CAPITAL_NEXT.match(line, found.end()):
+        return True  # "(S) CANARY": a one-letter marking and a capitalised word ("(C) and (D)" is not)
+    if words < 3:
+        return False
+    if field_name != "ref":
+        return True
+    rest = line[found.end():]
+    return not any(c.isdigit() for c in rest) or len(LOWER_WORD.findall(rest)) >= 3
+
+
+def _prose_is_not_routing(field: HeaderField) -> list[HeaderField]:
+    """Routing and caption lines are codes and addresses. Lines of running prose there, and lines
+    that open with a parenthesis where a portion marking would stand, are not addressing: they
+    become ``header_text`` fields, which no bundled policy releases; the lines around them keep
+    their name. After a line that opens with a marking, no line of the field is addressing: a
+    marked paragraph's unmarked lines follow it."""
+    if field.name not in ("routing", "caption"):
+        return [field]
+    lines = field.text.split("\n")
+    if not any(_not_addressing(line) for line in lines):
+        return [field]
+    parts: list[HeaderField] = []
+    run: list[str] = []
+    run_start, run_prose, marked = field.start_line, False, False
+    for offset, line in enumerate(lines):
+        marked = marked or OPENS_WITH_MARKING.match(line) is not None
+        prose = marked or _not_addressing(line)
+        if run and prose != run_prose:
+            parts.append(HeaderField("header_text" if run_prose else field.name, "\n".join(run), run_start,
+                                     run_start + len(run) - 1))
+            run, run_start = [], field.start_line + offset
+        run_prose = prose
+        run.append(line)
+    parts.append(HeaderField("header_text" if run_prose else field.name, "\n".join(run), run_start,
+                             run_start + len(run) - 1))
+    return parts
+
+
+def _with_printed_marking(field: HeaderField) -> HeaderField:
+    """A header field's marking is the join of every marking printed in it ("SUBJECT: (U) X (S) Y"
+    is SECRET), so that no field is released holding a higher one; one-letter ones under REF and
+    Classified By are reference letters and reasons, and the banner is the document's, not a field's."""
+    if field.name == "banner" or "(" not in field.text:
+        return field
+    printed = [m.group(0) for m in LEVEL_SHAPED.finditer(field.text)]
+    if field.name in ("ref", "classified_by"):  # "(C)" exactly: a letter; "(C.)", "(C//NF)", "(TS//": markings
+        printed = [p for p in printed if not re.fullmatch(r"\([ \t]*[A-Za-z][ \t]*\)", p)]
+    markings = [parse_portion_marking(p) if p.endswith(")") else unrecognised(p) for p in printed]
+    if field.marking is not None:
+        markings.insert(0, field.marking)
+    if not markings:
+        return field
+    return replace(field, marking=combine(markings))
+
+
+def _split_inline_fields(fields: list[HeaderField]) -> list[HeaderField]:
+    """``E.O. 12958: DECL: 03/08/19 TAGS: PGOV SUBJECT: ...`` on one line: split it."""
+    result: list[HeaderField] = []
+    for f in fields:
+        if f.name != "eo" or not _INLINE_FIELDS.search(f.text):
+            result.append(f)
+            continue
+        parts = _INLINE_FIELDS.split(f.text)
+        result.append(HeaderField("eo", parts[0], f.start_line, f.end_line))
+        for part in parts[1:]:
+            name = "tags" if part.lower().startswith("tags") else "subject"
+            result.append(HeaderField(name, part, f.start_line, f.end_line))
+    return result
+
+
+def header_problems(header: Header, portions: list[Portion]) -> list[Problem]:
+    problems: list[Problem] = []
+    if header.banner is not None and not header.banner.recognised:
+        problems.append(Problem(_field_line(header, "banner"), "unrecognised-banner",
+                                "the banner's classification could not be read"))
+    if not portions:
+        problems.append(Problem(1, "no-portions", "no body portion was found"))
+    return problems
+
+
+def _field_line(header: Header, name: str) -> int:
+    return next((f.start_line for f in header.fields if f.name == name), 1)
+
+
+def read_header(fields: list[HeaderField], portions: list[Portion]) -> Header:
+    """The header's values read from its fields (banner, DECL, TAGS, SUBJECT, REF, Classified By,
+    date and origin), the fields split where one line held several, each with the marking printed in it."""
+    fields = _split_inline_fields(fields)
+    fields = [part for f in fields for part in _prose_is_not_routing(f)]
+    values: dict[str, Any] = {}
+    for position, f in enumerate(fields):
+        if f.name == "banner" and "banner" not in values:
+            level_text, post = _split_banner(f.text)
+            values["banner"] = parse_banner_marking(level_text)
+            values["banner_text"] = level_text
+            if post:
+                values.setdefault("origin", post.strip())
+        elif f.name == "eo" and "decl" not in values:
+            match = _EO.match(clean_field_text(f.text))
+            if match:
+                values["decl"] = parse_decl(match.group("rest"))
+        elif f.name == "tags" and "tags" not in values:
+            body = _FIELD_PREFIX["tags"].sub("", clean_field_text(f.text))
+            values["tags"] = parse_tags(body)
+        elif f.name == "subject":  # every SUBJECT line carries its own marking; the first is the title
+            body = _FIELD_PREFIX["subject"].sub("", _LEADING_MARKING.sub("", clean_field_text(f.text), 1)
+                                                if _MARKED_SUBJECT.match(f.text) else clean_field_text(f.text))
+            lead = _LEADING_MARKING.match(body) or _MARKED_SUBJECT.match(f.text)
+            if lead:
+                marking = parse_portion_marking(lead.group(1))
+                fields[position] = HeaderField(f.name, f.text, f.start_line, f.end_line, marking)
+            values.setdefault("subject", body)
+        elif f.name == "ref":
+            body = _FIELD_PREFIX["ref"].sub("", clean_field_text(f.text))
+            values["refs"] = tuple(r.strip(" ;") for r in _REF_ITEM.split(body) if r.strip(" ;"))
+        elif f.name == "classified_by" and "classified_by" not in values:
+            values["classified_by"] = clean_field_text(f.text)
+        elif f.name == "declassify_on" and "decl" not in values:
+            values["decl"] = parse_decl(re.sub(r"^\s*declassify\s+on\s*:?", "", clean_field_text(f.text), flags=re.I))
+    if "classified_by" not in values:
+        for portion in portions[:2]:
+            found = re.search(r"CLASSIFIED\s+BY\b.*", portion.text, re.I | re.S)
+            if found:
+                values["classified_by"] = clean_field_text(found.group(0))
+                break
+    if "classified_by" in values:
+        values["reasons"] = parse_reasons(values["classified_by"])
+    routing = "\n".join(f.text for f in fields if f.name == "routing")
+    # The cable's date is its own date-time group, in the routing block (or a caption line):
+    # never one cited under REF or in a subject (declassify-by-date relies on it).
+    dtg = _DTG.search(routing) or _DTG.search("\n".join(f.text for f in fields if f.name == "caption"))
+    if dtg:
+        values["date"] = _safe_date(_year(dtg.group(4)), _MONTHS[dtg.group(3)], int(dtg.group(1)))
+    sender = _FROM.search(routing)
+    if sender:
+        values["origin"] = sender.group(1)
+    fields = [_with_printed_marking(f) for f in fields]
+    return Header(fields=tuple(fields), **values)

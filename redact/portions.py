@@ -1,0 +1,134 @@
+"""Portions after assembly: their numbers and labels, markings printed inside them, headings
+that take the markings of what they head, and the signature that closes a cable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import cache
+
+from .markings import parse_portion_marking, unrecognised
+from .model import Kind, Marking, Portion, combine
+from .shapes import DEBRIS, LEVEL_SHAPED, OPENS_WITH_MARKING, PRINTED_MARKING, SENTENCE_END, clean_field_text
+
+_NUMBER = re.compile(r"\d{1,3}")
+
+# One to twelve words, each opening with a capital or a digit. Words are split by spaces only,
+# so the pattern cannot split one word many ways (which backtracked for minutes on long words).
+_HEADING_LINE = re.compile(r"^[^a-z]*$|^[A-Z0-9][\w'\"/&,.:()-]*(?:\s+[A-Z0-9][\w'\"/&,.:()-]*){0,11}\s*$")
+
+_SIGNATURE = re.compile(r"^[A-Z][A-Z .'-]{1,30}$")
+
+
+def number_of(lead: str) -> str | None:
+    if "[" in lead:  # "[1](#)2." carries a viewer's footnote number before the real one
+        lead = DEBRIS.sub("", lead)
+    found = _NUMBER.search(lead)
+    return found.group(0) if found else None
+
+
+def inline_markings(text: str, own: Marking | None) -> tuple[Marking, ...]:
+    """Markings printed inside a portion that change its own ("(U) ... -- (S) ...", "(C) ...
+    (C//NF) ..."): higher, with other controls, or unreadable (then TOP SECRET: fail closed)."""
+    if own is None or "(" not in text:
+        return ()
+    found = []
+    for match in LEVEL_SHAPED.finditer(text):
+        printed = match.group(0)
+        if printed == own.text:
+            continue  # its own marking, printed at its start
+        marking = parse_portion_marking(printed) if printed.endswith(")") else unrecognised(printed)
+        if _restricts(own, marking):
+            found.append(marking)
+    return tuple(found)
+
+
+@cache  # few distinct pairs in a corpus; asked for every marking printed inside a portion
+def _restricts(own: Marking, other: Marking) -> bool:
+    """Does text marked ``own`` become more restricted by also carrying ``other``?"""
+    joined = combine((own, other))
+    return (not joined.recognised or joined.level > own.level or bool(set(joined.controls) - set(own.controls))
+            or bool(set(own.rel_to) - set(joined.rel_to)))
+
+
+def label_of(lead: str) -> str | None:
+    """The printed label of a subparagraph: "A", "1", "iv"; None for dashes and bullets."""
+    found = re.search(r"[A-Za-z0-9]+", DEBRIS.sub("", lead))
+    return found.group(0) if found else None
+
+
+def is_heading(text: str) -> bool:
+    line = clean_field_text(text)
+    if not line or len(line) > 90 or "\n" in text.strip("\n"):
+        return False
+    if line.endswith((".", ",", ";")) and not line.isupper():
+        return False
+    return bool(_HEADING_LINE.match(line))
+
+
+def with_signature(portions: list[Portion]) -> list[Portion]:
+    """The sender's name on the last line ("HOAGLAND") is a signature, not text."""
+    if not portions:
+        return portions
+    last = portions[-1]
+    lines = last.text.rstrip().split("\n")
+    name = clean_field_text(lines[-1])
+    if not _SIGNATURE.match(name) or len(name.split()) > 3:
+        return portions
+    if len(lines) == 1:
+        if last.kind not in (Kind.TEXT, Kind.HEADING) or len(portions) == 1:
+            return portions
+        signature = Portion(last.index, Kind.SIGNATURE, None, None, False, lines[0],
+                            last.end_line, last.end_line)
+        return [*portions[:-1], signature]
+    if not SENTENCE_END.search(lines[-2]):
+        return portions
+    body = "\n".join(lines[:-1])
+    # replace(), not a new Portion: the markings printed inside it must stay (they raise it)
+    kept = replace(last, text=body, end_line=last.end_line - 1)
+    signature = Portion(last.index + 1, Kind.SIGNATURE, None, None, False, lines[-1],
+                        last.end_line, last.end_line)
+    return [*portions[:-1], kept, signature]
+
+
+def printed_markings(text: str) -> list[Marking]:
+    """The markings printed in a heading's own text ("(S//NF) KEY POINTS", "IRAN (C)"). One it
+    opens with, or one shaped like a marking ("ANNEX (TS//SCI)"), counts even when it cannot be
+    read (then as TOP SECRET: fail closed)."""
+    opening = OPENS_WITH_MARKING.match(text)
+    shaped = list(LEVEL_SHAPED.finditer(text))
+    markings = [unrecognised(m.group(0)) for m in shaped if not m.group(0).endswith(")")]
+    shaped_at = {m.start() for m in shaped}
+    for match in PRINTED_MARKING.finditer(text):
+        marking = parse_portion_marking(match.group(0))
+        if marking.recognised or match.start() in shaped_at or (opening is not None and match.end() == opening.end()):
+            markings.append(marking)
+    return markings
+
+
+def headings_take_marking(portions: list[Portion]) -> list[Portion]:
+    """A heading carries the join of its own printed markings, the marking of the portion just
+    before it, and the markings of the portions up to the next heading. An unmarked line never
+    takes its marking from what follows alone: "OPERATION CANARY STORM" between a (S) paragraph
+    and a (U) one is SECRET (where structure is unclear, the highest marking in scope)."""
+    result = list(portions)
+    for i, portion in enumerate(portions):
+        if portion.kind is not Kind.HEADING or portion.marking is not None:
+            continue
+        headed = printed_markings(portion.text)
+        before = result[i - 1].effective if i > 0 else None
+        if before is not None:
+            headed.append(before)
+        elif i > 0:
+            headed.append(unrecognised("(unmarked)"))  # what came before cannot be read: fail closed
+        for following in portions[i + 1:]:
+            if following.kind is Kind.HEADING:
+                break
+            if following.effective is not None:
+                headed.append(following.effective)
+        if headed:
+            top = combine(headed)
+            result[i] = Portion(portion.index, portion.kind, None, top, True, portion.text,
+                                portion.start_line, portion.end_line)
+    return result

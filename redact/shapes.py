@@ -1,0 +1,49 @@
+"""Shapes of portion markings and prose in running text, shared by the parser's steps.
+
+A marking is read by redact.markings; these patterns only find where one is printed: a
+parenthesis where a marking may be ("(S//NF)", "(Ѕ)" with a Cyrillic letter, "(//GBR S)"), a
+line that opens with one, one shaped by a level word, and lower-case words (prose).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+LOWER_WORD = re.compile(r"(?<![\w'])[a-z][a-z'-]*")
+
+# A parenthesis where a marking may be printed. Any letter, not only A-Z: "(Ѕ)" with a
+# Cyrillic letter looks like a marking to a reader.
+MARKING_SHAPE = r"\([ \t]*(?://[ \t]*)?[^\W\d_][^()\n]{0,38}\)"
+
+PRINTED_MARKING = re.compile(MARKING_SHAPE)
+
+OPENS_WITH_MARKING = re.compile(r"^[ \t]*(?:(?:\*\*|#|\[\d{1,3}\]\(#\))+[ \t]*)?" + MARKING_SHAPE)
+
+# A parenthesis shaped like a portion marking: a level or sensitivity word, then the end of
+# the marking, a control separator or a dot ("(S)", "(TS//SCI)", "(S/ /NF)", "(C/REL)",
+# "(S.)", "(S-NF)", and "(S//NF" left open). "(U.S.)", "(Iran)", "(Secretary ...)" are not.
+LEVEL_SHAPED = re.compile(
+    r"\([ \t]*(?P<owner>//[ \t]*(?:JOINT|[A-Z]{3})[ \t]+)?"
+    r"(?i:top[ ]secret|secret|confidential|unclassified|unclas|ts|s|c|u|sbu|fouo|lou|les)"
+    r"(?(owner)(?:[ \t]+[A-Z]{3}(?![A-Za-z]))*)"
+    r"(?i:nf)?[ \t]*(?:\.?\)|(?:/|-[ \t]*(?=[A-Za-z]{2}))(?:[^()\n]{0,40}?\)|))")
+
+# A line that opens with one (after markdown or viewer debris).
+OPENS_LEVEL_SHAPED = re.compile(r"^[ \t]*(?:(?:\*\*|#|\[\d{1,3}\]\(#\))+[ \t]*)?" + LEVEL_SHAPED.pattern)
+
+LIST_LABEL = re.compile(r"\([ \t]*[a-z][ \t]*\)")
+
+DEBRIS = re.compile(r"\*\*|\[(\d{1,3})\]\(#\)|\[([^\]\n]{1,40})\]\(#\)")
+
+WHITESPACE = re.compile(r"\s+")
+
+SENTENCE_END = re.compile(r"[.!?:;\"')\]]\s*$")
+
+
+def clean_field_text(text: str) -> str:
+    """Remove viewer debris, decode HTML entities ("&#8217;") and fold whitespace: one line."""
+    text = DEBRIS.sub(lambda m: m.group(2) or "", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return WHITESPACE.sub(" ", text).strip()
