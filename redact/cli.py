@@ -322,16 +322,23 @@ def explain_command(document_path: Path, policy_name: str, as_of: str | None, au
     rows += [(f"{portion.kind.value[:4]} {portion.number or '#' + str(portion.index)}",
               (portion.marking.text + ("*" if portion.inherited else "")) if portion.marking else "unmarked", decision)
              for portion, decision in zip(document.portions, decisions.portions, strict=True)]
+    names = [name for name, _, _ in rows[len(document.header.fields):]]
+    echoes = [(names[e.released], names[e.withheld], len(e.runs)) for e in decisions.echoes]
     if fmt == "json":
         click.echo(json.dumps({"status": decisions.status, "items": [
             {"item": item, "marking": marking, "decision": d.action, "label": d.label, "rule": d.rule_id,
-             "source": d.source, "reason": d.reason} for item, marking, d in rows]}, indent=2))
+             "source": d.source, "reason": d.reason} for item, marking, d in rows],
+            "echoes": [{"released": r, "repeats": w, "runs": n} for r, w, n in echoes]}, indent=2))
         return
     table = [("item", "marking", "decision", "label", "rule")]
     table += [(item, marking, d.action, d.label or "-", f"{d.rule_id} ({d.source})") for item, marking, d in rows]
     widths = [max(len(row[column]) for row in table) for column in range(4)]  # columns fit their longest cell
     for row in table:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4])
+    action = "withheld" if policy.echoes.action == "withhold" else "released, flagged"
+    for released, repeated, runs in echoes:
+        click.echo(f"echo: {released} repeats {runs} run(s) of {policy.echoes.words}+ words of withheld "
+                   f"{repeated} ({action})")
     click.echo(f"status: {decisions.status}   (* = marking inherited)")
 
 

@@ -10,11 +10,12 @@ Three safety nets run after the rules, whatever the rules said:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import regex
 
+from .echoes import Echo, find_echoes
 from .markings import releasable_to
 from .model import Document, HeaderField, Level, Marking, Portion
 from .policy import REGEX_TIMEOUT, Condition, Default, Policy, ResolvedRule, Source
@@ -53,6 +54,7 @@ class Decisions:
 
     portions: tuple[Decision, ...]
     fields: tuple[Decision, ...]
+    echoes: tuple[Echo, ...] = ()  # released portions that repeat withheld ones (redact.echoes)
 
     @property
     def status(self) -> str:
@@ -328,9 +330,13 @@ def _find_spans(text: str, policy: Policy, document: Document) -> tuple[Span, ..
             pattern = r"(?<!\w)" + regex.escape(term) + r"(?!\w)"
             found.extend(Span(m.start(), m.end(), label, span_rule.rule.id)
                          for m in regex.finditer(pattern, text, flags=regex.IGNORECASE))
-    found.sort(key=lambda s: (s.start, -s.end))
+    return _merged(found)
+
+
+def _merged(spans: Sequence[Span]) -> tuple[Span, ...]:
+    """Spans in order, overlapping ones joined (under the first one's label)."""
     merged: list[Span] = []
-    for span in found:
+    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
         if merged and span.start < merged[-1].end:
             last = merged[-1]
             merged[-1] = Span(last.start, max(last.end, span.end), last.label, last.rule_id)
@@ -343,4 +349,24 @@ def decide(document: Document, policy: Policy, context: Context) -> Decisions:
     portions = tuple(decide_portion(p, document, policy, context) for p in document.portions)
     fields = tuple(decide_field(i, f, document, policy, context)
                    for i, f in enumerate(document.header.fields))
-    return Decisions(portions, fields)
+    echoes = _echoes(document, portions, policy)
+    if echoes and policy.echoes.action == "withhold":
+        portions = _echoes_withheld(portions, echoes)
+    return Decisions(portions, fields, tuple(echoes))
+
+
+def _echoes(document: Document, decisions: tuple[Decision, ...], policy: Policy) -> list[Echo]:
+    pairs = list(zip(document.portions, decisions, strict=True))
+    withheld = [(p.index, p.text) for p, d in pairs if d.withheld]
+    released = [(p.index, p.text) for p, d in pairs if not d.withheld]
+    return find_echoes(released, withheld, policy.echoes.words) if withheld and released else []
+
+
+def _echoes_withheld(decisions: tuple[Decision, ...], echoes: list[Echo]) -> tuple[Decision, ...]:
+    """Each echo's runs withheld inside the released portion, under the repeated portion's label."""
+    result = list(decisions)
+    for echo in echoes:
+        released, source = result[echo.released], decisions[echo.withheld]
+        added = tuple(Span(start, end, source.label or "(b)(1)", "echo") for start, end in echo.runs)
+        result[echo.released] = replace(released, spans=_merged((*released.spans, *added)))
+    return tuple(result)

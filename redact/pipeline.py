@@ -327,6 +327,8 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
         "doc_type": document.doc_type, "status": decisions.status, "problems": dict(sorted(problems.items())),
         "labels": label_table, "portions": portions, "fields": fields, "verified": True,
     }
+    if decisions.echoes:  # by portion index and run count: never the words
+        commit["echoes"] = [[e.released, e.withheld, len(e.runs)] for e in decisions.echoes]
     records = (commit,)
     labels = tuple(d.label for d in decisions.portions if d.withheld and d.label)
     return Outcome(source.path, stem, decisions.status, source.sha256, outputs, records,

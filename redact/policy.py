@@ -14,6 +14,7 @@ import difflib
 import hashlib
 import string
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -129,6 +130,14 @@ class Rule(Default):
     when: Condition = Condition()
 
 
+class Echoes(_Strict):
+    """What a released run of words that repeats a withheld portion of the same document does
+    (redact.echoes): ``flag`` reports it, ``withhold`` withholds the run under that portion's label."""
+
+    action: Literal["flag", "withhold"] = "flag"
+    words: int = Field(default=8, ge=4, le=50, description="the shortest run of words that counts")
+
+
 class SpanRule(_Strict):
     """Spans redacted inside released text: patterns and term lists."""
 
@@ -159,6 +168,7 @@ class PolicyFile(_Strict):
     rules: list[Rule] = []
     fields: list[Rule] = Field(default=[], description="rules for header fields")
     spans: list[SpanRule] = []
+    echoes: Echoes | None = Field(default=None, description="released text that repeats withheld text")
 
 
 @dataclass(frozen=True)
@@ -196,6 +206,7 @@ class Policy:
     fields: tuple[ResolvedRule, ...]
     spans: tuple[ResolvedSpan, ...]
     files: tuple[str, ...]
+    echoes: Echoes = dataclass_field(default_factory=Echoes)
 
     def to_json(self) -> dict[str, Any]:
         def rule_json(r: ResolvedRule) -> dict[str, Any]:
@@ -211,6 +222,7 @@ class Policy:
             "fields": [rule_json(r) for r in self.fields],
             "spans": [{**s.rule.model_dump(exclude_none=True), "terms": list(s.terms),
                        "source": str(s.source)} for s in self.spans],
+            "echoes": self.echoes.model_dump(),
         }
 
     @cached_property
@@ -450,6 +462,7 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> Policy:
                               key="extends") from None
         parents.append(_resolve(parent_path, (*chain, resolved_path)))
     default, default_source = parsed.default, Source(shown, _key_line(data, "default"))
+    echoes = parsed.echoes
     ceilings = [Level[parsed.ceiling]] if parsed.ceiling else []
     for parent in parents:
         rules += parent.rules
@@ -458,6 +471,7 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> Policy:
         ceilings.append(parent.ceiling)
         if default is None:
             default, default_source = parent.default, parent.default_source
+        echoes = echoes or parent.echoes
     if default is None:
         raise PolicyError("missing key: every policy needs a default (for what no rule matches)",
                           path=shown, line=1, key="default")
@@ -467,7 +481,7 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> Policy:
     files = (shown, *[f for p in parents for f in p.files])
     return Policy(name=parsed.name, description=(parsed.description or "").strip(),
                   ceiling=min(ceilings), default=default, default_source=default_source,
-                  rules=rules, fields=fields, spans=spans, files=files)
+                  rules=rules, fields=fields, spans=spans, files=files, echoes=echoes or Echoes())
 
 
 def _resolve_span(span: SpanRule, path: Path, source: Source, data: CommentedMap,

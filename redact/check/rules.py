@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from ..echoes import find_echoes
 from ..model import Document, Kind, Level, Portion
 
 
@@ -319,6 +320,32 @@ def derived_from_missing(document: Document, as_of: date) -> Iterator[Hit]:
     names = {f.name for f in document.header.fields}
     if not names & {"classified_by", "derived_from"} and document.header.classified_by is None:
         yield Hit(_field_line(document, "banner"), "classified memo without a Classified By or Derived From line")
+
+
+ECHO_WORDS = 8
+
+
+@rule("RD114", "echo", Severity.WARNING,
+      f"No portion repeats a run of {ECHO_WORDS} words of a portion marked higher (it would give it away).")
+def echo(document: Document, as_of: date) -> Iterator[Hit]:
+    """
+    Bad:
+        1. (C) The minister will resign on Friday after the cabinet meeting.
+        2. (U) Press reports say the minister will resign on Friday after the cabinet meeting.
+    Good:
+        1. (C) The minister will resign on Friday after the cabinet meeting.
+        2. (U) Press reports speculate about the cabinet.
+    """
+    levels = {p.index: p.effective.level for p in document.portions
+              if p.effective is not None and p.effective.recognised}
+    by_index = {p.index: p for p in document.portions}
+    for level in sorted(set(levels.values()))[1:]:
+        higher = [(i, by_index[i].text) for i, at in levels.items() if at == level]
+        lower = [(i, by_index[i].text) for i, at in levels.items() if at < level]
+        for found in find_echoes(lower, higher, ECHO_WORDS):
+            low, high = by_index[found.released], by_index[found.withheld]
+            yield Hit(low.start_line, f"{_name(low)} ({levels[low.index].name}) repeats {len(found.runs)} run(s) "
+                                      f"of {ECHO_WORDS}+ words of {_name(high)} ({levels[high.index].name})")
 
 
 # Findings that come from elsewhere than a document's own markings.
