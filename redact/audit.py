@@ -183,6 +183,13 @@ class AuditLog:
         is the same records encoded ahead (seal()); without it they are encoded here."""
         if not records:
             return self.head
+        return self.append_blocks([(records, sealed)])[-1]
+
+    def append_blocks(self, blocks: list[tuple[list[dict[str, Any]], tuple[Sealed, ...] | None]]) -> list[str]:
+        """Several documents' blocks in one write and one fsync (a group commit): the head after
+        each block, in order."""
+        if not any(records for records, _ in blocks):
+            return [self.head for _ in blocks]
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             lock = FileLock(str(self.path) + ".lock")
@@ -196,14 +203,17 @@ class AuditLog:
                 self.recovered += int(recovery["dropped_bytes"])
                 line, previous = _chained(recovery, previous)
                 chunks.append(line)
-            if sealed is not None and len(sealed) == len(records):
-                for item in sealed:
-                    line, previous = item.chained(previous)
-                    chunks.append(line)
-            else:
-                for record in records:
-                    line, previous = _chained(record, previous)
-                    chunks.append(line)
+            heads = []
+            for records, sealed in blocks:
+                if sealed is not None and len(sealed) == len(records):
+                    for item in sealed:
+                        line, previous = item.chained(previous)
+                        chunks.append(line)
+                else:
+                    for record in records:
+                        line, previous = _chained(record, previous)
+                        chunks.append(line)
+                heads.append(previous)
             try:
                 fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
                 try:
@@ -217,7 +227,7 @@ class AuditLog:
             lock.release()
         self.head = previous
         self.count += len(chunks)
-        return self.head
+        return heads
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,9 @@ class Options:
     max_bytes: int = DEFAULT_MAX_BYTES
     encoding: str | None = None
     doc_type: str = "auto"
+    # fsync each output as it is written; a batch turns it off and makes a group of documents
+    # durable at once before their audit records are written (redact.batch).
+    sync_outputs: bool = True
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ def _umask() -> int:
     return current
 
 
-def _atomic_write_verified(target: Path, data: bytes, check: Callable[[bytes], None]) -> str:
+def _atomic_write_verified(target: Path, data: bytes, check: Callable[[bytes], None], sync: bool = True) -> str:
     """Write data to target through a temporary file that is verified before the rename."""
     if target.is_symlink():
         raise RenderError("the output path is a symbolic link; refusing to follow it", path=str(target))
@@ -108,7 +111,8 @@ def _atomic_write_verified(target: Path, data: bytes, check: Callable[[bytes], N
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
-            os.fsync(stream.fileno())
+            if sync:
+                os.fsync(stream.fileno())
         check(Path(temporary).read_bytes())
         os.replace(temporary, target)
     except OSError as error:
@@ -261,7 +265,7 @@ def options_fingerprint(policy: Policy, options: Options) -> str:
 
 
 def _write_outputs(rendered: dict[str, bytes], stem: str, source: str, out_dir: Path,
-                   withheld: list[Withheld], allowed: str) -> dict[str, tuple[str, str]]:
+                   withheld: list[Withheld], allowed: str, sync: bool = True) -> dict[str, tuple[str, str]]:
     outputs: dict[str, tuple[str, str]] = {}
     written: list[Path] = []
     try:
@@ -273,7 +277,7 @@ def _write_outputs(rendered: dict[str, bytes], stem: str, source: str, out_dir: 
                 if not report.ok:
                     raise LeakError(f"verification failed, output removed: {report.summary()}", path=source)
 
-            outputs[fmt] = (target.name, _atomic_write_verified(target, data, check))
+            outputs[fmt] = (target.name, _atomic_write_verified(target, data, check, sync))
             written.append(target)
     except BaseException:
         for target in written:  # all formats of a document, or none
@@ -301,7 +305,8 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
         withheld = withheld_items(document, decisions)
         allowed = released_text(document, decisions) + "\n" + _boilerplate(view)
         make_out_dir(options.out_dir)
-        outputs = _write_outputs(rendered, stem, source.path, options.out_dir, withheld, allowed)
+        outputs = _write_outputs(rendered, stem, source.path, options.out_dir, withheld, allowed,
+                                 options.sync_outputs)
     except RedactError as error:
         record = {"type": "document-failed", "source": path, "error": type(error).__name__,
                   "message": str(error)}

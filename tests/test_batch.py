@@ -125,6 +125,38 @@ def test_sigkill_then_resume_is_exact(tmp_path: Path, corpus_dir: Path) -> None:
     assert verify_log(killed / "audit.jsonl").ok
 
 
+def test_killed_at_random_moments_many_times_then_resumed_is_exact(tmp_path: Path, corpus_dir: Path) -> None:
+    """Documents are committed in groups (outputs made durable, then their audit records, then
+    their manifest lines): SIGKILL at any moment, again and again, and the resumed run still gives
+    exactly the outputs and the document records of one uninterrupted run, nothing twice."""
+    import random
+    rng = random.Random(20261126)
+    inputs = copy_corpus(corpus_dir, tmp_path / "in", 160)
+    common = ["--format", "html,text", "--as-of", AS_OF.isoformat(), "--jobs", "2"]
+    reference = tmp_path / "reference"
+    subprocess.run(_redact("run", str(inputs), "--out", str(reference), *common), check=True, capture_output=True)
+    killed = tmp_path / "killed"
+    kills = 0
+    for _ in range(12):
+        process = subprocess.Popen(_redact("run", str(inputs), "--out", str(killed), *common),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(rng.uniform(0.3, 1.6))  # start-up, the pool, mid-document, mid-commit: anywhere
+        if process.poll() is not None:
+            break  # it finished before this kill
+        os.killpg(process.pid, signal.SIGKILL)
+        kills += 1
+        process.wait()
+    assert kills >= 4, kills
+    resumed = subprocess.run(_redact("run", str(inputs), "--out", str(killed), *common), capture_output=True,
+                             text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert outputs(killed) == outputs(reference)
+    assert not [p for p in killed.iterdir() if p.name.endswith(".tmp")]
+    got = sorted(r.replace(str(killed), "OUT") for r in decision_records(killed / "audit.jsonl"))
+    assert got == sorted(r.replace(str(reference), "OUT") for r in decision_records(reference / "audit.jsonl"))
+    assert verify_log(killed / "audit.jsonl").ok
+
+
 def test_sigint_stops_cleanly_and_records_the_interruption(tmp_path: Path, corpus_dir: Path) -> None:
     inputs = copy_corpus(corpus_dir, tmp_path / "in", 40)
     out = tmp_path / "out"
