@@ -132,3 +132,14 @@ def test_closing_block_after_the_last_paragraph_and_the_web_page_classification_
     document = parse(text)
     assert document.portions[-1].text == "(S//SI) Text of the article."
     assert [f.name for f in document.header.fields][-1] == "derived_from"
+
+
+def test_a_memos_page_header_names_no_agency(public_release) -> None:
+    from redact.render import build_view
+    from redact.render.html import page_header
+
+    document = memo("memo-secret")
+    view = build_view(document, decided(document, public_release), policy_name="public-release",
+                      policy_sha256="0" * 64, as_of=date(2026, 11, 23), reviewer="R")
+    assert "Department of State" not in page_header(view)
+    assert page_header(view).startswith(view.banner)

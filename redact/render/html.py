@@ -37,7 +37,7 @@ def stylesheet() -> str:
 
 
 def page_header(view: ReleaseView) -> str:
-    parts = [view.banner, "U.S. Department of State"]
+    parts = [view.banner, *([view.agency] if view.agency else [])]
     if view.stamp.case:
         parts.append(f"Case No. {view.stamp.case}")
     if view.stamp.doc_id:

@@ -61,6 +61,9 @@ class ReleaseView:
     body: tuple[Block, ...]
     stamp: Stamp
     exemptions: tuple[str, ...]
+    # Who released it, in the page header: a cable is the State Department's; a memo or an
+    # article names no agency the tool could know.
+    agency: str = ""
 
 
 def margin_code(label: str | None) -> str | None:
@@ -132,4 +135,5 @@ def build_view(document: Document, decisions: Decisions, *, policy_name: str, po
     stamp = Stamp(decisions.status, policy_name, policy_sha256, as_of.isoformat(), reviewer,
                   case, doc_id or document.doc_id)
     return ReleaseView(f"{identifier} release copy", recomputed_banner(document, decisions),
-                       header, body, stamp, exemptions)
+                       header, body, stamp, exemptions,
+                       agency="U.S. Department of State" if document.doc_type == "cable" else "")
