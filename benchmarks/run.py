@@ -271,6 +271,25 @@ def _child_peak(command: list[str]) -> tuple[float, float]:
     return float(output[0]), int(output[1]) / 1024
 
 
+TARGET_RATE = 300  # cables per second per core, end to end (issue #21)
+
+
+def what_stands_in_the_way(stages: dict[str, float], cables: int, end_to_end: dict[str, float]) -> str:
+    """The time a cable may take at the target rate, against what each stage takes in this run."""
+    budget = 1000 / TARGET_RATE
+    per_cable = {name: seconds * 1000 / cables for name, seconds in stages.items() if seconds > 0}
+    whole = per_cable.pop("process_one (all of the above, writing included)")
+    largest = sorted(per_cable.items(), key=lambda item: -item[1])[:3]
+    parts = ", ".join(f"{name} {ms:.1f} ms" for name, ms in largest)
+    command = 1000 / end_to_end["rate1"]
+    over = [name for name, ms in per_cable.items() if ms > budget] or ["none"]
+    together = sum(ms for _, ms in largest)
+    return (f"What stands in the way of {TARGET_RATE} cables/s per core: that leaves {budget:.1f} ms a cable; "
+            f"in this run one cable takes {whole:.1f} ms in `process_one` and {command:.1f} ms through the whole "
+            f"command (`--jobs 1`). The largest stages: {parts} ({together / budget:.1f}x the budget together); "
+            f"over the budget on its own: {', '.join(over)}.")
+
+
 def bench_audit(corpora: list[Path], copies: int) -> dict[str, float]:
     """An archive-sized log: every document of the corpora released `copies` times (text copies,
     each pass into its own directory, one shared --audit log); then `redact audit verify` and
@@ -381,6 +400,8 @@ def main() -> None:
     profile = [f"| {name} | {seconds:.2f} s | {seconds / whole:.0%} | {len(paths) / seconds:.0f} |"
                for name, seconds in stages.items() if seconds > 0]
     print("\n".join(profile))
+    in_the_way = what_stands_in_the_way(stages, len(paths), end_to_end)
+    print(in_the_way)
     corpus_line = (f"{len(texts)} cables, {size / 1e6:.1f} MB; "
                    f"PDF figures on every {step}th cable ({pdf['pages']} pages)")
     markdown = ["# Benchmarks", "", f"Measured by `python benchmarks/run.py` on {date.today().isoformat()}.", "",
@@ -416,7 +437,7 @@ def main() -> None:
                  "Each stage of every cable timed in turn (the calls `process_one` makes), then `process_one` "
                  "itself over the same cables; the rest of (g) is the parent's audit log, manifest and "
                  "start-up.", "", "| stage | time | share of process_one | cables/s alone |", "|---|---|---|---|",
-                 *profile]
+                 *profile, "", in_the_way]
     # Sections other benchmark commands wrote (benchmarks/metamorphic.py) are kept, not measured here.
     previous = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
     start = previous.find("\n## Metamorphic")
