@@ -143,3 +143,15 @@ def test_a_memos_page_header_names_no_agency(public_release) -> None:
                       policy_sha256="0" * 64, as_of=date(2026, 11, 23), reviewer="R")
     assert "Department of State" not in page_header(view)
     assert page_header(view).startswith(view.banner)
+
+
+def test_an_articles_release_copy_keeps_the_printed_order(public_release) -> None:
+    """The FROM block printed under the title stands under it in the copy (a cable's header, by
+    contrast, comes first as printed)."""
+    from redact.render import build_view, render_text
+
+    document = parse(ARTICLE)
+    view = build_view(document, decided(document, public_release), policy_name="public-release",
+                      policy_sha256="0" * 64, as_of=date(2026, 11, 23), reviewer="R")
+    copy = render_text(view)
+    assert copy.index("(U) Be With You") < copy.index("FROM: the editor") < copy.index("Run Date: 11/04/2005")

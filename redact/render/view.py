@@ -119,15 +119,18 @@ def recomputed_banner(document: Document, decisions: Decisions) -> str:
 def build_view(document: Document, decisions: Decisions, *, policy_name: str, policy_sha256: str,
                as_of: date, reviewer: str, case: str | None = None,
                doc_id: str | None = None) -> ReleaseView:
-    header = tuple(
-        _block(f"field-{fld.name}", None, fld.text, decision, FIELD_PREFIX.get(fld.name, ""))
-        for fld, decision in zip(document.header.fields, decisions.fields, strict=True)
-        if fld.name != "banner"  # the banner is recomputed, never copied
-    )
-    body = tuple(
-        _block(portion.kind.value, portion.number, portion.text, decision)
-        for portion, decision in zip(document.portions, decisions.portions, strict=True)
-    )
+    fields = [(fld.start_line, _block(f"field-{fld.name}", None, fld.text, decision, FIELD_PREFIX.get(fld.name, "")))
+              for fld, decision in zip(document.header.fields, decisions.fields, strict=True)
+              if fld.name != "banner"]  # the banner is recomputed, never copied
+    portions = [(portion.start_line, _block(portion.kind.value, portion.number, portion.text, decision))
+                for portion, decision in zip(document.portions, decisions.portions, strict=True)]
+    # A cable prints its header, then its body. A memo or an article may print fields among its
+    # portions (the FROM block under the title, the closing block): they stand where printed.
+    first = portions[0][0] if portions and document.doc_type == "memo" else None
+    header = tuple(block for line, block in fields if first is None or line < first)
+    body = tuple(block for _, block in sorted(
+        [*portions, *((line, block) for line, block in fields if first is not None and line >= first)],
+        key=lambda pair: pair[0]))
     labels = [d.label for d in (*decisions.portions, *decisions.fields) if d.withheld and d.label]
     labels += [s.label for d in (*decisions.portions, *decisions.fields) for s in d.spans]
     exemptions = tuple(sorted(set(labels)))
