@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from .shapes import JOINT_OWNERS, LOWER_WORD, OWNER
+
 # A field name opening a line, after an optional marking of its own ("(U) SUBJECT:").
 _FIELD = re.compile(
     r"[ \t]*(?:\([^()\n]{1,12}\)[ \t]*)?(?P<name>ref\(s\)"
@@ -30,8 +32,8 @@ _NAMES = {"c": "classified_by", "r": "ref", "t": "tags", "s": "subject", "e": "e
 
 # A portion marking's shape: a level or sensitivity word, then its end or a control.
 _MARKING = re.compile(
-    r"\([ \t]*(?P<owner>//[ \t]*(?:JOINT|[A-Z]{3})[ \t]+)?(?:TS|S|C|U|SBU|FOUO|LOU|SECRET|CONFIDENTIAL|UNCLASSIFIED)"
-    r"(?(owner)(?:[ \t]+[A-Z]{3}(?![A-Za-z]))*)(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\)", re.I)
+    r"\([ \t]*" + OWNER + r"(?:TS|S|C|U|SBU|FOUO|LOU|SECRET|CONFIDENTIAL|UNCLASSIFIED)"
+    + JOINT_OWNERS + r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\)", re.I)
 # "1. Summary", "12. The minister": a numbered paragraph (marked or not).
 _NUMBERED = re.compile(r"(?<=[ \t])\d{1,3}[ \t]?\.[ \t]+(?:\(|[A-Z])")
 _DIVIDER = re.compile(r"[ \t](?:-{4,}|={4,})")
@@ -39,7 +41,6 @@ _DIVIDER = re.compile(r"[ \t](?:-{4,}|={4,})")
 _PROSE = re.compile(r"(?<![\w'])[a-z][a-z'-]*(?:[ \t,]+[a-z][a-z'-]*(?![\w'])){4,}")
 # Prose under TAGS: three or more words with lower case in a row, one of them a function word
 # (tag codes in lower case, "prel, pgov, pins, tu", have none).
-_LOWER_CASE_WORD_AT = re.compile(r"(?<![\w'])[a-z][a-z'-]*")
 _LOWER_CASE_WORD = r"(?=\S*[a-z])\S+"  # a word with a lower-case letter (linear: \S+ cannot reach a space)
 _MIXED_CASE_RUN = re.compile(
     rf"(?:(?<=\s)|^)(?=(?:{_LOWER_CASE_WORD}[ \t]+){{0,2}}(?i:the|of|and|to|in|an?|for|on|with|that|is|was|by|"
@@ -158,6 +159,8 @@ def _subject_end(line: str, start: int) -> int | None:
 # A memo's or article's addressing lines: "FROM: the editor", "TO: All SID", "Run Date: 11/04/2005",
 # and the sender's office under FROM ("Chief, Collection Strategies (S2)").
 MEMO_FIELD = re.compile(r"[ \t]*(?:FROM|TO|THROUGH|DATE|CC|(?i:run[ \t]+dates?))[ \t]*:")
+# A sentence that ends and goes on: "... the editor. Please see ..."
+_SENTENCE_GOES_ON = re.compile(r"[a-z]{2}[.!?][ \t]+[A-Z]")
 _MEMO_LINE_LIMIT = 100
 _MEMO_CONTINUATION_WORDS = 8
 
@@ -172,7 +175,7 @@ def memo_line_fits(line: str, continuation: bool = False) -> bool:
         return False
     # Office names are in title case ("Deputy Director for Analysis and Production"): prose is a
     # run of lower-case words, or a sentence that ends and goes on.
-    return _PROSE.search(text) is None and re.search(r"[a-z]{2}[.!?][ \t]+[A-Z]", text) is None
+    return _PROSE.search(text) is None and _SENTENCE_GOES_ON.search(text) is None
 
 
 # The most lines a shaped field may hold (a long REF list has about twenty).
@@ -190,7 +193,7 @@ def continuation_fits(name: str, field: str, line: str) -> bool:
         return False  # no real field runs this long; and checking a growing field is quadratic
     if name == "tags" and not field.rstrip().endswith(",") and line.upper() != line:
         return False  # codes wrap in capitals, or after a comma; a lower-case line is something else
-    if name == "subject" and field.upper() == field and len(_LOWER_CASE_WORD_AT.findall(line)) >= 3:
+    if name == "subject" and field.upper() == field and len(LOWER_WORD.findall(line)) >= 3:
         return False  # a title in capitals does not wrap into a sentence in lower case
     before = " ".join(field.split())
     if field_name(before) != name:

@@ -17,26 +17,25 @@ import re
 from dataclasses import dataclass
 
 from .fields import overflow_at
+from .shapes import JOINT_OWNERS, OWNER
 
 # Line and paragraph separators other than "\n" and "\r" (str.splitlines knows them all).
 _OTHER_SEPARATORS = "\u2028\u2029\u0085\x0b\x0c\x1c\x1d\x1e"
 
 # A level word, as the first word of a portion marking ("(C)", "(S//NF)", "(SBU)", "C)").
 _LEVEL = r"(?i:top[ ]secret|secret|confidential|unclassified|ts|s|c|u|sbu|fouo|lou)"
-# A foreign or joint classification's owner before the level ("(//GBR S)", "(//JOINT S USA GBR)").
-_OWNER = r"(?://[ \t]*(?:JOINT|[A-Z]{3})[ \t]+)?"
-# (a joint classification names its owners after the level: "(//JOINT S USA GBR)")
-# What may follow the level inside the marking: its end, a control separator, a control.
-_AFTER_LEVEL = r"[ \t]*(?:\)|/|-[ \t]*[A-Za-z]|[ \t](?i:rel|nf|noforn)\b|(?<=//JOINT [A-Z])[ \t][A-Z]{3}\b)"
+# What may follow the level inside the marking: its end, a control separator, a control. Before
+# the level, a foreign or joint classification's owner; after it, a joint one's owners (shapes).
+_AFTER_LEVEL = JOINT_OWNERS + r"[ \t]*(?:\)|/|-[ \t]*[A-Za-z]|[ \t](?i:rel|nf|noforn)\b)"
 # A paragraph number as printed: "1.", "1 .", "1)", "¶1.", "¶ 1.", "**1.**", "1.."
 _NUMBER = r'(?:\*\*|\[\d{1,3}\]\(#\)|")*' r"(?:¶[ \t]*)?\d{1,3}(?:[ \t]?\.{1,2}|\))(?:\*\*)?[ \t]{0,6}"
 # A numbered, marked paragraph that starts in the middle of a line. The number must follow
 # a space: "1.4 (b)" (reasons) has none before its "4" and no marking after it.
-_RUN_ON_PARAGRAPH = re.compile(rf"(?<=[^\s¶])[ \t\u00a0]+(?={_NUMBER}\(?[ \t]*{_OWNER}{_LEVEL}{_AFTER_LEVEL})")
+_RUN_ON_PARAGRAPH = re.compile(rf"(?<=[^\s¶])[ \t\u00a0]+(?={_NUMBER}\(?[ \t]*{OWNER}{_LEVEL}{_AFTER_LEVEL})")
 # Where to look for one: a marking's opening parenthesis, which the regular expression engine
 # finds ten times faster than a digit. (A mid-line paragraph whose marking lost its "(" is not
 # looked for; at a line start it is read, below.)
-_MARKING_CORE = re.compile(rf"\((?=[ \t]*{_OWNER}{_LEVEL}{_AFTER_LEVEL})")
+_MARKING_CORE = re.compile(rf"\((?=[ \t]*{OWNER}{_LEVEL}{_AFTER_LEVEL})")
 # "7. SBU) text": a number and a marking whose opening parenthesis was lost (looked for first
 # from line ends, which is fast; most documents have none).
 _LOST_CORE = re.compile(rf"\n[ \t\"*¶]*\d{{1,3}}[ \t]?[.)](?:\*\*)?[ \t]{{0,6}}{_LEVEL}(?:/{{1,2}}[A-Za-z]{{1,8}})*\)")
@@ -49,7 +48,7 @@ _RUN_ON_FIELD = re.compile(
 # In the header, an unnumbered marking after a sentence end ("... (b) and (d). (C) Summary"):
 # printed in capitals, as markings are and reference letters under REF are too (REF is left alone).
 _RUN_ON_MARKING = re.compile(
-    r"(?<=[^\d\s]\.)[ \t\u00a0]+(?=\((?://[ \t]*(?:JOINT|[A-Z]{3})[ \t]+)?(?:TS|S|C|U|SBU)"
+    r"(?<=[^\d\s]\.)[ \t\u00a0]+(?=\(" + OWNER + r"(?:TS|S|C|U|SBU)" + JOINT_OWNERS +
     r"(?:[ \t]*/{1,2}[ \t]*[A-Z][A-Z ,]*)*\)[ \t]+\S)")
 _REF_LINE = re.compile(r"[ \t]*(?i:refs?|reftels?)\b")
 # A line that opens with a paragraph number: "1. Summary", "¶2. The", "**3.** text"
@@ -58,7 +57,7 @@ _NUMBERED_LINE = re.compile(rf"^[ \t]*{_NUMBER}[A-Z(]", re.M)
 _CUT_HINT = re.compile(r"[(:]|classified|tags|subj|ref|e\.[ ]?o\.")
 _CUT_HINT_ANY_CASE = re.compile(_CUT_HINT.pattern, re.I)
 # Where the body starts: a line that opens with a marked paragraph (after the split above).
-_BODY_START = re.compile(rf"^[ \t]*{_NUMBER}\(?[ \t]*{_OWNER}{_LEVEL}{_AFTER_LEVEL}", re.M)
+_BODY_START = re.compile(rf"^[ \t]*{_NUMBER}\(?[ \t]*{OWNER}{_LEVEL}{_AFTER_LEVEL}", re.M)
 
 
 # What a header line needs for any cut below: a parenthesis, a colon or a field name.
@@ -73,7 +72,12 @@ def _split_fields(line: str) -> list[str]:
     """The line cut before every field name printed after other text (not after a marking alone)."""
     if line.isascii() and _FIELD_WORD.search(line.lower(), len(line) - len(line.lstrip()) + 1) is None:
         return [line]  # no field name after the line's first word (lower case, ASCII: same offsets)
-    cuts = [m for m in _RUN_ON_FIELD.finditer(line) if not _MARKING_ONLY.fullmatch(line[:m.start()])]
+    return _cut(line, [m for m in _RUN_ON_FIELD.finditer(line) if not _MARKING_ONLY.fullmatch(line[:m.start()])])
+
+
+def _cut(line: str, cuts: list[re.Match[str]]) -> list[str]:
+    """The line in pieces, each cut's text (a run of spaces) dropped. (Not re.split: the patterns'
+    groups, such as a marking's owner, would be put in the pieces.)"""
     pieces, start = [], 0
     for cut in cuts:
         pieces.append(line[start:cut.start()])
@@ -131,7 +135,7 @@ def _header_pieces(line: str) -> tuple[list[str], bool, bool]:
         if _REF_LINE.match(piece):
             pieces.append(piece)  # "(C) STATE 1234" under REF is a reference letter
             continue
-        pieces += _RUN_ON_MARKING.split(piece)
+        pieces += _cut(piece, list(_RUN_ON_MARKING.finditer(piece)))
     return pieces, opened, overflowed
 
 

@@ -28,6 +28,7 @@ from .header import header_problems, parse_decl, parse_reasons
 from .lines import Lines, layout, normalise_newlines, split_run_on_lines  # noqa: F401 (re-exported)
 from .model import Document, Header, HeaderField, Kind, Level, Portion, Problem
 from .resources import grammar_path
+from .shapes import JOINT_OWNERS, OWNER
 
 
 def _count_lines(value: str) -> int:
@@ -162,8 +163,8 @@ _MEMO_FIELDS = re.compile(r"^[ \t*#>]*(?:FROM|Run[ \t]+Date|DERIVED[ \t]+FROM)[ 
 _NUMBERED_MARKED = re.compile(r"^[ \t*]*(?:¶[ \t]*)?\d{1,3}[ \t]?\.[ \t]*\(", re.M)
 
 # A line that opens with a portion marking, after markdown debris ("(S//SI) ...", "# (U) Title").
-_OPENS_MARKED = re.compile(r"^[ \t*#>\"]*\((?://(?:JOINT|[A-Z]{3})[ ])?(?:TS|S|C|U|SBU)(?://?[^()\n]{0,60})?\)[ \t]",
-                           re.M)
+_OPENS_MARKED = re.compile(r"^[ \t*#>\"]*\(" + OWNER + r"(?:TS|S|C|U|SBU)" + JOINT_OWNERS
+                           + r"(?://?[^()\n]{0,60})?\)[ \t]", re.M)
 
 
 def detect_type(text: str) -> str:

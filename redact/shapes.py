@@ -12,6 +12,13 @@ import re
 
 LOWER_WORD = re.compile(r"(?<![\w'])[a-z][a-z'-]*")
 
+# Pattern fragments for every marking shape, so that all of them see the same markings: a foreign
+# or joint classification opens with its owner ("(//GBR S)", "(//JOINT S USA GBR)") and a joint
+# one names its owners after the level. OWNER is a named group: once per pattern, before the
+# level; JOINT_OWNERS goes right after the level.
+OWNER = r"(?P<owner>//[ \t]*(?:JOINT|[A-Z]{3})[ \t]+)?"
+JOINT_OWNERS = r"(?(owner)(?:[ \t]+[A-Z]{3}(?![A-Za-z]))*)"
+
 # A parenthesis where a marking may be printed. Any letter, not only A-Z: "(Ѕ)" with a
 # Cyrillic letter looks like a marking to a reader.
 MARKING_SHAPE = r"\([ \t]*(?://[ \t]*)?[^\W\d_][^()\n]{0,38}\)"
@@ -24,10 +31,8 @@ OPENS_WITH_MARKING = re.compile(r"^[ \t]*(?:(?:\*\*|#|\[\d{1,3}\]\(#\))+[ \t]*)?
 # the marking, a control separator or a dot ("(S)", "(TS//SCI)", "(S/ /NF)", "(C/REL)",
 # "(S.)", "(S-NF)", and "(S//NF" left open). "(U.S.)", "(Iran)", "(Secretary ...)" are not.
 LEVEL_SHAPED = re.compile(
-    r"\([ \t]*(?P<owner>//[ \t]*(?:JOINT|[A-Z]{3})[ \t]+)?"
-    r"(?i:top[ ]secret|secret|confidential|unclassified|unclas|ts|s|c|u|sbu|fouo|lou|les)"
-    r"(?(owner)(?:[ \t]+[A-Z]{3}(?![A-Za-z]))*)"
-    r"(?i:nf)?[ \t]*(?:\.?\)|(?:/|-[ \t]*(?=[A-Za-z]{2}))(?:[^()\n]{0,40}?\)|))")
+    rf"\([ \t]*{OWNER}(?i:top[ ]secret|secret|confidential|unclassified|unclas|ts|s|c|u|sbu|fouo|lou|les)"
+    + JOINT_OWNERS + r"(?i:nf)?[ \t]*(?:\.?\)|(?:/|-[ \t]*(?=[A-Za-z]{2}))(?:[^()\n]{0,40}?\)|))")
 
 # A line that opens with one (after markdown or viewer debris).
 OPENS_LEVEL_SHAPED = re.compile(r"^[ \t]*(?:(?:\*\*|#|\[\d{1,3}\]\(#\))+[ \t]*)?" + LEVEL_SHAPED.pattern)

@@ -29,6 +29,7 @@ from pypdfium2 import PdfiumError
 from .decide import Decisions
 from .markings import parse_portion_marking
 from .model import FIELD_PREFIX, Document, Level
+from .shapes import JOINT_OWNERS, OWNER
 
 NGRAM = 5
 # A word broken at a line end ("ex-\n  ample"). It opens with the hyphen so that the engine can skip
@@ -147,8 +148,7 @@ def released_text(document: Document, decisions: Decisions) -> str:
 # references ("(B) STATE 12 (C) STATE 34") are not in that position or not of that shape.
 _PORTION_START = re.compile(
     r"(?:(?:^|(?<=\s))(?:¶[ \t]*)?\d{1,3}(?:[ \t]?\.|\))[ \t]{0,6}|^[ \t*#]*|(?<=[.;])[ \t]{1,6})"
-    r"(?P<mark>\([ \t]*(?P<owner>//[ \t]*(?:JOINT|[A-Z]{3})[ \t]+)?(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|U|SBU)"
-    r"(?(owner)(?:[ \t]+[A-Z]{3}(?![A-Za-z]))*)"
+    r"(?P<mark>\([ \t]*" + OWNER + r"(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|U|SBU)" + JOINT_OWNERS +
     r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\))(?=[ \t]+[A-Z\"“'])", re.M)
 _LETTER_BEFORE = r"(?:^|[\s(]){letter}[.)]"
 
@@ -174,9 +174,7 @@ def markings_above(text: str, ceiling: Level) -> list[str]:
 
 
 # Anywhere in a released header field: a portion marking printed in capitals.
-_FIELD_MARKING = re.compile(r"\([ \t]*(?P<owner>//[ \t]*(?:JOINT|[A-Z]{3})[ \t]+)?"
-                            r"(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|SBU)"
-                            r"(?(owner)(?:[ \t]+[A-Z]{3}(?![A-Za-z]))*)"
+_FIELD_MARKING = re.compile(r"\([ \t]*" + OWNER + r"(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|SBU)" + JOINT_OWNERS +
                             r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\)")
 
 

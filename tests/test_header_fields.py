@@ -104,3 +104,17 @@ def test_foreign_and_joint_markings_are_markings_wherever_printed(marking: str, 
     released = [p.text for p, d in zip(document.portions, decisions.portions, strict=True) if not d.withheld]
     released += [f.text for f, d in zip(document.header.fields, decisions.fields, strict=True) if not d.withheld]
     assert not any("CANARY" in text for text in released), released
+
+
+@pytest.mark.parametrize("header", [
+    "SUBJECT: PLANS\n¶C. (C) PARIS 7527 and the daily report.\n",
+    "Classified By: Ambassador X, Reasons 1.4 (b) and (d). (//GBR S) The plan.\n",
+    "I. (U) Demonstrations\n",
+])
+def test_cutting_header_lines_adds_and_drops_nothing_but_spaces(header: str) -> None:
+    """Lines are only ever cut at spaces: the words, in order, stay exactly the words printed
+    (a cut made with re.split once put a pattern's group, "None", into the text)."""
+    from redact.lines import split_run_on_lines
+
+    text = f"C O N F I D E N T I A L\n\n{header}\n1. (U) Text.\n"
+    assert split_run_on_lines(text).text.split() == text.split()
