@@ -42,6 +42,9 @@ class Decision:
     rule_id: str
     source: str
     spans: tuple[Span, ...] = ()
+    # Released by a reviewer's declassification (redact.review), above the policy's ceiling:
+    # its marking no longer counts for the copy's banner or the ceiling check.
+    declassified: bool = False
 
     @property
     def withheld(self) -> bool:
@@ -349,6 +352,13 @@ def decide(document: Document, policy: Policy, context: Context) -> Decisions:
     portions = tuple(decide_portion(p, document, policy, context) for p in document.portions)
     fields = tuple(decide_field(i, f, document, policy, context)
                    for i, f in enumerate(document.header.fields))
+    return finish(document, portions, fields, policy)
+
+
+def finish(document: Document, portions: tuple[Decision, ...], fields: tuple[Decision, ...],
+           policy: Policy) -> Decisions:
+    """The document's decisions with released repeats of withheld portions found (and withheld
+    where the policy says so): run again after a reviewer's overrides (redact.review)."""
     echoes = _echoes(document, portions, policy)
     if echoes and policy.echoes.action == "withhold":
         portions = _echoes_withheld(portions, echoes)

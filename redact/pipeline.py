@@ -32,6 +32,8 @@ from .render import build_view, render_html, render_pdf, render_text
 from .render.html import TEMPLATES, page_header, stylesheet
 from .render.view import ReleaseView
 from .resources import data_dir
+from .review import SUFFIX as REVIEW_SUFFIX
+from .review import apply_review, load_review
 from .verify import Withheld, released_markings, released_text, verify_bytes, withheld_items
 from .version import __version__
 
@@ -54,6 +56,12 @@ class Options:
     # fsync each output as it is written; a batch turns it off and makes a group of documents
     # durable at once before their audit records are written (redact.batch).
     sync_outputs: bool = True
+    # A reviewer's overrides (redact.review): one review file for a single document, or a
+    # directory of STEM.review.yaml files for a batch; reviews_sha256 (reviews_digest) makes a
+    # rerun redo documents when a review changed.
+    review: Path | None = None
+    reviews_dir: Path | None = None
+    reviews_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,7 @@ class DocumentResult:
     labels: tuple[str, ...]
     problems: int
     error: str | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def safe_stem(path: str) -> str:
@@ -251,6 +260,7 @@ class Outcome:
     problems: int = 0
     error: str | None = None
     exit_code: int = 0
+    warnings: tuple[str, ...] = ()
     error_class: type[RedactError] | None = None
     sealed: tuple[Sealed, ...] | None = None  # the records encoded in the worker (audit.seal)
 
@@ -261,6 +271,8 @@ def options_fingerprint(policy: Policy, options: Options) -> str:
             "reviewer": options.reviewer, "case": options.case, "doc_id": options.doc_id,
             "audience": options.audience, "encoding": options.encoding, "type": options.doc_type,
             "version": __version__}
+    if options.reviews_sha256 is not None:
+        body["reviews"] = options.reviews_sha256
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -297,6 +309,7 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
         stem = safe_stem(source.path)
         document = parse(source.text, source=source.path, doc_id=stem, doc_type=options.doc_type)
         decisions = decide(document, policy, Context(as_of=options.as_of, audience=options.audience))
+        decisions, review_record, warnings = _reviewed(document, decisions, policy, options, stem, source.sha256)
         above = released_markings(document, decisions, policy.ceiling)
         if above:
             raise LeakError("verification failed, nothing written: " + "; ".join(str(f) for f in above),
@@ -334,11 +347,50 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
     }
     if decisions.echoes:  # by portion index and run count: never the words
         commit["echoes"] = [[e.released, e.withheld, len(e.runs)] for e in decisions.echoes]
+    if review_record is not None:
+        commit["review"] = review_record
     records = (commit,)
     labels = tuple(d.label for d in decisions.portions if d.withheld and d.label)
     return Outcome(source.path, stem, decisions.status, source.sha256, outputs, records,
                    sum(d.withheld for d in decisions.portions), sum(not d.withheld for d in decisions.portions),
-                   labels, len(document.problems), sealed=seal(records))
+                   labels, len(document.problems), sealed=seal(records), warnings=warnings)
+
+
+def review_file_for(options: Options, stem: str) -> Path | None:
+    """The review that applies to a document: the one named, or STEM.review.yaml in the directory."""
+    if options.review is not None:
+        return options.review
+    if options.reviews_dir is not None:
+        candidate = options.reviews_dir / (stem + REVIEW_SUFFIX)
+        return candidate if candidate.is_file() else None
+    return None
+
+
+def reviews_digest(review: Path | None, reviews_dir: Path | None) -> str | None:
+    """One hash over the review files a run reads (names and contents), for its fingerprint."""
+    if review is not None:
+        files = [review]
+    elif reviews_dir is not None:
+        files = sorted(reviews_dir.glob("*" + REVIEW_SUFFIX))
+    else:
+        return None
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.name.encode() + b"\0")
+        try:
+            digest.update(hashlib.sha256(file.read_bytes()).digest())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()
+
+
+def _reviewed(document: Document, decisions: Decisions, policy: Policy, options: Options, stem: str,
+              document_sha256: str) -> tuple[Decisions, dict[str, Any] | None, tuple[str, ...]]:
+    path = review_file_for(options, stem)
+    if path is None:
+        return decisions, None, ()
+    applied = apply_review(document, decisions, policy, load_review(path), document_sha256)
+    return applied.decisions, applied.record, applied.warnings
 
 
 def process_document(path: Path, policy: Policy, options: Options, log: AuditLog) -> DocumentResult:
@@ -353,4 +405,5 @@ def process_document(path: Path, policy: Policy, options: Options, log: AuditLog
 def document_result(outcome: Outcome, out_dir: Path) -> DocumentResult:
     return DocumentResult(outcome.source, outcome.doc_id, outcome.status,
                           {fmt: out_dir / name for fmt, (name, _) in outcome.outputs.items()},
-                          outcome.withheld, outcome.released, outcome.labels, outcome.problems, outcome.error)
+                          outcome.withheld, outcome.released, outcome.labels, outcome.problems, outcome.error,
+                          outcome.warnings)

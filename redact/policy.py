@@ -10,7 +10,6 @@ is hashed into the audit log.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import hashlib
 import string
 from dataclasses import dataclass
@@ -21,15 +20,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import regex
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from ruamel.yaml.reader import ReaderError
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from ruamel.yaml.comments import CommentedMap
 
-from . import canonical
-from .errors import PolicyError, RedactError
+from . import canonical, yamldoc
+from .errors import PolicyError
 from .model import Level
 from .resources import data_dir
 
@@ -263,113 +258,12 @@ def find_policy(name_or_path: str, relative_to: Path | None = None) -> Path:
                       path=str(relative_to) if relative_to else name_or_path)
 
 
-def _reject_unsafe(node: Node | None, path: str) -> None:
-    """No aliases (alias bombs) and no tags (``!!python/object``) in a policy."""
-    seen: set[int] = set()
-    stack = [node] if node is not None else []
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            mark = current.start_mark
-            raise PolicyError("anchors and aliases are not allowed in a policy",
-                              path=path, line=mark.line + 1, column=mark.column + 1)
-        seen.add(id(current))
-        if current.anchor is not None:
-            mark = current.start_mark
-            raise PolicyError("anchors and aliases are not allowed in a policy",
-                              path=path, line=mark.line + 1, column=mark.column + 1)
-        tag = getattr(current.tag, "value", current.tag)
-        if tag is not None and not str(tag).startswith("tag:yaml.org,2002:"):
-            mark = current.start_mark
-            raise PolicyError(f"tag {tag} is not allowed in a policy",
-                              path=path, line=mark.line + 1, column=mark.column + 1)
-        if str(tag).startswith("tag:yaml.org,2002:python"):
-            mark = current.start_mark
-            raise PolicyError(f"tag {tag} is not allowed in a policy",
-                              path=path, line=mark.line + 1, column=mark.column + 1)
-        if isinstance(current, MappingNode):
-            for key, value in reversed(current.value):
-                stack.extend([value, key])
-        elif isinstance(current, SequenceNode):
-            stack.extend(reversed(current.value))
-        elif not isinstance(current, ScalarNode):
-            raise PolicyError("unexpected YAML node", path=path)
-
-
 def _load_yaml(path: Path) -> CommentedMap:
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise PolicyError(f"cannot read the policy: {error.strerror}", path=str(path)) from None
-    return _load_yaml_bytes(raw, str(path))
-
-
-def _load_yaml_bytes(raw: bytes, shown: str) -> CommentedMap:
-    if len(raw) > MAX_POLICY_BYTES:
-        raise PolicyError(f"the policy is larger than {MAX_POLICY_BYTES} bytes", path=shown)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise PolicyError(f"the policy is not UTF-8 (byte {error.start})", path=shown) from None
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    try:
-        _reject_unsafe(yaml.compose(text), shown)
-        data = yaml.load(text)
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        problem = (error.problem or "invalid YAML").strip()
-        raise PolicyError(problem, path=shown, line=line, column=column) from None
-    except ReaderError as error:  # a control character: found by fuzzing
-        position = max(0, int(error.position))
-        line = text.count("\n", 0, position) + 1
-        column = position - text.rfind("\n", 0, position)
-        raise PolicyError(f"character {error.character!r} is not allowed in YAML", path=shown, line=line,
-                          column=column) from None
-    except YAMLError as error:
-        raise PolicyError(f"invalid YAML ({type(error).__name__})", path=shown) from None
-    if not isinstance(data, CommentedMap):
-        raise PolicyError("a policy is a mapping of keys (name, rules, default ...)", path=shown, line=1)
-    return data
-
-
-def _locate(data: Any, loc: tuple[int | str, ...], missing: bool) -> tuple[int | None, int | None, str]:
-    """The line, column and dotted key of a pydantic error location in the YAML."""
-    line: int | None = None
-    column: int | None = None
-    node = data
-    keys: list[str] = []
-    for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
-            position = node.lc.key(part)
-            line, column = position[0] + 1, position[1] + 1
-            node = node[part]
-            keys.append(str(part))
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
-            position = node.lc.item(part)
-            line, column = position[0] + 1, position[1] + 1
-            node = node[part]
-            keys.append(f"[{part}]")
-        else:
-            # A key the file lacks (only for "missing" errors); otherwise pydantic's
-            # name for a union branch ("literal['U','C']"), which is no key at all.
-            if missing and isinstance(node, CommentedMap):
-                keys.append(str(part))
-            if isinstance(node, CommentedMap) and line is None:
-                line, column = node.lc.line + 1, node.lc.col + 1
-            break
-    dotted = ".".join(keys).replace(".[", "[")
-    return line, column, dotted
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+    return yamldoc.load_mapping(raw, str(path), "policy", max_bytes=MAX_POLICY_BYTES)
 
 
 def load_policy_file(path: Path) -> tuple[PolicyFile, CommentedMap]:
@@ -378,44 +272,13 @@ def load_policy_file(path: Path) -> tuple[PolicyFile, CommentedMap]:
 
 def validate_policy_bytes(raw: bytes, shown: str = "<policy>") -> PolicyFile:
     """Validate one policy file's bytes (no extends, no terms files): for fuzzing and editors."""
-    return _validate(_load_yaml_bytes(raw, shown), shown)[0]
-
-
-def _known_keys() -> list[str]:
-    """Every key a policy file may use, at any level: what a misspelt key is compared with."""
-    names: set[str] = set()
-    for model in (PolicyFile, Default, Rule, Condition, SpanRule):
-        for name, info in model.model_fields.items():
-            names.add(info.alias or name)
-    return sorted(names)
-
-
-def _problem(data: CommentedMap, shown: str, error: Any) -> PolicyError:
-    """One pydantic error as a problem at its line and key; an unknown key is named, with the
-    known key it most resembles."""
-    line, column, key = _locate(data, tuple(error["loc"]), error["type"] == "missing")
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        unknown = str(error["loc"][-1])
-        close = difflib.get_close_matches(unknown, _known_keys(), n=1)
-        message = f"unknown key '{unknown}'" + (f" (did you mean '{close[0]}'?)" if close else "")
-    return PolicyError(message, path=shown, line=line, column=column, key=key)
+    return _validate(yamldoc.load_mapping(raw, shown, "policy", max_bytes=MAX_POLICY_BYTES), shown)[0]
 
 
 def _validate(data: CommentedMap, shown: str) -> tuple[PolicyFile, CommentedMap]:
     """The file as a PolicyFile; or every problem pydantic finds in it, in one PolicyError."""
-    try:
-        parsed = PolicyFile.model_validate(_plain(data))
-    except ValidationError as error:
-        problems: list[RedactError] = []
-        seen: set[str] = set()
-        for found in error.errors():
-            problem = _problem(data, shown, found)
-            if str(problem) not in seen:  # a union reports one problem once per branch
-                seen.add(str(problem))
-                problems.append(problem)
-        raise PolicyError.all_of(problems) from None
-    return parsed, data
+    keys = yamldoc.known_keys(PolicyFile, Default, Rule, Condition, SpanRule)
+    return yamldoc.validate(PolicyFile, data, shown, keys), data
 
 
 def _line_of(data: CommentedMap, section: str, index: int) -> int:

@@ -202,7 +202,7 @@ def released_markings(document: Document, decisions: Decisions, ceiling: Level) 
     released += [(f"{p.kind.value} {p.number or '#' + str(p.index)}", p.text, d)
                  for p, d in zip(document.portions, decisions.portions, strict=True)]
     for name, text, decision in released:
-        if decision.withheld:
+        if decision.withheld or decision.declassified:
             continue
         shown = _released_text(text, ((s.start, s.end, s.label) for s in decision.spans))
         above = markings_above(shown, ceiling)

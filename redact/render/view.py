@@ -101,10 +101,10 @@ def recomputed_banner(document: Document, decisions: Decisions) -> str:
     """The classification of what remains: the highest released marking."""
     released: list[Marking] = []
     for portion, decision in zip(document.portions, decisions.portions, strict=True):
-        if not decision.withheld and portion.effective is not None:
+        if not decision.withheld and not decision.declassified and portion.effective is not None:
             released.append(portion.effective)
     for fld, decision in zip(document.header.fields, decisions.fields, strict=True):
-        if not decision.withheld and fld.marking is not None:
+        if not decision.withheld and not decision.declassified and fld.marking is not None:
             released.append(fld.marking)
     level = max((m.level for m in released), default=Level.U)
     controls: list[str] = []
