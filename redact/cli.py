@@ -15,7 +15,6 @@ import sys
 import time
 import traceback
 from collections import Counter
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +27,17 @@ from .check.config import discover
 from .check.report import render_github, render_json, render_junit, render_sarif, summary_line
 from .check.report import render_text as render_check_text
 from .check.rules import all_rule_ids
+from .cli_common import as_of_date, fail, policy_named
+from .cli_review import review_group
 from .decide import Context, decide
 from .errors import AuditError, InputError, PolicyError, RedactError
 from .model import Document
 from .parse import parse
-from .pipeline import FORMATS, DocumentResult, Options
-from .policy import Policy, bundled_policies, find_policy, load_policy, policy_json_schema
+from .pipeline import FORMATS, DocumentResult, Options, reviews_digest
+from .policy import bundled_policies, find_policy, load_policy, policy_json_schema
 from .read import DEFAULT_MAX_BYTES, read_source
 from .report import RENDERERS, write_report
+from .review import apply_review, load_review
 from .version import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -43,29 +45,6 @@ EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a command whose reade
 
 # weasyprint's notice that it subsets fonts with fontTools is not the reviewer's concern.
 logging.getLogger("weasyprint").addFilter(lambda record: "HarfBuzz" not in record.getMessage())
-
-
-def _fail(error: RedactError) -> None:
-    for line in str(error).splitlines() or [""]:  # a policy with several problems: one line each
-        click.echo(f"redact: error: {line}", err=True)
-    sys.exit(error.exit_code)
-
-
-def _as_of(value: str | None) -> date:
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _policy(name: str) -> Policy:
-    try:
-        return load_policy(name)
-    except PolicyError as error:
-        _fail(error)
-        raise  # unreachable: _fail exits
 
 
 def expand_inputs(inputs: tuple[str, ...]) -> list[Path]:
@@ -100,7 +79,7 @@ class _Guarded(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
             raise
         except RedactError as error:
-            _fail(error)
+            fail(error)
         except BrokenPipeError:
             # The reader went away ("redact explain DOC | head"): stop quietly, as other tools do.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -160,10 +139,15 @@ def main() -> None:
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local processes, or a dask.distributed cluster (pip install 'redact-declass[dask]').")
 @click.option("--scheduler", metavar="ADDRESS", help="The dask scheduler, e.g. tcp://10.0.0.5:8786.")
+@click.option("--review", "review_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A reviewer's overrides for the one input (DOC.review.yaml, made by `redact review`).")
+@click.option("--reviews", "reviews_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="A directory of review files for a batch: STEM.review.yaml for each reviewed document.")
 def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir: Path, reviewer: str,
                 as_of: str | None, case: str | None, doc_id: str | None, audience: str | None,
                 audit_path: Path | None, max_bytes: int, encoding: str | None, doc_type: str,
-                jobs: int | None, engine: str, scheduler: str | None) -> None:
+                jobs: int | None, engine: str, scheduler: str | None, review_file: Path | None,
+                reviews_dir: Path | None) -> None:
     """Make release copies of INPUTS (files, directories, globs) under a policy.
 
     Every copy is verified after it is written (no withheld text in any channel)
@@ -174,6 +158,7 @@ def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir
       redact run cable.txt --out release --reviewer "J. Smith" --case F-2026-00001
       redact run archive/ --policy declassify-by-date --as-of 2026-11-23 --jobs 2
       redact run cable.txt --policy foreign-release --audience NATO --format pdf
+      redact run cable.txt --review cable.review.yaml --reviewer "J. Smith"
     """
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
@@ -185,11 +170,13 @@ def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir
         raise click.UsageError("no input documents found")
     if not any(path.exists() for path in paths):  # nothing to do: create no directory and no log
         more = f" (and {len(paths) - 1} more inputs, none of which exists)" if len(paths) > 1 else ""
-        _fail(InputError(f"no such file{more}", path=str(paths[0])))
-    policy = _policy(policy_name)
-    options = Options(out_dir=out_dir, formats=chosen, reviewer=reviewer, as_of=_as_of(as_of),
+        fail(InputError(f"no such file{more}", path=str(paths[0])))
+    _check_reviews(paths, review_file, reviews_dir)
+    policy = policy_named(policy_name)
+    options = Options(out_dir=out_dir, formats=chosen, reviewer=reviewer, as_of=as_of_date(as_of),
                       case=case, doc_id=doc_id if len(paths) == 1 else None, audience=audience,
-                      max_bytes=max_bytes, encoding=encoding, doc_type=doc_type)
+                      max_bytes=max_bytes, encoding=encoding, doc_type=doc_type, review=review_file,
+                      reviews_dir=reviews_dir, reviews_sha256=reviews_digest(review_file, reviews_dir))
     command = {"policy": policy_name, "formats": list(chosen), "reviewer": reviewer, "case": case,
                "as_of": options.as_of.isoformat(), "inputs": len(paths)}
     if engine == "dask" and not scheduler:
@@ -205,9 +192,12 @@ def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir
                    "and the audit log records the interruption; rerun the same command to resume", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except RedactError as error:
-        _fail(error)
+        fail(error)
         return
     reporter.close()
+    for document in result.documents:
+        for warning in document.warnings:
+            click.echo(f"redact: warning: {warning}", err=True)
     for failed in result.failed:
         click.echo(f"redact: error: {failed.error}", err=True)
     if result.count <= 20:
@@ -223,6 +213,18 @@ def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir
     click.echo(f"audit log: {result.audit_path} (head {result.head})")
     if result.failed_count:
         sys.exit(result.exit_code or EXIT_FINDINGS)
+
+
+def _check_reviews(paths: list[Path], review_file: Path | None, reviews_dir: Path | None) -> None:
+    """Usage errors before anything is created: a review file belongs to one document."""
+    if review_file is not None and reviews_dir is not None:
+        raise click.UsageError("give --review (one document) or --reviews (a directory), not both")
+    if review_file is not None and len(paths) != 1:
+        raise click.UsageError("--review applies to one document; for a batch use --reviews DIR")
+    if review_file is not None and not review_file.is_file():
+        fail(InputError("no such review file", path=str(review_file)))
+    if reviews_dir is not None and not reviews_dir.is_dir():
+        fail(InputError("no such directory of review files", path=str(reviews_dir)))
 
 
 class _Progress:
@@ -306,17 +308,25 @@ def parse_command(inputs: tuple[str, ...], as_json: bool, encoding: str | None, 
               show_default=True, help="Document type; auto chooses by content.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="A table for reading, or JSON for scripts.")
+@click.option("--review", "review_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Apply a reviewer's overrides (DOC.review.yaml): shown as rule 'review'.")
 def explain_command(document_path: Path, policy_name: str, as_of: str | None, audience: str | None,
-                    doc_type: str, fmt: str) -> None:
+                    doc_type: str, fmt: str, review_file: Path | None) -> None:
     """Show, for every portion of DOC, the decision and the rule (file:line) that made it."""
-    policy = _policy(policy_name)
+    policy = policy_named(policy_name)
     try:
         source = read_source(document_path)
     except InputError as error:
-        _fail(error)
+        fail(error)
         return
     document = parse(source.text, source=source.path, doc_id=document_path.stem, doc_type=doc_type)
-    decisions = decide(document, policy, Context(as_of=_as_of(as_of), audience=audience))
+    decisions = decide(document, policy, Context(as_of=as_of_date(as_of), audience=audience))
+    reviewed: dict[str, Any] | None = None
+    if review_file is not None:
+        applied = apply_review(document, decisions, policy, load_review(review_file), source.sha256)
+        decisions, reviewed = applied.decisions, applied.record
+        for warning in applied.warnings:
+            click.echo(f"redact: warning: {warning}", err=True)
     rows = [(f"field {fld.name}", fld.marking.text if fld.marking else "-", decision)
             for fld, decision in zip(document.header.fields, decisions.fields, strict=True)]
     rows += [(f"{portion.kind.value[:4]} {portion.number or '#' + str(portion.index)}",
@@ -328,7 +338,8 @@ def explain_command(document_path: Path, policy_name: str, as_of: str | None, au
         click.echo(json.dumps({"status": decisions.status, "items": [
             {"item": item, "marking": marking, "decision": d.action, "label": d.label, "rule": d.rule_id,
              "source": d.source, "reason": d.reason} for item, marking, d in rows],
-            "echoes": [{"released": r, "repeats": w, "runs": n} for r, w, n in echoes]}, indent=2))
+            "echoes": [{"released": r, "repeats": w, "runs": n} for r, w, n in echoes],
+            "review": reviewed}, indent=2))
         return
     table = [("item", "marking", "decision", "label", "rule")]
     table += [(item, marking, d.action, d.label or "-", f"{d.rule_id} ({d.source})") for item, marking, d in rows]
@@ -339,6 +350,13 @@ def explain_command(document_path: Path, policy_name: str, as_of: str | None, au
     for released, repeated, runs in echoes:
         click.echo(f"echo: {released} repeats {runs} run(s) of {policy.echoes.words}+ words of withheld "
                    f"{repeated} ({action})")
+    if reviewed is not None:
+        approvers = ", ".join(reviewed["approvers"]) or "nobody"
+        click.echo(f"review: {reviewed['file']} by {reviewed['reviewer']}, approved by {approvers}")
+        for override in reviewed["overrides"]:
+            declassified = f", declassified under {override['authority']}" if override["declassify"] else ""
+            click.echo(f"  {override['target']} #{override['index']}: {override['action']}{declassified}: "
+                       f"{override['justification']}")
     click.echo(f"status: {decisions.status}   (* = marking inherited)")
 
 
@@ -369,7 +387,7 @@ def policy_validate(files: tuple[str, ...]) -> None:
 @click.argument("name")
 def policy_show(name: str) -> None:
     """Print the resolved policy NAME (after extends) as JSON, each rule with its source line."""
-    policy = _policy(name)
+    policy = policy_named(name)
     click.echo(json.dumps({**policy.to_json(), "sha256": policy.sha256}, indent=2))
 
 
@@ -403,7 +421,7 @@ def audit_verify(log: Path, head: str | None, outputs_dir: Path | None) -> None:
         result = verify_log(log, head)
         mismatches = verify_outputs(log, outputs_dir) if outputs_dir is not None else []
     except RedactError as error:
-        _fail(error)
+        fail(error)
         return
     for message in (*result.errors, *mismatches):
         click.echo(message, err=True)
@@ -421,7 +439,7 @@ def audit_verify(log: Path, head: str | None, outputs_dir: Path | None) -> None:
 def audit_report(log: Path, fmt: str, output: Path | None) -> None:
     """The withholding index (Vaughn index) of LOG: one row per withheld item, totals per exemption."""
     if not log.is_file():
-        _fail(AuditError("no such audit log", path=str(log)))
+        fail(AuditError("no such audit log", path=str(log)))
     # Streamed: memory does not grow with the log.
     if output is None:
         write_report(log, fmt, lambda piece: click.echo(piece, nl=False))
@@ -472,7 +490,7 @@ def check_command(paths: tuple[str, ...], policy_name: str | None, fmt: str | No
     try:
         config, _ = discover()
     except PolicyError as error:
-        _fail(error)
+        fail(error)
         return
     fmt = fmt or config.get("format", "text")
     severity = Severity[(fail_on or config.get("fail-on", "error")).upper()]
@@ -483,10 +501,10 @@ def check_command(paths: tuple[str, ...], policy_name: str | None, fmt: str | No
     for rule_id in (selected or frozenset()) | ignored:
         if rule_id not in known:
             raise click.BadParameter(f"unknown rule id {rule_id}", param_hint="--select/--ignore")
-    policy = _policy(chosen_policy) if chosen_policy else None
+    policy = policy_named(chosen_policy) if chosen_policy else None
     if update_expected and policy is None:
         raise click.UsageError("--update-expected needs --policy")
-    options = CheckOptions(as_of=_as_of(as_of or config.get("as-of")), select=selected, ignore=ignored,
+    options = CheckOptions(as_of=as_of_date(as_of or config.get("as-of")), select=selected, ignore=ignored,
                            policy=policy, update_expected=update_expected, doc_type=doc_type, audience=audience)
     try:
         if release_copy is not None:
@@ -499,7 +517,7 @@ def check_command(paths: tuple[str, ...], policy_name: str | None, fmt: str | No
                 raise click.UsageError("no documents to check (give PATHS or set paths in the configuration)")
             result = check_paths(targets, options)
     except RedactError as error:
-        _fail(error)
+        fail(error)
         return
     renderers = {"text": lambda: render_check_text(result, colour=output is None and sys.stdout.isatty()),
                  "json": lambda: render_json(result), "sarif": lambda: render_sarif(result),
@@ -580,3 +598,6 @@ def _count_layout(counts: Counter[str], document: Document) -> None:
 
 def _main_guard() -> Any:  # pragma: no cover - for `python -m redact`
     return main()
+
+
+main.add_command(review_group)

@@ -55,7 +55,16 @@ def _items(document: dict[str, Any], table: dict[str, Any]) -> Iterator[dict[str
                         spans=[label(i) for i in item.get("spans") or []])
             item["reason"] = row[len(columns)] if len(row) > len(columns) else \
                 (rules.get(item.get("rule")) or {}).get("reason", "")
+            if item.get("rule") == "review" and isinstance(document.get("review"), dict):
+                item["reason"] = _reviewed(item["reason"], document["review"])
             yield item
+
+
+def _reviewed(justification: str, review: dict[str, Any]) -> str:
+    """A reviewer's justification as the index prints it: with who decided and who approved."""
+    approvers = ", ".join(str(a) for a in review.get("approvers") or [])
+    who = f"reviewer {review.get('reviewer')}" + (f", approved by {approvers}" if approvers else "")
+    return f"{justification} ({who})"
 
 
 def item_records(log: Path) -> Iterator[dict[str, Any]]:
@@ -84,8 +93,9 @@ def withholding_rows(log: Path, totals: Counter[str]) -> Iterator[Row]:
                       record.get("reason") or "", record.get("rule") or "")
         for label in record.get("spans") or []:
             totals[label] += 1
+            reason = record.get("reason") if record.get("rule") == "review" else None
             yield Row(record.get("doc_id") or "", f"span in {name}", marking, label,
-                      "Redacted inside released text by a span rule.", record.get("rule") or "")
+                      reason or "Redacted inside released text by a span rule.", record.get("rule") or "")
 
 
 def withholding_index(log: Path) -> tuple[list[Row], Counter[str]]:

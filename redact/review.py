@@ -344,9 +344,11 @@ def _withheld_grams(document: Document, decisions: Decisions) -> set[tuple[str, 
 
 
 def apply_review(document: Document, decisions: Decisions, policy: Policy, review: Review,
-                 document_sha256: str) -> Applied:
+                 document_sha256: str, unapproved: Literal["refuse", "skip"] = "refuse") -> Applied:
     """The policy's decisions with the review's overrides applied; raises ReviewError when the
-    review may not be applied (broken anchors, unapproved declassification, leaking justification)."""
+    review may not be applied (broken anchors, unapproved declassification, leaking justification).
+    ``unapproved="skip"`` (the workbench's preview) leaves an override that may not apply yet at
+    the policy's decision and says why in the warnings, instead of refusing the whole review."""
     warnings = check_binding(review, document, document_sha256)
     if review.data.policy.sha256 != policy.sha256:
         warnings.append(f"{review.path}: the review was made under another version of the policy "
@@ -361,7 +363,13 @@ def apply_review(document: Document, decisions: Decisions, policy: Policy, revie
         seen.add(key)
         chosen = portions if override.target == "portion" else fields
         before = chosen[override.index]
-        _check_override(override, number, known[key], before, review, policy)
+        try:
+            _check_override(override, number, known[key], before, review, policy)
+        except ReviewError as error:
+            if unapproved == "refuse":
+                raise
+            warnings.append(error.message)
+            continue
         chosen[override.index] = _decision(override, review, number, before)
     result = finish(document, tuple(portions), tuple(fields), policy)
     grams = _withheld_grams(document, result)
