@@ -13,7 +13,7 @@ import click
 from .cli_common import as_of_date, fail, policy_named
 from .errors import InputError, RedactError
 from .pipeline import safe_stem
-from .review import SUFFIX, ReviewError, approve, dump_review, load_review, review_json_schema
+from .review import SUFFIX, ReviewError, approve, load_review, review_json_schema, write_review
 from .workbench import Session, Settings, Workbench, serve, url
 
 
@@ -97,7 +97,7 @@ def review_approve(review_file: Path, approver: str, on: str | None) -> None:
     """Approve the review FILE as it is now (its declassifications need it); a later edit voids it."""
     review = load_review(review_file)
     approved = approve(review, approver, as_of_date(on))
-    review_file.write_text(dump_review(approved), encoding="utf-8")
+    write_review(review_file, approved)
     declassified = sum(o.declassify for o in approved.overrides)
     click.echo(f"{review_file}: approved by {approver} ({declassified} declassification(s), "
                f"content sha256 {review.content_sha256[:16]})")

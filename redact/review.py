@@ -16,6 +16,9 @@ people honest, enforced here whatever the workbench or an editor did:
 from __future__ import annotations
 
 import hashlib
+import io
+import os
+import tempfile
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -189,8 +192,6 @@ def parse_review(raw: bytes, shown: str) -> Review:
 
 def dump_review(data: ReviewFile) -> str:
     """The review file's text: plain YAML, keys in the model's order, diffable."""
-    import io
-
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
     yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
@@ -209,6 +210,20 @@ def dump_review(data: ReviewFile) -> str:
                  "# `redact review approve FILE --by NAME`.\n")
     yaml.dump(body, stream)
     return stream.getvalue()
+
+
+def write_review(path: Path, data: ReviewFile) -> None:
+    """Write a review file atomically: a temporary file beside it, synced, renamed into place."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(dump_review(data))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def new_review(document_file: str, document_sha256: str, policy: Policy, reviewer: str) -> ReviewFile:

@@ -84,7 +84,8 @@ def test_every_request_needs_the_token_and_this_host(workbench: Running) -> None
     assert workbench.request("GET", f"/?token={token}")[0] == 200
     assert workbench.request("GET", f"/static/app.js?token={token}")[0] == 200
     # DNS rebinding: a page on another name that resolves to 127.0.0.1
-    assert workbench.request("GET", f"/?token={token}", headers={"Host": f"evil.example:{workbench.app.port}"})[0] == 403
+    rebound = {"Host": f"evil.example:{workbench.app.port}"}
+    assert workbench.request("GET", f"/?token={token}", headers=rebound)[0] == 403
     # Nothing else from the disk
     assert workbench.request("GET", f"/static/..%2f..%2fpolicy.py?token={token}")[0] == 404
     assert workbench.request("GET", f"/static/session.py?token={token}")[0] == 404
@@ -123,6 +124,7 @@ def test_the_document_text_is_never_markup(tmp_path: Path) -> None:
         assert b"onerror" not in page  # the page carries no document text; the script sets it as text
         _, state, headers = running.request("GET", "/api/state", headers={"X-Redact-Token": running.app.token})
         assert headers["Content-Type"].startswith("application/json")
+        assert "<img src=x onerror" in json.loads(state)["items"][-5]["text"] or b"onerror" in state
         _, preview, _ = running.request("GET", f"/preview?token={running.app.token}")
         assert b"<img src=x" not in preview and b"&lt;img src=x" in preview
     finally:
@@ -364,7 +366,8 @@ def test_the_workbench_works_from_the_keyboard_alone(workbench: Running, browser
 
     driver = browser
     _open(driver, workbench)
-    names = [c.find_element(By.CSS_SELECTOR, ".name").text for c in driver.find_elements(By.CSS_SELECTOR, "article.item")]
+    cards = driver.find_elements(By.CSS_SELECTOR, "article.item")
+    names = [c.find_element(By.CSS_SELECTOR, ".name").text for c in cards]
     target = names.index("paragraph 2")
     for _ in range(target):
         _press(driver, "j")
@@ -388,3 +391,38 @@ def test_the_workbench_works_from_the_keyboard_alone(workbench: Running, browser
     _wait(lambda: workbench.review_path.exists(), what="the save")
     saved = workbench.review_path.read_text(encoding="utf-8")
     assert "Names private individuals." in saved and "(b)(6)" in saved
+
+
+@pytest.mark.parametrize("corpus, step", [("cablegate", 13), ("mirror", 37), ("sidtoday", 17)])
+def test_the_workbench_reviews_and_exports_corpus_documents(tmp_path: Path, corpus: str, step: int) -> None:
+    """A sample spread over each corpus: a phrase withheld in one released portion, another portion
+    withheld whole, saved, exported through the real pipeline (render, verify, audit)."""
+    from .conftest import shared_corpus
+
+    files = sorted(shared_corpus(corpus).rglob("*.txt"))[::step]
+    policy = load_policy("public-release")
+    exported = 0
+    for number, path in enumerate(files):
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        document = folder / path.name
+        shutil.copy(path, document)
+        session = Session(Settings(document, policy, folder / "doc.review.yaml", "Ann Reviewer", folder / "out", AS_OF))
+        released = [i for i in session.state()["items"]
+                    if i["target"] == "portion" and i["decision"]["action"] == "release" and len(words(i["text"])) > 12]
+        if len(released) < 2:
+            continue
+        if exported == 4:
+            break
+        span_item, whole = released[0], released[1]
+        start = span_item["text"].index(words(span_item["text"])[0])  # a real word, whatever the case
+        session.add_span({"target": "portion", "index": span_item["index"], "start": start, "end": start + 12,
+                          "label": "(b)(6)", "justification": "Privacy."})
+        session.set_decision({"target": "portion", "index": whole["index"], "action": "withhold", "label": "(b)(5)",
+                              "justification": "Deliberative."})
+        result = session.export()
+        assert result["status"] == "RELEASE IN PART", path.name
+        copy = _copy_words(folder / "out" / (document.stem + ".release.html"))
+        assert " ".join(words(whole["text"])[:12]) not in copy, path.name
+        exported += 1
+    assert exported == 4, f"too few {corpus} documents with two released portions in the sample"

@@ -90,7 +90,7 @@ def _ignores(text: str) -> tuple[set[str], dict[int, set[str]]]:
     return whole, by_line
 
 
-def _wanted(rule_id: str, options: CheckOptions) -> bool:
+def wanted(rule_id: str, options: CheckOptions) -> bool:
     if options.select is not None and rule_id not in options.select:
         return False
     return rule_id not in options.ignore
@@ -99,7 +99,7 @@ def _wanted(rule_id: str, options: CheckOptions) -> bool:
 def lint_document(document: Document, options: CheckOptions) -> list[Finding]:
     findings = []
     for rule in RULES.values():
-        if not _wanted(rule.id, options):
+        if not wanted(rule.id, options):
             continue
         for hit in rule.check(document, options.as_of):
             findings.append(Finding(rule.id, rule.severity, document.source, hit.line, 1, hit.message))
@@ -184,11 +184,15 @@ def check_document(path: Path, options: CheckOptions) -> tuple[list[Finding], bo
         if options.update_expected:
             write_expected(path, document, decisions, options.policy)
             updated = True
-        elif expected_path(path).is_file() and _wanted("RD201", options):
+        elif expected_path(path).is_file() and wanted("RD201", options):
             findings += compare_expected(path, document, decisions)
     whole, by_line = _ignores(source.text)
     kept = [f for f in findings if f.rule_id not in whole and f.rule_id not in by_line.get(f.line, set())]
-    return sorted(kept, key=lambda f: (f.line, f.rule_id)), updated
+    # The review file's findings name its own lines; the document's inline ignores do not apply.
+    from .reviews import review_findings  # a sibling that builds on this module's Finding
+
+    kept += review_findings(path, document, source.sha256, options)
+    return sorted(kept, key=lambda f: (f.path != str(path), f.line, f.rule_id)), updated
 
 
 def check_paths(paths: Iterable[Path], options: CheckOptions) -> CheckResult:
@@ -220,5 +224,5 @@ def check_release(copy: Path, source_path: Path, policy: Policy, options: CheckO
     findings = [Finding("RD301", Severity.ERROR, str(copy), 1, 1, str(leak)) for leak in report.leaks]
     findings += [Finding("RD302", Severity.ERROR, str(copy), 1, 1, str(f)) for f in report.findings]
     result = CheckResult()
-    result.add(str(copy), [f for f in findings if _wanted(f.rule_id, options)])
+    result.add(str(copy), [f for f in findings if wanted(f.rule_id, options)])
     return result

@@ -355,6 +355,14 @@ EXTRA_RULES = {
     "RD301": ("release-leak", Severity.ERROR, "A release copy contains no withheld text, in any channel."),
     "RD302": ("release-structure", Severity.ERROR,
               "A release copy has no attachments or annotations and can be read."),
+    # Review files beside the documents (DOC.review.yaml): redact.check.reviews
+    "RD401": ("review-invalid", Severity.ERROR,
+              "A review file validates, and its justifications repeat no withheld text."),
+    "RD402": ("review-stale", Severity.WARNING,
+              "A review file was made for this version of the document and of the policy."),
+    "RD403": ("review-anchor-broken", Severity.ERROR, "Every override of a review file still matches its item."),
+    "RD404": ("review-unapproved-declassification", Severity.ERROR,
+              "A release past the policy's ceiling is a declassification, approved by a second person."),
 }
 
 

@@ -8,8 +8,6 @@ validated by the same model and rules as a review file on disk, and is refused w
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -32,10 +30,10 @@ from ..review import (
     ReviewSpan,
     anchor_of,
     apply_review,
-    dump_review,
     load_review,
     new_review,
     policy_may_release,
+    write_review,
 )
 from ..review import items as review_items
 
@@ -195,17 +193,7 @@ class Session:
     def save(self) -> Path:
         """Write the review file atomically (a temporary file renamed into place)."""
         target = self.settings.review_path
-        text = dump_review(self.draft)
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_review(target, self.draft)
         loaded = load_review(target)  # what was written reads back as what is shown
         self.draft, self.loaded_sha256 = loaded.data, loaded.file_sha256
         self.dirty = False
