@@ -27,7 +27,7 @@ from .check.config import discover
 from .check.report import render_github, render_json, render_junit, render_sarif, summary_line
 from .check.report import render_text as render_check_text
 from .check.rules import all_rule_ids
-from .cli_common import as_of_date, fail, policy_named
+from .cli_common import as_of_date, fail, ocr_option, policy_named
 from .cli_review import review_group
 from .decide import Context, decide
 from .errors import AuditError, InputError, PolicyError, RedactError
@@ -48,7 +48,8 @@ logging.getLogger("weasyprint").addFilter(lambda record: "HarfBuzz" not in recor
 
 
 def expand_inputs(inputs: tuple[str, ...]) -> list[Path]:
-    """Files, directories (every *.txt below them) and glob patterns, in a stable order."""
+    """Files, directories (every *.txt and *.pdf below them, release copies aside) and glob patterns,
+    in a stable order."""
     paths: list[Path] = []
     for item in inputs:
         candidate = Path(item)
@@ -57,7 +58,8 @@ def expand_inputs(inputs: tuple[str, ...]) -> list[Path]:
         except OSError:
             is_dir = False  # unreadable: read_source reports it for the file itself
         if is_dir:
-            paths.extend(sorted(p for p in candidate.rglob("*.txt") if p.is_file()))
+            found = [*candidate.rglob("*.txt"), *candidate.rglob("*.pdf")]
+            paths.extend(sorted(p for p in found if p.is_file() and not p.name.endswith(".release.pdf")))
         elif not candidate.exists() and glob.has_magic(item):
             paths.extend(sorted(Path(p) for p in glob.glob(item, recursive=True) if Path(p).is_file()))
         else:
@@ -143,11 +145,12 @@ def main() -> None:
               help="A reviewer's overrides for the one input (DOC.review.yaml, made by `redact review`).")
 @click.option("--reviews", "reviews_dir", type=click.Path(file_okay=False, path_type=Path),
               help="A directory of review files for a batch: STEM.review.yaml for each reviewed document.")
+@ocr_option
 def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir: Path, reviewer: str,
                 as_of: str | None, case: str | None, doc_id: str | None, audience: str | None,
                 audit_path: Path | None, max_bytes: int, encoding: str | None, doc_type: str,
                 jobs: int | None, engine: str, scheduler: str | None, review_file: Path | None,
-                reviews_dir: Path | None) -> None:
+                reviews_dir: Path | None, ocr: bool) -> None:
     """Make release copies of INPUTS (files, directories, globs) under a policy.
 
     Every copy is verified after it is written (no withheld text in any channel)
@@ -176,7 +179,7 @@ def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir
     options = Options(out_dir=out_dir, formats=chosen, reviewer=reviewer, as_of=as_of_date(as_of),
                       case=case, doc_id=doc_id if len(paths) == 1 else None, audience=audience,
                       max_bytes=max_bytes, encoding=encoding, doc_type=doc_type, review=review_file,
-                      reviews_dir=reviews_dir, reviews_sha256=reviews_digest(review_file, reviews_dir))
+                      reviews_dir=reviews_dir, reviews_sha256=reviews_digest(review_file, reviews_dir), ocr=ocr)
     command = {"policy": policy_name, "formats": list(chosen), "reviewer": reviewer, "case": case,
                "as_of": options.as_of.isoformat(), "inputs": len(paths)}
     if engine == "dask" and not scheduler:
@@ -271,12 +274,13 @@ class _Progress:
 @click.option("--encoding", help="Input encoding when it is not UTF-8.")
 @click.option("--type", "doc_type", type=click.Choice(["auto", "cable", "memo"]), default="auto",
               show_default=True, help="Document type; auto chooses by content.")
-def parse_command(inputs: tuple[str, ...], as_json: bool, encoding: str | None, doc_type: str) -> None:
+@ocr_option
+def parse_command(inputs: tuple[str, ...], as_json: bool, encoding: str | None, doc_type: str, ocr: bool) -> None:
     """Parse INPUTS and show their header fields and marked portions."""
     failed = 0
     for path in expand_inputs(inputs):
         try:
-            source = read_source(path, encoding=encoding)
+            source = read_source(path, encoding=encoding, ocr=ocr)
         except InputError as error:
             click.echo(f"redact: error: {error}", err=True)
             failed += 1
@@ -294,7 +298,8 @@ def parse_command(inputs: tuple[str, ...], as_json: bool, encoding: str | None, 
             click.echo(f"  {portion.index:3d} {portion.kind.value:<12} {portion.number or '':>4} "
                        f"{marking}{flag}  lines {portion.start_line}-{portion.end_line}")
         for problem in document.problems:
-            click.echo(f"  {source.path}:{problem.line}: {problem.code}: {problem.message}")
+            where = f" ({source.where(problem.line)})" if source.pdf else ""
+            click.echo(f"  {source.path}:{problem.line}: {problem.code}: {problem.message}{where}")
     if failed:
         sys.exit(EXIT_USAGE)
 
@@ -310,12 +315,13 @@ def parse_command(inputs: tuple[str, ...], as_json: bool, encoding: str | None, 
               help="A table for reading, or JSON for scripts.")
 @click.option("--review", "review_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Apply a reviewer's overrides (DOC.review.yaml): shown as rule 'review'.")
+@ocr_option
 def explain_command(document_path: Path, policy_name: str, as_of: str | None, audience: str | None,
-                    doc_type: str, fmt: str, review_file: Path | None) -> None:
+                    doc_type: str, fmt: str, review_file: Path | None, ocr: bool) -> None:
     """Show, for every portion of DOC, the decision and the rule (file:line) that made it."""
     policy = policy_named(policy_name)
     try:
-        source = read_source(document_path)
+        source = read_source(document_path, ocr=ocr)
     except InputError as error:
         fail(error)
         return
@@ -332,12 +338,17 @@ def explain_command(document_path: Path, policy_name: str, as_of: str | None, au
     rows += [(f"{portion.kind.value[:4]} {portion.number or '#' + str(portion.index)}",
               (portion.marking.text + ("*" if portion.inherited else "")) if portion.marking else "unmarked", decision)
              for portion, decision in zip(document.portions, decisions.portions, strict=True)]
+    starts = [f.start_line for f in document.header.fields] + [p.start_line for p in document.portions]
+    if source.pdf is not None:  # a PDF's items are found by page and line
+        rows = [(f"{name} ({source.where(line)})", marking, d)
+                for (name, marking, d), line in zip(rows, starts, strict=True)]
     names = [name for name, _, _ in rows[len(document.header.fields):]]
     echoes = [(names[e.released], names[e.withheld], len(e.runs)) for e in decisions.echoes]
     if fmt == "json":
         click.echo(json.dumps({"status": decisions.status, "items": [
             {"item": item, "marking": marking, "decision": d.action, "label": d.label, "rule": d.rule_id,
-             "source": d.source, "reason": d.reason} for item, marking, d in rows],
+             "source": d.source, "reason": d.reason, "where": source.where(line)}
+            for (item, marking, d), line in zip(rows, starts, strict=True)],
             "echoes": [{"released": r, "repeats": w, "runs": n} for r, w, n in echoes],
             "review": reviewed}, indent=2))
         return
@@ -540,7 +551,8 @@ def _ids(value: str) -> frozenset[str]:
 
 @main.command("stats")
 @click.argument("inputs", nargs=-1, required=True)
-def stats_command(inputs: tuple[str, ...]) -> None:
+@ocr_option
+def stats_command(inputs: tuple[str, ...], ocr: bool) -> None:
     """A corpus report: portions, markings by canonical form, problems, throughput."""
     paths = expand_inputs(inputs)
     markings: Counter[str] = Counter()
@@ -551,7 +563,7 @@ def stats_command(inputs: tuple[str, ...]) -> None:
     elapsed = 0.0
     for path in paths:
         try:
-            source = read_source(path)
+            source = read_source(path, ocr=ocr)
         except InputError as error:
             click.echo(f"redact: error: {error}", err=True)
             continue

@@ -10,6 +10,10 @@ import click
 from .errors import PolicyError, RedactError
 from .policy import Policy, load_policy
 
+ocr_option = click.option(
+    "--ocr", is_flag=True,
+    help="Read PDF pages that have no text layer (scans) with Tesseract; without it they are refused.")
+
 
 def fail(error: RedactError) -> None:
     for line in str(error).splitlines() or [""]:  # a policy with several problems: one line each

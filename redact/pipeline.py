@@ -53,6 +53,7 @@ class Options:
     max_bytes: int = DEFAULT_MAX_BYTES
     encoding: str | None = None
     doc_type: str = "auto"
+    ocr: bool = False  # read PDF pages without a text layer with Tesseract
     # fsync each output as it is written; a batch turns it off and makes a group of documents
     # durable at once before their audit records are written (redact.batch).
     sync_outputs: bool = True
@@ -81,7 +82,7 @@ class DocumentResult:
 def safe_stem(path: str) -> str:
     """A file name for the outputs that cannot escape the output directory."""
     stem = Path(path).name
-    for suffix in (".txt", ".text", ".cable"):
+    for suffix in (".txt", ".text", ".cable", ".pdf"):
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
     stem = re.sub(r"[^A-Za-z0-9._-]", "_", stem).lstrip(".") or "document"
@@ -93,7 +94,7 @@ def _boilerplate(view: ReleaseView) -> str:
     template = (TEMPLATES / "release.html.j2").read_text(encoding="utf-8")
     stamp = view.stamp
     values = [view.banner, view.title, stamp.status, stamp.authority, stamp.reviewer,
-              stamp.as_of, stamp.case or "", stamp.doc_id or "", *view.exemptions]
+              stamp.as_of, stamp.case or "", stamp.doc_id or "", stamp.source, *view.exemptions]
     labels = [b.label or "" for b in (*view.header, *view.body)]
     margins = [b.margin or "" for b in (*view.header, *view.body)]
     names = [f"Paragraph {b.number} Subparagraph {b.number}" for b in view.body if b.number]
@@ -134,10 +135,10 @@ def _atomic_write_verified(target: Path, data: bytes, check: Callable[[bytes], N
 
 
 def render_outputs(document: Document, decisions: Decisions, policy: Policy,
-                   options: Options) -> tuple[ReleaseView, dict[str, bytes]]:
+                   options: Options, origin: str = "text") -> tuple[ReleaseView, dict[str, bytes]]:
     view = build_view(document, decisions, policy_name=policy.name, policy_sha256=policy.sha256,
                       as_of=options.as_of, reviewer=options.reviewer, case=options.case,
-                      doc_id=options.doc_id or document.doc_id)
+                      doc_id=options.doc_id or document.doc_id, origin=origin)
     rendered: dict[str, bytes] = {}
     html = render_html(view)
     if "html" in options.formats:
@@ -267,10 +268,13 @@ class Outcome:
 
 def options_fingerprint(policy: Policy, options: Options) -> str:
     """What must match for a finished document to count as done on a rerun."""
-    body = {"policy": policy.sha256, "formats": sorted(options.formats), "as_of": options.as_of.isoformat(),
+    body: dict[str, Any] = {
+            "policy": policy.sha256, "formats": sorted(options.formats), "as_of": options.as_of.isoformat(),
             "reviewer": options.reviewer, "case": options.case, "doc_id": options.doc_id,
             "audience": options.audience, "encoding": options.encoding, "type": options.doc_type,
             "version": __version__}
+    if options.ocr:
+        body["ocr"] = True
     if options.reviews_sha256 is not None:
         body["reviews"] = options.reviews_sha256
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
@@ -305,7 +309,7 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
     returned for the caller to chain. Errors become a failed Outcome.
     """
     try:
-        source = read_source(Path(path), max_bytes=options.max_bytes, encoding=options.encoding)
+        source = read_source(Path(path), max_bytes=options.max_bytes, encoding=options.encoding, ocr=options.ocr)
         stem = safe_stem(source.path)
         document = parse(source.text, source=source.path, doc_id=stem, doc_type=options.doc_type)
         decisions = decide(document, policy, Context(as_of=options.as_of, audience=options.audience))
@@ -314,7 +318,7 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
         if above:
             raise LeakError("verification failed, nothing written: " + "; ".join(str(f) for f in above),
                             path=source.path)
-        view, rendered = render_outputs(document, decisions, policy, options)
+        view, rendered = render_outputs(document, decisions, policy, options, source.origin)
         withheld = withheld_items(document, decisions)
         allowed = released_text(document, decisions) + "\n" + _boilerplate(view)
         make_out_dir(options.out_dir)
@@ -349,6 +353,9 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
         commit["echoes"] = [[e.released, e.withheld, len(e.runs)] for e in decisions.echoes]
     if review_record is not None:
         commit["review"] = review_record
+    if source.pdf is not None:  # lines are the PDF's text lines; "pages" maps them to pages
+        commit["origin"] = source.origin
+        commit["pages"] = source.pdf.page_starts()
     records = (commit,)
     labels = tuple(d.label for d in decisions.portions if d.withheld and d.label)
     return Outcome(source.path, stem, decisions.status, source.sha256, outputs, records,

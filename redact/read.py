@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
+from .pdftext import PdfText, is_pdf, read_pdf
 
 DEFAULT_MAX_BYTES = 20_000_000
 
@@ -18,6 +19,21 @@ class Source:
     text: str
     sha256: str
     size: int
+    pdf: PdfText | None = None  # a PDF input: its pages, lines and character boxes
+
+    @property
+    def origin(self) -> str:
+        """Where the text came from: "text", "pdf" (its text layer) or "ocr"."""
+        if self.pdf is None:
+            return "text"
+        return "ocr" if self.pdf.ocr else "pdf"
+
+    def where(self, line: int) -> str:
+        """A text line as a reader finds it: "line 12", or "page 2, line 14" in a PDF."""
+        if self.pdf is None or not 1 <= line <= len(self.pdf.lines):
+            return f"line {line}"
+        found = self.pdf.lines[line - 1]
+        return f"page {found.page}, line {found.number}"
 
 
 def decode(data: bytes, path: str, encoding: str | None = None) -> str:
@@ -41,7 +57,9 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> str:
                          "encoding, name it with --encoding (e.g. cp1252)", path=path) from None
 
 
-def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, encoding: str | None = None) -> Source:
+def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, encoding: str | None = None,
+                ocr: bool = False) -> Source:
+    """A document's text: a text file decoded, or a PDF's text layer (or its pages read by OCR)."""
     shown = str(path)
     try:
         if not path.exists():
@@ -57,7 +75,13 @@ def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, encoding: str
         data = path.read_bytes()
     except OSError as error:
         raise InputError(f"cannot read: {error.strerror}", path=shown) from None
+    digest = hashlib.sha256(data).hexdigest()
+    if is_pdf(data):
+        pdf = read_pdf(data, shown, ocr=ocr)
+        if not pdf.text.strip():
+            raise InputError("the PDF holds no text", path=shown)
+        return Source(shown, pdf.text, digest, size, pdf)
     text = decode(data, shown, encoding)
     if not text.strip():
         raise InputError("the document is empty", path=shown)
-    return Source(shown, text, hashlib.sha256(data).hexdigest(), size)
+    return Source(shown, text, digest, size)

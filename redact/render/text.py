@@ -31,6 +31,8 @@ def render_text(view: ReleaseView) -> str:
         lines.append(f"CASE NO.: {stamp.case}")
     if stamp.doc_id:
         lines.append(f"DOC NO.: {stamp.doc_id}")
+    if stamp.source:
+        lines.append(f"TEXT FROM: {stamp.source}")
     lines.append("")
     for block in (*view.header, *view.body):
         if block.withheld:

@@ -51,6 +51,7 @@ class Stamp:
     reviewer: str
     case: str | None
     doc_id: str | None
+    source: str = ""  # how the text was taken when not typed: "PDF text layer", "OCR of a scan"
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,9 @@ class ReleaseView:
     # Who released it, in the page header: a cable is the State Department's; a memo or an
     # article names no agency the tool could know.
     agency: str = ""
+
+
+SOURCE_NOTES = {"pdf": "PDF text layer", "ocr": "OCR of a scanned PDF (Tesseract)"}
 
 
 def margin_code(label: str | None) -> str | None:
@@ -118,7 +122,7 @@ def recomputed_banner(document: Document, decisions: Decisions) -> str:
 
 def build_view(document: Document, decisions: Decisions, *, policy_name: str, policy_sha256: str,
                as_of: date, reviewer: str, case: str | None = None,
-               doc_id: str | None = None) -> ReleaseView:
+               doc_id: str | None = None, origin: str = "text") -> ReleaseView:
     fields = [(fld.start_line, _block(f"field-{fld.name}", None, fld.text, decision, FIELD_PREFIX.get(fld.name, "")))
               for fld, decision in zip(document.header.fields, decisions.fields, strict=True)
               if fld.name != "banner"]  # the banner is recomputed, never copied
@@ -136,7 +140,7 @@ def build_view(document: Document, decisions: Decisions, *, policy_name: str, po
     exemptions = tuple(sorted(set(labels)))
     identifier = doc_id or document.doc_id or "document"
     stamp = Stamp(decisions.status, policy_name, policy_sha256, as_of.isoformat(), reviewer,
-                  case, doc_id or document.doc_id)
+                  case, doc_id or document.doc_id, SOURCE_NOTES.get(origin, ""))
     return ReleaseView(f"{identifier} release copy", recomputed_banner(document, decisions),
                        header, body, stamp, exemptions,
                        agency="U.S. Department of State" if document.doc_type == "cable" else "")

@@ -1,0 +1,248 @@
+"""PDF input: the text layer (pypdfium2), one text line per printed line, page furniture removed.
+
+The parser reads text; a PDF is made into text that reads like the document as typed:
+- lines come from the page's characters, grouped by baseline and put in reading order (top to
+  bottom, left to right), so that a running head drawn last in the content stream still comes
+  first; a large vertical gap becomes a blank line;
+- page furniture is recognised and dropped: running heads and feet of cable printouts
+  (``CONFIDENTIAL PAGE 02 ANKARA 08112 311011Z``, a bare ``SECRET`` line, page numbers) in the
+  page's top and bottom bands, an earlier State release's page header (``UNCLASSIFIED U.S.
+  Department of State Case No. ...``), ``RELEASED IN PART`` stamps and margin codes (``B1``,
+  ``B6``, ``1.4(D)``) anywhere; a paragraph that runs over a page break is one paragraph;
+- every text line keeps its page and the line on that page (problems and audit records cite them)
+  and its characters' boxes (a copy in the original layout paints over withheld ones).
+
+A PDF (or page) without a usable text layer is refused unless OCR is asked for (redact.ocr).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from statistics import median
+
+from .errors import InputError
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top in PDF points
+
+# Furniture anywhere on a page: an earlier release's stamps and page header, margin codes.
+_STAMPS = re.compile(
+    r"^(?:RELEASED? IN (?:PART|FULL)|DENIED IN FULL|DECLASSIFIED|REVIEW AUTHORITY:.*"
+    r"|UNCLASSIFIED U\.\s?S\. Department of State Case No\..*|U\.\s?S\. Department of State Case No\..*"
+    r"|(?:B\d(?:\([A-Z]\))?|1\.4\s?\([A-H]\)|E\.?O\.? ?\d+)(?:[\s,;]+(?:B\d(?:\([A-Z]\))?|1\.4\s?\([A-H]\)))*)$",
+    re.I)
+# Furniture in the top and bottom bands of a page only: running heads and feet, page numbers.
+_LEVEL = r"(?:UNCLASSIFIED|CONFIDENTIAL|SECRET|TOP SECRET|LIMITED OFFICIAL USE|SENSITIVE BUT UNCLASSIFIED)"
+_RUNNING = re.compile(
+    rf"^(?:{_LEVEL}(?://[A-Z /,-]+)?|{_LEVEL}\s+PAGE\s+\d+\b.*|PAGE\s+\d+(?:\s+OF\s+\d+)?\b.*"
+    r"|(?:Page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|-\s*\d{1,4}\s*-"
+    r"|\d{1,2}/\d{1,2}/\d{2,4},?\s+\d{1,2}:\d{2}(?:\s*[AP]M)?\b.*|(?:https?|file)://\S+(?:\s+\d+/\d+)?)$", re.I)
+_BROWSER = re.compile(r"^(?:\d{1,2}/\d{1,2}/\d{2,4},?\s+\d{1,2}:\d{2}(?:\s*[AP]M)?\b.*|(?:https?|file)://\S+.*)$", re.I)
+BAND = 0.075  # of the page's height: where running heads and feet are printed
+_MIN_CHARS = 20  # a page with fewer characters in its text layer has no usable text layer
+
+
+@dataclass
+class Line:
+    """One printed line: its text, page (1-based), line on the page, and each character's box."""
+
+    text: str
+    page: int
+    number: int
+    boxes: list[Box | None] = field(default_factory=list)
+
+
+@dataclass
+class PdfText:
+    lines: list[Line]
+    pages: int
+    ocr: bool = False
+    furniture: int = 0  # lines dropped as page furniture
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines) + "\n"
+
+    def page_starts(self) -> list[int]:
+        """The text line (1-based) where each page's text begins."""
+        starts: list[int] = []
+        for number, line in enumerate(self.lines, start=1):
+            if line.page > len(starts):
+                starts.extend([number] * (line.page - len(starts)))
+        return starts
+
+
+@dataclass
+class _Raw:
+    chars: list[tuple[str, Box]]
+    top: float
+    bottom: float
+    height: float
+
+    @property
+    def left(self) -> float:
+        return min((b[0] for _, b in self.chars), default=0.0)
+
+
+def is_pdf(data: bytes) -> bool:
+    return data[:1024].lstrip().startswith(b"%PDF-")
+
+
+def _page_chars(page: object) -> list[tuple[str, Box]]:
+    textpage = page.get_textpage()  # type: ignore[attr-defined]
+    try:
+        count = textpage.count_chars()
+        text = textpage.get_text_range(0, count) if count else ""
+        chars: list[tuple[str, Box]] = []
+        # get_text_range returns one character per index (generated line breaks included).
+        for index, character in enumerate(text[:count]):
+            if character in "\r\n\x02\ufffe":
+                chars.append(("\n", (0.0, 0.0, 0.0, 0.0)))
+                continue
+            left, bottom, right, top = textpage.get_charbox(index)
+            chars.append((character, (float(left), float(bottom), float(right), float(top))))
+        return chars
+    finally:
+        textpage.close()
+
+
+def _raw_lines(chars: list[tuple[str, Box]]) -> list[_Raw]:
+    """PDFium's lines (split at its line breaks), then lines on one baseline joined in x order."""
+    pieces: list[list[tuple[str, Box]]] = [[]]
+    for character, box in chars:
+        if character == "\n":
+            pieces.append([])
+        else:
+            pieces[-1].append((character, box))
+    lines: list[_Raw] = []
+    for piece in pieces:
+        inked = [b for c, b in piece if not c.isspace() and b[3] > b[1]]
+        if not inked:
+            continue
+        lines.append(_Raw(piece, max(b[3] for b in inked), min(b[1] for b in inked),
+                          median(b[3] - b[1] for b in inked)))
+    lines.sort(key=lambda r: (-r.top, r.left))
+    merged: list[_Raw] = []
+    for line in lines:
+        last = merged[-1] if merged else None
+        if last is not None and abs(last.bottom - line.bottom) < 0.4 * max(last.height, line.height):
+            gap = (" ", (0.0, 0.0, 0.0, 0.0))
+            last.chars = [*line.chars, gap, *last.chars] if line.left < last.left else [*last.chars, gap, *line.chars]
+            last.top, last.bottom = max(last.top, line.top), min(last.bottom, line.bottom)
+        else:
+            merged.append(line)
+    return merged
+
+
+def _cells(line: _Raw, size: float) -> list[list[tuple[str, Box | None]]]:
+    """A line cut where a wide gap separates its text (a margin code beside a printed line)."""
+    cells: list[list[tuple[str, Box | None]]] = [[]]
+    previous_right: float | None = None
+    for character, box in line.chars:
+        real = box[2] > box[0]
+        if real and previous_right is not None and box[0] - previous_right > 4 * size:
+            cells.append([])
+        cells[-1].append((character, box if real else None))
+        if real:
+            previous_right = box[2]
+    return [c for c in cells if "".join(ch for ch, _ in c).strip()]
+
+
+def _text_of(cell: list[tuple[str, Box | None]]) -> tuple[str, list[Box | None]]:
+    text = "".join(c for c, _ in cell)
+    boxes = [b for _, b in cell]
+    stripped = text.rstrip()
+    lead = len(text) - len(text.lstrip())
+    return stripped[lead:], boxes[lead:len(stripped)]
+
+
+def _type_size(chars: list[tuple[str, Box]]) -> float:
+    """The page's usual glyph height (of letters and digits): what gaps are measured against."""
+    heights = [b[3] - b[1] for c, b in chars if c.isalnum() and b[3] > b[1]]
+    return median(heights) if heights else 8.0
+
+
+def page_lines(chars: list[tuple[str, Box]], page_number: int, page_height: float) -> tuple[list[Line], int]:
+    """A page's printed lines in reading order, furniture dropped; and how many lines were dropped."""
+    kept: list[Line] = []
+    dropped = 0
+    previous: _Raw | None = None
+    size = _type_size(chars)
+    for raw in _raw_lines(chars):
+        in_band = raw.top > page_height * (1 - BAND) or raw.bottom < page_height * BAND
+        parts = []
+        cells = [_text_of(cell) for cell in _cells(raw, size)]
+        # A browser's head or foot (its date and time, the address) takes its whole line with it:
+        # the page title printed beside it is furniture too.
+        if in_band and any(_BROWSER.match(text) for text, _ in cells):
+            dropped += len(cells)
+            continue
+        for text, boxes in cells:
+            squeezed = re.sub(r"\s+", "", text) if len(text.split()) <= 3 else text  # "CONFIDENT IAL" (OCR)
+            if _STAMPS.match(text) or (in_band and (_RUNNING.match(text) or _RUNNING.match(squeezed))):
+                dropped += 1
+                continue
+            parts.append((text, boxes))
+        if not parts:
+            continue
+        text = "   ".join(t for t, _ in parts)
+        line_boxes: list[Box | None] = []
+        for number, (_, part_boxes) in enumerate(parts):
+            line_boxes += ([None] * 3 if number else []) + part_boxes
+        if previous is not None and previous.bottom - raw.top > 1.2 * size:
+            kept.append(Line("", page_number, 0))  # a paragraph gap
+        kept.append(Line(text, page_number, 0, line_boxes))
+        previous = raw
+    for number, line in enumerate(kept, start=1):
+        line.number = number
+    return kept, dropped
+
+
+def _ends_paragraph(lines: list[Line]) -> bool:
+    """Whether the last line so far is a paragraph's last line: clearly shorter than the page's
+    usual full line (a page break swallows the blank line after it)."""
+    last = lines[-1]
+    page = [len(line.text) for line in lines if line.page == last.page and line.text]
+    full = sorted(page)[int(len(page) * 0.8)] if len(page) >= 5 else 0
+    return bool(last.text) and full > 0 and len(last.text) < 0.7 * full
+
+
+def read_pdf(data: bytes, path: str, ocr: bool = False) -> PdfText:
+    """The PDF's text, line by line; a page without a text layer needs ``ocr`` (redact.ocr)."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        raise InputError(f"not a readable PDF ({error})", path=path) from None
+    try:
+        if len(document) == 0:
+            raise InputError("the PDF has no pages", path=path)
+        lines: list[Line] = []
+        furniture = 0
+        used_ocr = False
+        for index in range(len(document)):
+            page = document[index]
+            try:
+                chars = _page_chars(page)
+                if sum(not c.isspace() for c, _ in chars) < _MIN_CHARS:
+                    if not ocr:
+                        raise InputError(f"page {index + 1} has no text layer (a scan?); give --ocr to read it "
+                                         "with Tesseract", path=path)
+                    from .ocr import ocr_page_chars
+
+                    chars = ocr_page_chars(page)
+                    used_ocr = True
+                found, dropped = page_lines(chars, index + 1, page.get_height())
+            finally:
+                page.close()
+            if lines and found and _ends_paragraph(lines):
+                # The page ended with a paragraph's last line: the blank line a page break swallowed.
+                lines.append(Line("", lines[-1].page, lines[-1].number + 1))
+            lines += found
+            furniture += dropped
+        while lines and not lines[0].text:
+            lines.pop(0)
+        return PdfText(lines, len(document), used_ocr, furniture)
+    finally:
+        document.close()

@@ -1,0 +1,198 @@
+"""Documents that arrive as PDFs: text layer or scan (OCR), page furniture, page and line in
+every message, and the same portions as the text version, on fixtures and corpus samples."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from redact import Context, decide, load_policy, parse
+from redact.cli import main
+from redact.ocr import available as tesseract_available
+from redact.pdftext import read_pdf
+from redact.read import read_source
+from redact.verify import released_text, words
+
+from . import pdfprint
+from .conftest import AS_OF, FIXTURES, shared_corpus
+from .leakscan import leaked_segments
+from .test_bundled_policies import POLICIES
+
+PDFS = FIXTURES / "pdf"
+TEXTS = {"06MADRID3104": FIXTURES / "review" / "06MADRID3104.txt",
+         "08ASTANA2450": FIXTURES / "cables" / "08ASTANA2450.txt"}
+
+
+def signature(text: str) -> list[tuple[str, str | None]]:
+    """A document's portions as kinds and levels: what must not change when it is printed."""
+    document = parse(text, source="x")
+    return [(p.kind.value, p.effective.level.name if p.effective is not None and p.effective.recognised else None)
+            for p in document.portions]
+
+
+def agreement(expected: list[tuple[str, str | None]], found: list[tuple[str, str | None]]) -> int:
+    """How many of the expected portions are found, in order."""
+    matcher = difflib.SequenceMatcher(a=expected, b=found, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks())
+
+
+def _need_tesseract() -> None:
+    if not tesseract_available():
+        if os.environ.get("CI"):
+            pytest.fail("tesseract-ocr is needed for the OCR tests (README set-up b)")
+        pytest.skip("tesseract is not installed")
+
+
+@pytest.mark.parametrize("name", sorted(TEXTS))
+@pytest.mark.parametrize("layout", ["printout", "webpage", "partial"])
+def test_a_printed_cable_reads_as_its_text(name: str, layout: str) -> None:
+    source = read_source(PDFS / f"{name}.{layout}.pdf")
+    assert source.origin == "pdf" and source.pdf is not None
+    text = TEXTS[name].read_text(encoding="utf-8")
+    # Running heads and feet, page numbers, browser heads, release headers and stamps are gone ...
+    for furniture in ("PAGE 01", "PAGE 02", "4:39 PM", "cables.example.org", "Case No.", "RELEASED IN PART"):
+        assert furniture not in source.text, (layout, furniture)
+    assert not re.search(r"^\s*B1\s*$|\sB1$", source.text, re.M)  # margin codes
+    assert source.pdf.furniture > 0
+    if layout == "partial":
+        # ... and an earlier partial release gives its released lines and nothing of the boxes.
+        withheld = pdfprint.withheld_lines(text, name)
+        lines = text.splitlines()
+        hidden = " ".join(words(" ".join(lines[n - 1] for n in sorted(withheld))))
+        shown = " ".join(words(" ".join(line for n, line in enumerate(lines, 1) if n not in withheld)))
+        assert " ".join(words(source.text)) == shown and hidden
+        return
+    expected = signature(text)
+    # A printout keeps the typed lines; a browser's reflow may start a line with "--" inside a
+    # paragraph, read as a subparagraph of the same level: one portion more, none lower.
+    assert agreement(expected, signature(source.text)) >= len(expected) - (layout == "webpage")
+    assert _lower_levels(text, source.text) == 0
+    # ... and every line knows its page: a paragraph running over a page break is one portion.
+    assert len(source.pdf.page_starts()) == source.pdf.pages > 1
+    assert source.where(source.pdf.page_starts()[1]) == "page 2, line 1"
+
+
+def test_run_on_a_pdf_cites_pages_and_says_where_the_text_came_from(tmp_path: Path) -> None:
+    pdf = tmp_path / "06MADRID3104.pdf"
+    shutil.copy(PDFS / "06MADRID3104.printout.pdf", pdf)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(pdf), "--out", str(out), "--format", "html,pdf,text",
+                                       "--as-of", "2026-11-26"])
+    assert result.exit_code == 0, result.output
+    copy = (out / "06MADRID3104.release.txt").read_text(encoding="utf-8")
+    assert "TEXT FROM: PDF text layer" in copy
+    assert "It is possible that this case" not in copy  # paragraph 4 (C), withheld
+    assert "Press reports indicate" in copy
+    record = next(json.loads(line) for line in (out / "audit.jsonl").read_text().splitlines()
+                  if json.loads(line)["type"] == "document")
+    assert record["origin"] == "pdf" and len(record["pages"]) == 3 and record["pages"][0] == 1
+    explained = CliRunner().invoke(main, ["explain", str(pdf), "--format", "json"])
+    items = json.loads(explained.output)["items"]
+    assert any(item["where"].startswith("page 3, line") for item in items)
+    table = CliRunner().invoke(main, ["explain", str(pdf)]).output
+    assert "(page 1, line" in table
+
+
+def test_a_scan_is_refused_without_ocr(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(PDFS / "06MADRID3104.scan.pdf"), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "page 1 has no text layer (a scan?); give --ocr" in result.output
+    assert not list(out.glob("*.release.*"))
+    parsed = CliRunner().invoke(main, ["parse", str(PDFS / "06MADRID3104.scan.pdf")])
+    assert parsed.exit_code == 2 and "--ocr" in parsed.output
+
+
+def test_ocr_reads_the_markings_of_the_scanned_fixtures(tmp_path: Path) -> None:
+    """Every printed marking read at its printed level, and the copy says it came from OCR."""
+    _need_tesseract()
+    printed = found = 0
+    for name, path in TEXTS.items():
+        source = read_source(PDFS / f"{name}.scan.pdf", ocr=True)  # about 5 s a page
+        assert source.origin == "ocr"
+        expected = [p.marking.text for p in parse(path.read_text(encoding="utf-8")).portions
+                    if p.marking is not None and not p.inherited]
+        read = [p.marking.text for p in parse(source.text).portions if p.marking is not None and not p.inherited]
+        printed += len(expected)
+        found += sum(b.size for b in difflib.SequenceMatcher(a=expected, b=read, autojunk=False).get_matching_blocks())
+    assert found / printed >= 0.99, (found, printed)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(PDFS / "06MADRID3104.scan.pdf"), "--ocr", "--out", str(out),
+                                       "--format", "text"])
+    assert result.exit_code == 0, result.output
+    copy = (out / "06MADRID3104.scan.release.txt").read_text(encoding="utf-8")
+    assert "TEXT FROM: OCR of a scanned PDF" in copy and "Press reports indicate" in copy
+    assert "It is possible that this case" not in copy
+    record = json.loads((out / "audit.jsonl").read_text().splitlines()[-2])
+    assert record["origin"] == "ocr"
+
+
+def test_an_unreadable_ocr_marking_is_withheld() -> None:
+    """What OCR garbles in a marking, the grammar does not recognise: withheld (fail closed)."""
+    text = TEXTS["06MADRID3104"].read_text(encoding="utf-8").replace("¶2. (U)", "¶2. (Ul)")
+    document = parse(text, source="x")
+    portion = next(p for p in document.portions if p.number == "2")
+    decision = decide(document, load_policy("public-release"), Context(as_of=AS_OF)).portions[portion.index]
+    assert decision.withheld
+
+
+@pytest.mark.parametrize("layout", ["printout", "webpage"])
+@pytest.mark.parametrize("corpus, step", [("cablegate", 41), ("mirror", 121)])
+def test_corpus_samples_printed_to_pdf_read_as_their_text_and_leak_nothing(layout: str, corpus: str,
+                                                                          step: int) -> None:
+    """A sample spread over each corpus (the whole corpus: benchmarks/pdf_input.py): portions and
+    levels as in the text version, and no classified paragraph released under any policy."""
+    files = sorted(shared_corpus(corpus).glob("*.txt"))[::step]
+    expected_total = agreed = lower = 0
+    printer = getattr(pdfprint, layout)
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        extracted = read_pdf(printer(text, path.stem), str(path)).text
+        expected, found = signature(text), signature(extracted)
+        expected_total += len(expected)
+        agreed += agreement(expected, found)
+        lower += _lower_levels(text, extracted)
+        document = parse(extracted, source=str(path))
+        for name in POLICIES:
+            context = Context(as_of=AS_OF, audience="GBR")
+            leaks = leaked_segments(text, document, load_policy(name), context)
+            assert not leaks, (path.name, layout, name, [s.marking for s in leaks])
+    assert lower == 0
+    # A line longer than the page (a reflowed cable) or a browser's reflow starts lines where the
+    # typist did not ("-- i.e.", "23. In"): the parser reads extra portions of the same level, or
+    # unmarked (withheld) ones. The whole corpus: benchmarks/pdf_input.py.
+    assert agreed / expected_total >= 0.975, (agreed, expected_total)
+
+
+def _lower_levels(text: str, extracted: str) -> int:
+    """Paragraphs whose words the PDF's parse puts under a lower level than the text's parse."""
+    def levels(source: str) -> dict[tuple[str, ...], int]:
+        found: dict[tuple[str, ...], int] = {}
+        for portion in parse(source, source="x").portions:
+            tokens = words(portion.text)
+            level = portion.effective.level if portion.effective is not None and portion.effective.recognised else 99
+            for i in range(0, max(1, len(tokens) - 5), 6):
+                found[tuple(tokens[i:i + 6])] = int(level)
+        return found
+
+    before, after = levels(text), levels(extracted)
+    return sum(1 for gram, level in before.items() if gram in after and after[gram] < level and level != 99)
+
+
+def test_released_text_of_a_pdf_is_the_released_text_of_its_text() -> None:
+    """The same decisions on the printout as on the typed text: the released words are the same."""
+    text = TEXTS["06MADRID3104"].read_text(encoding="utf-8")
+    source = read_source(PDFS / "06MADRID3104.printout.pdf")
+    policy = load_policy("public-release")
+    released = []
+    for body in (text, source.text):
+        document = parse(body, source="x")
+        released.append(words(released_text(document, decide(document, policy, Context(as_of=AS_OF)))))
+    assert released[0] == released[1]
