@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import glob
 import sys
 from datetime import date
+from pathlib import Path
 
 import click
 
 from .errors import PolicyError, RedactError
 from .policy import Policy, load_policy
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 ocr_option = click.option(
     "--ocr", is_flag=True,
@@ -36,3 +40,23 @@ def policy_named(name: str) -> Policy:
     except PolicyError as error:
         fail(error)
         raise  # unreachable: fail exits
+
+
+def expand_inputs(inputs: tuple[str, ...]) -> list[Path]:
+    """Files, directories (every *.txt and *.pdf below them, release copies aside) and glob patterns,
+    in a stable order."""
+    paths: list[Path] = []
+    for item in inputs:
+        candidate = Path(item)
+        try:
+            is_dir = candidate.is_dir()
+        except OSError:
+            is_dir = False  # unreadable: read_source reports it for the file itself
+        if is_dir:
+            found = [*candidate.rglob("*.txt"), *candidate.rglob("*.pdf")]
+            paths.extend(sorted(p for p in found if p.is_file() and not p.name.endswith(".release.pdf")))
+        elif not candidate.exists() and glob.has_magic(item):
+            paths.extend(sorted(Path(p) for p in glob.glob(item, recursive=True) if Path(p).is_file()))
+        else:
+            paths.append(candidate)
+    return paths

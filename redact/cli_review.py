@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from .cli_common import as_of_date, fail, policy_named
+from .cli_common import as_of_date, fail, ocr_option, policy_named
 from .errors import InputError, RedactError
 from .pipeline import safe_stem
 from .review import SUFFIX, ReviewError, approve, load_review, review_json_schema, write_review
@@ -58,8 +58,9 @@ def default_review_path(document: Path) -> Path:
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--no-browser", is_flag=True, help="Print the address only; do not open a browser.")
+@ocr_option
 def review_open(document: Path, policy_name: str, review_file: Path | None, reviewer: str | None, out_dir: Path,
-                as_of: str | None, port: int, no_browser: bool) -> None:
+                as_of: str | None, port: int, no_browser: bool, ocr: bool) -> None:
     """Open the workbench on DOC: a local page (127.0.0.1 only, with a secret token in its address)
     showing every portion with its marking and proposed decision, a live preview of the release
     copy, and Save / Export."""
@@ -72,7 +73,7 @@ def review_open(document: Path, policy_name: str, review_file: Path | None, revi
         raise click.UsageError("say who reviews: --reviewer NAME")
     policy = policy_named(policy_name)
     try:
-        session = Session(Settings(document, policy, review_path, reviewer, out_dir, as_of_date(as_of)))
+        session = Session(Settings(document, policy, review_path, reviewer, out_dir, as_of_date(as_of), ocr))
     except RedactError as error:
         fail(error)
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ class CheckOptions:
     update_expected: bool = False
     doc_type: str = "auto"
     audience: str | None = None
+    ocr: bool = False
 
 
 @dataclass
@@ -175,9 +176,11 @@ def _describe(row: dict[str, Any] | None) -> str:
 
 def check_document(path: Path, options: CheckOptions) -> tuple[list[Finding], bool]:
     """Findings for one document; True when a golden file was written."""
-    source = read_source(path)
+    source = read_source(path, ocr=options.ocr)
     document = parse(source.text, source=str(path), doc_id=path.stem, doc_type=options.doc_type)
     findings = lint_document(document, options)
+    if source.pdf is not None:  # a PDF's lines are found by page and line
+        findings = [replace(f, message=f"{f.message} ({source.where(f.line)})") for f in findings]
     updated = False
     if options.policy is not None:
         decisions = decide(document, options.policy, Context(as_of=options.as_of, audience=options.audience))

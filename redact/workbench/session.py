@@ -54,6 +54,7 @@ class Settings:
     reviewer: str
     out_dir: Path
     as_of: date
+    ocr: bool = False
 
 
 def _validation_message(error: ValidationError) -> str:
@@ -65,7 +66,7 @@ def _validation_message(error: ValidationError) -> str:
 class Session:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.source: Source = read_source(settings.document)
+        self.source: Source = read_source(settings.document, ocr=settings.ocr)
         self.document: Document = parse(self.source.text, source=self.source.path,
                                         doc_id=safe_stem(self.source.path))
         self.proposed: Decisions = decide(self.document, settings.policy, Context(as_of=settings.as_of))
@@ -204,7 +205,8 @@ class Session:
         self.save()
         review = self.settings.review_path
         options = Options(out_dir=self.settings.out_dir, formats=("html", "pdf"), reviewer=self.settings.reviewer,
-                          as_of=self.settings.as_of, review=review, reviews_sha256=reviews_digest(review, None))
+                          as_of=self.settings.as_of, review=review, reviews_sha256=reviews_digest(review, None),
+                          ocr=self.settings.ocr)
         result = run([self.settings.document], self.settings.policy, options,
                      command={"policy": self.settings.policy.name, "workbench": True, "inputs": 1})
         if result.failed_count:
