@@ -129,12 +129,15 @@ def main() -> None:
               help="A reviewer's overrides for the one input (DOC.review.yaml, made by `redact review`).")
 @click.option("--reviews", "reviews_dir", type=click.Path(file_okay=False, path_type=Path),
               help="A directory of review files for a batch: STEM.review.yaml for each reviewed document.")
+@click.option("--layout", type=click.Choice(["retype", "original"]), default="retype", show_default=True,
+              help="The PDF copy of a PDF input: typeset anew, or its own pages as images with the withheld "
+                   "text painted over and only released text in an invisible text layer.")
 @ocr_option
 def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir: Path, reviewer: str,
                 as_of: str | None, case: str | None, doc_id: str | None, audience: str | None,
                 audit_path: Path | None, max_bytes: int, encoding: str | None, doc_type: str,
                 jobs: int | None, engine: str, scheduler: str | None, review_file: Path | None,
-                reviews_dir: Path | None, ocr: bool) -> None:
+                reviews_dir: Path | None, layout: str, ocr: bool) -> None:
     """Make release copies of INPUTS (files, directories, globs) under a policy.
 
     Every copy is verified after it is written (no withheld text in any channel)
@@ -163,7 +166,8 @@ def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir
     options = Options(out_dir=out_dir, formats=chosen, reviewer=reviewer, as_of=as_of_date(as_of),
                       case=case, doc_id=doc_id if len(paths) == 1 else None, audience=audience,
                       max_bytes=max_bytes, encoding=encoding, doc_type=doc_type, review=review_file,
-                      reviews_dir=reviews_dir, reviews_sha256=reviews_digest(review_file, reviews_dir), ocr=ocr)
+                      reviews_dir=reviews_dir, reviews_sha256=reviews_digest(review_file, reviews_dir), ocr=ocr,
+                      layout=layout)
     command = {"policy": policy_name, "formats": list(chosen), "reviewer": reviewer, "case": case,
                "as_of": options.as_of.isoformat(), "inputs": len(paths)}
     if engine == "dask" and not scheduler:

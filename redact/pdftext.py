@@ -58,6 +58,7 @@ class PdfText:
     pages: int
     ocr: bool = False
     furniture: int = 0  # lines dropped as page furniture
+    data: bytes = b""  # the PDF itself: a copy in the original layout is drawn from its pages
 
     @property
     def text(self) -> str:
@@ -243,6 +244,6 @@ def read_pdf(data: bytes, path: str, ocr: bool = False) -> PdfText:
             furniture += dropped
         while lines and not lines[0].text:
             lines.pop(0)
-        return PdfText(lines, len(document), used_ocr, furniture)
+        return PdfText(lines, len(document), used_ocr, furniture, data)
     finally:
         document.close()

@@ -23,13 +23,14 @@ from typing import Any
 
 from .audit import AuditLog, Sealed, seal
 from .decide import Context, Decision, Decisions, decide
-from .errors import LeakError, RedactError, RenderError
+from .errors import InputError, LeakError, RedactError, RenderError
 from .model import Document, Marking
 from .parse import parse
 from .policy import Policy
 from .read import DEFAULT_MAX_BYTES, read_source
 from .render import build_view, render_html, render_pdf, render_text
 from .render.html import TEMPLATES, page_header, stylesheet
+from .render.original import Plan, check_copy, render_original
 from .render.view import ReleaseView
 from .resources import data_dir
 from .review import SUFFIX as REVIEW_SUFFIX
@@ -54,6 +55,7 @@ class Options:
     encoding: str | None = None
     doc_type: str = "auto"
     ocr: bool = False  # read PDF pages without a text layer with Tesseract
+    layout: str = "retype"  # the PDF copy: "retype" (typeset anew) or "original" (the PDF's own pages)
     # fsync each output as it is written; a batch turns it off and makes a group of documents
     # durable at once before their audit records are written (redact.batch).
     sync_outputs: bool = True
@@ -275,13 +277,16 @@ def options_fingerprint(policy: Policy, options: Options) -> str:
             "version": __version__}
     if options.ocr:
         body["ocr"] = True
+    if options.layout != "retype":
+        body["layout"] = options.layout
     if options.reviews_sha256 is not None:
         body["reviews"] = options.reviews_sha256
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
 def _write_outputs(rendered: dict[str, bytes], stem: str, source: str, out_dir: Path,
-                   withheld: list[Withheld], allowed: str, sync: bool = True) -> dict[str, tuple[str, str]]:
+                   withheld: list[Withheld], allowed: str, sync: bool = True,
+                   original: Plan | None = None) -> dict[str, tuple[str, str]]:
     outputs: dict[str, tuple[str, str]] = {}
     written: list[Path] = []
     try:
@@ -292,6 +297,11 @@ def _write_outputs(rendered: dict[str, bytes], stem: str, source: str, out_dir: 
                 report = verify_bytes(on_disk, fmt, withheld, allowed)
                 if not report.ok:
                     raise LeakError(f"verification failed, output removed: {report.summary()}", path=source)
+                if fmt == "pdf" and original is not None:  # the page images and the text under the boxes
+                    problems = check_copy(on_disk, original)
+                    if problems:
+                        raise LeakError("verification failed, output removed: " + "; ".join(problems[:3]),
+                                        path=source)
 
             outputs[fmt] = (target.name, _atomic_write_verified(target, data, check, sync))
             written.append(target)
@@ -319,11 +329,19 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
             raise LeakError("verification failed, nothing written: " + "; ".join(str(f) for f in above),
                             path=source.path)
         view, rendered = render_outputs(document, decisions, policy, options, source.origin)
+        original = None
+        if options.layout == "original" and "pdf" in options.formats:
+            if source.pdf is None:
+                raise InputError("--layout original keeps a PDF's own pages: the input is not a PDF",
+                                 path=source.path)
+            rendered["pdf"], original = render_original(
+                source.pdf.data, source.pdf, document, decisions, title=view.title, status=decisions.status,
+                authority=policy.name, as_of=options.as_of)
         withheld = withheld_items(document, decisions)
         allowed = released_text(document, decisions) + "\n" + _boilerplate(view)
         make_out_dir(options.out_dir)
         outputs = _write_outputs(rendered, stem, source.path, options.out_dir, withheld, allowed,
-                                 options.sync_outputs)
+                                 options.sync_outputs, original)
     except RedactError as error:
         record = {"type": "document-failed", "source": path, "error": type(error).__name__,
                   "message": str(error)}

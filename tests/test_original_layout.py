@@ -1,0 +1,120 @@
+"""Release copies that keep the original pages (--layout original): page images with the withheld
+text painted over, an invisible text layer of released text only, verified and reproducible."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from click.testing import CliRunner
+
+from redact import Context, decide, load_policy, parse
+from redact.cli import main
+from redact.read import read_source
+from redact.render.original import DPI, Redaction, check_copy, plan, render_original
+from redact.verify import pdf_channels, released_text, words
+
+from .conftest import AS_OF, FIXTURES
+from .test_bundled_policies import POLICIES
+
+PDFS = FIXTURES / "pdf"
+
+
+def _copy(tmp_path: Path, layout: str = "printout", policy: str = "public-release",
+          name: str = "06MADRID3104") -> tuple[Path, Path]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    source = tmp_path / f"{name}.pdf"
+    shutil.copy(PDFS / f"{name}.{layout}.pdf", source)
+    out = tmp_path / f"out-{policy}"
+    result = CliRunner().invoke(main, ["run", str(source), "--layout", "original", "--format", "pdf",
+                                       "--policy", policy, "--audience", "GBR", "--out", str(out),
+                                       "--as-of", "2026-11-26"])
+    assert result.exit_code == 0, result.output
+    return source, out / f"{name}.release.pdf"
+
+
+def _decided(source: Path, policy: str = "public-release"):  # type: ignore[no-untyped-def]
+    text = read_source(source)
+    document = parse(text.text, source=str(source))
+    return text, document, decide(document, load_policy(policy), Context(as_of=AS_OF, audience="GBR"))
+
+
+@pytest.mark.parametrize("layout", ["printout", "webpage", "partial"])
+@pytest.mark.parametrize("policy", POLICIES)
+def test_the_copy_keeps_the_pages_and_loses_every_withheld_word(tmp_path: Path, layout: str, policy: str) -> None:
+    source, copy = _copy(tmp_path, layout, policy)
+    _, document, decisions = _decided(source, policy)
+    pages = pdfium.PdfDocument(copy)
+    assert len(pages) == len(pdfium.PdfDocument(source))
+    channels, findings = pdf_channels(copy.read_bytes())
+    layer = " ".join(words(" ".join(channels.values())))
+    for portion, decision in zip(document.portions, decisions.portions, strict=True):
+        tokens = words(portion.text)
+        if decision.withheld and len(tokens) >= 6:
+            for i in range(len(tokens) - 5):
+                assert " ".join(tokens[i:i + 6]) not in layer, (portion.number, policy)
+    released = words(released_text(document, decisions))
+    if len(released) > 10:  # searchable: the released words are in the text layer
+        assert " ".join(released[:6]) in layer or " ".join(released[-6:]) in layer
+    the_plan = plan(read_source(source).pdf, document, decisions)  # type: ignore[arg-type]
+    assert check_copy(copy.read_bytes(), the_plan) == []
+    assert not findings
+
+
+def test_the_page_image_is_at_150_dpi(tmp_path: Path) -> None:
+    _, copy = _copy(tmp_path)
+    document = pdfium.PdfDocument(copy)
+    page = document[0]
+    (image,) = [o for o in page.get_objects() if isinstance(o, pdfium.PdfImage)]
+    width = image.get_bitmap().to_pil().size[0]
+    assert width / float(page.get_width()) * 72 == pytest.approx(DPI, rel=0.01)
+
+
+def test_the_verifier_finds_pixels_under_a_box_and_text_under_a_box(tmp_path: Path) -> None:
+    source, _ = _copy(tmp_path)
+    text, document, decisions = _decided(source)
+    data, the_plan = render_original(text.pdf.data, text.pdf, document, decisions, title="t",  # type: ignore[union-attr]
+                                     status="RELEASE IN PART", authority="public-release", as_of=AS_OF)
+    assert check_copy(data, the_plan) == []
+    # A box the copy does not have (over released text on page 1): its pixels are the page's,
+    # and the invisible text under it is found.
+    run_page, _, boxes = next(r for r in the_plan.runs if r[0] == 1 and len(r[1]) > 20)
+    real = [b for b in boxes if b is not None]
+    fake = Redaction(run_page, (real[0][0] - 1, real[0][1] - 1, real[5][2] + 1, real[0][3] + 1), "B6")
+    the_plan.redactions.append(fake)
+    problems = check_copy(data, the_plan)
+    assert any("does not hold only its box" in p for p in problems)
+    assert any("text under a box" in p for p in problems)
+
+
+def test_the_copy_is_byte_reproducible(tmp_path: Path) -> None:
+    _, first = _copy(tmp_path / "a")
+    script = ("import sys; from click.testing import CliRunner; from redact.cli import main; "
+              "r = CliRunner().invoke(main, ['run', sys.argv[1], '--layout', 'original', '--format', 'pdf', "
+              "'--audience', 'GBR', '--out', sys.argv[2], '--as-of', '2026-11-26']); sys.exit(r.exit_code)")
+    source = tmp_path / "b" / "06MADRID3104.pdf"
+    source.parent.mkdir()
+    shutil.copy(PDFS / "06MADRID3104.printout.pdf", source)
+    subprocess.run([sys.executable, "-c", script, str(source), str(tmp_path / "b" / "out")], check=True)
+    assert (tmp_path / "b" / "out" / "06MADRID3104.release.pdf").read_bytes() == first.read_bytes()
+
+
+def test_metadata_says_nothing_withheld_and_the_audit_names_the_layout(tmp_path: Path) -> None:
+    _, copy = _copy(tmp_path)
+    metadata = pdfium.PdfDocument(copy).get_metadata_dict()
+    assert metadata["Title"] == "06MADRID3104 release copy" and metadata["Creator"] == "redact"
+    assert "SPAIN/CIA" not in json.dumps(metadata)  # the subject line is withheld
+    log = (copy.parent / "audit.jsonl").read_text()
+    record = next(json.loads(line) for line in log.splitlines() if json.loads(line)["type"] == "document")
+    assert record["origin"] == "pdf" and record["verified"] is True
+
+
+def test_a_text_input_cannot_keep_original_pages(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["run", str(FIXTURES / "review" / "06MADRID3104.txt"), "--layout", "original",
+                                       "--format", "pdf", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "not a PDF" in result.output
