@@ -49,9 +49,11 @@ def main() -> None:
     parser.add_argument("--layouts", nargs="+", default=["printout", "webpage"])
     parser.add_argument("--step", type=int, default=1, help="every STEP-th cable (1: all)")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--output", type=Path, help="also write the table here (markdown)")
     options = parser.parse_args()
-    print("| corpus | layout | documents | portions equal | read lower | leaks | seconds |")
-    print("|---|---|---|---|---|---|---|")
+    rows = ["| corpus | layout | documents | portions equal | read lower | documents with a leak | seconds |",
+            "|---|---|---|---|---|---|---|"]
+    print("\n".join(rows), flush=True)
     for corpus in options.corpus:
         files = sorted((SHARED / "corpus" / corpus).glob("*.txt"))[::options.step]
         for layout in options.layouts:
@@ -62,8 +64,14 @@ def main() -> None:
             equal = sum(r[1] for r in results)
             lower = sum(r[2] for r in results)
             leaks = sum(1 for r in results if r[3])
-            print(f"| {corpus} | {layout} | {len(files)} | {equal}/{expected} ({equal / max(1, expected):.2%}) "
-                  f"| {lower} | {leaks} | {time.perf_counter() - started:.0f} |", flush=True)
+            rows.append(f"| {corpus} | {layout} | {len(files)} | {equal}/{expected} ({equal / max(1, expected):.2%}) "
+                        f"| {lower} | {leaks} | {time.perf_counter() - started:.0f} |")
+            print(rows[-1], flush=True)
+    if options.output is not None:
+        every = "every cable" if options.step == 1 else f"every {options.step}th cable"
+        options.output.write_text(f"# PDF input on the corpora\n\n`python benchmarks/pdf_input.py --step "
+                                  f"{options.step}` ({every}, policies: {', '.join(POLICIES)}):\n\n"
+                                  + "\n".join(rows) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -234,8 +234,8 @@ def test_a_leaking_copy_is_removed_and_the_run_fails(tmp_path: Path, public_rele
 
     original = pipeline.render_outputs
 
-    def leaky(document, decisions, policy, options):
-        view, rendered = original(document, decisions, policy, options)
+    def leaky(document, decisions, policy, options, *more):
+        view, rendered = original(document, decisions, policy, options, *more)
         secret = next(p for p in document.portions if p.number == "15").text
         return view, {fmt: data + b"<!-- " + secret.encode() + b" -->" if fmt == "html" else data
                       for fmt, data in rendered.items()}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import secrets
 import threading
 from collections.abc import Callable, Iterable
@@ -195,6 +196,8 @@ def _text(message: str, status: int) -> Response:
 
 def serve(app: Workbench, port: int = 0) -> BaseWSGIServer:
     """A server for the app on 127.0.0.1 (port 0: any free port); the caller runs serve_forever."""
+    # One line per request is noise on the reviewer's terminal (and in test logs).
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", port, app, threaded=True)
     app.port = server.server_port
     return server
