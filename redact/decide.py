@@ -333,10 +333,10 @@ def _find_spans(text: str, policy: Policy, document: Document) -> tuple[Span, ..
             pattern = r"(?<!\w)" + regex.escape(term) + r"(?!\w)"
             found.extend(Span(m.start(), m.end(), label, span_rule.rule.id)
                          for m in regex.finditer(pattern, text, flags=regex.IGNORECASE))
-    return _merged(found)
+    return merged(found)
 
 
-def _merged(spans: Sequence[Span]) -> tuple[Span, ...]:
+def merged(spans: Sequence[Span]) -> tuple[Span, ...]:
     """Spans in order, overlapping ones joined (under the first one's label)."""
     merged: list[Span] = []
     for span in sorted(spans, key=lambda s: (s.start, -s.end)):
@@ -378,5 +378,5 @@ def _echoes_withheld(decisions: tuple[Decision, ...], echoes: list[Echo]) -> tup
     for echo in echoes:
         released, source = result[echo.released], decisions[echo.withheld]
         added = tuple(Span(start, end, source.label or "(b)(1)", "echo") for start, end in echo.runs)
-        result[echo.released] = replace(released, spans=_merged((*released.spans, *added)))
+        result[echo.released] = replace(released, spans=merged((*released.spans, *added)))
     return tuple(result)

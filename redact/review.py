@@ -19,7 +19,7 @@ import hashlib
 import io
 import os
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ruamel.yaml import YAML
 
 from . import canonical, yamldoc
-from .decide import Decision, Decisions, Span, finish
+from .decide import Decision, Decisions, Span, finish, merged
 from .errors import PolicyError
 from .model import Document, Marking
 from .policy import Policy
@@ -309,20 +309,8 @@ def _decision(override: Override, review: Review, number: int, before: Decision)
                         source)
     added = tuple(Span(s.start, s.end, s.label, "review") for s in override.spans)
     kept = before.spans if not before.withheld else ()
-    spans = tuple(sorted((*kept, *added), key=lambda s: (s.start, -s.end)))
     return Decision(before.target, before.index, "release", None, override.justification, "review", source,
-                    _merged(spans), declassified=override.declassify)
-
-
-def _merged(spans: tuple[Span, ...]) -> tuple[Span, ...]:
-    merged: list[Span] = []
-    for span in spans:
-        if merged and span.start < merged[-1].end:
-            last = merged[-1]
-            merged[-1] = replace(last, end=max(last.end, span.end))
-        else:
-            merged.append(span)
-    return tuple(merged)
+                    merged((*kept, *added)), declassified=override.declassify)
 
 
 def _check_override(override: Override, number: int, item: Item, before: Decision, review: Review,
