@@ -68,7 +68,7 @@ def main() -> None:
                         f"| {lower} | {leaks} | {time.perf_counter() - started:.0f} |")
             print(rows[-1], flush=True)
     if options.output is not None:
-        every = "every cable" if options.step == 1 else f"every {options.step}th cable"
+        every = "every cable" if options.step == 1 else f"one cable in {options.step}"
         options.output.write_text(f"# PDF input on the corpora\n\n`python benchmarks/pdf_input.py --step "
                                   f"{options.step}` ({every}, policies: {', '.join(POLICIES)}):\n\n"
                                   + "\n".join(rows) + "\n", encoding="utf-8")
