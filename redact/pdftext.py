@@ -190,7 +190,8 @@ def page_lines(chars: list[tuple[str, Box]], page_number: int, page_height: floa
         line_boxes: list[Box | None] = []
         for number, (_, part_boxes) in enumerate(parts):
             line_boxes += ([None] * 3 if number else []) + part_boxes
-        if previous is not None and previous.bottom - raw.top > 1.2 * size:
+        # A line of dashes has no tall glyph: its top is taken a letter's height above its bottom.
+        if previous is not None and previous.bottom - max(raw.top, raw.bottom + size) > 1.2 * size:
             kept.append(Line("", page_number, 0))  # a paragraph gap
         kept.append(Line(text, page_number, 0, line_boxes))
         previous = raw
