@@ -426,3 +426,14 @@ def test_the_workbench_reviews_and_exports_corpus_documents(tmp_path: Path, corp
         assert " ".join(words(whole["text"])[:12]) not in copy, path.name
         exported += 1
     assert exported == 4, f"too few {corpus} documents with two released portions in the sample"
+
+
+def test_the_workbench_flags_a_released_portion_that_repeats_a_withheld_one(tmp_path: Path) -> None:
+    """An echo (redact.echoes) is shown on the released portion, by name and run count."""
+    from .conftest import shared_corpus
+
+    path = shared_corpus("cablegate") / "05MADRID1879.txt"
+    session = Session(Settings(path, load_policy("public-release"), tmp_path / "r.review.yaml", "Ann Reviewer",
+                               tmp_path / "out", AS_OF))
+    flagged = {i["name"]: i["echoes"] for i in session.state()["items"] if i["echoes"]}
+    assert flagged == {"paragraph 7": [{"repeats": "paragraph 1", "runs": 1}]}

@@ -233,6 +233,11 @@ class Session:
         entries += [self._entry("portion", p.index, f"{p.kind.value} {p.number or '#' + str(p.index)}",
                                 p.start_line, d)
                     for p, d in zip(self.document.portions, decisions.portions, strict=True)]
+        # A released portion that repeats runs of a withheld one (redact.echoes): the reviewer sees it.
+        names = {p.index: f"{p.kind.value} {p.number or '#' + str(p.index)}" for p in self.document.portions}
+        for entry in entries:
+            entry["echoes"] = [{"repeats": names[e.withheld], "runs": len(e.runs)} for e in decisions.echoes
+                               if entry["target"] == "portion" and e.released == entry["index"]]
         entries.sort(key=lambda e: (e["line"], e["target"] != "field"))
         counts = Counter(d.label for d in (*decisions.portions, *decisions.fields) if d.withheld and d.label)
         counts.update(s.label for d in (*decisions.portions, *decisions.fields) for s in d.spans)

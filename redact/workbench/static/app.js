@@ -84,6 +84,10 @@ function card(item, position) {
     element("span", { text: `Proposed: ${decisionText(item.proposed)}` }),
     element("span", { class: "rule", text: ` by ${item.proposed.rule} (${item.proposed.source.split("/").pop()})` }));
   node.append(head, proposed, textWithSpans(item));
+  for (const echo of item.echoes || []) {
+    node.append(element("p", { class: "echo", role: "note",
+      text: `Echo: repeats ${echo.runs} run(s) of the withheld ${echo.repeats}; consider withholding them.` }));
+  }
   if (item.override) {
     const o = item.override;
     const note = `Changed by the reviewer: ${o.action}${o.label ? " " + o.label : ""}` +
