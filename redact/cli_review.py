@@ -85,9 +85,12 @@ def review_open(document: Path, policy_name: str, review_file: Path | None, revi
     if not no_browser:
         webbrowser.open(address)
     try:
-        server.serve_forever()
+        server.serve_forever()  # Werkzeug's server ends quietly on Ctrl-C
     except KeyboardInterrupt:
-        click.echo("redact review: stopped" + (" (unsaved changes were not written)" if session.dirty else ""))
+        pass
+    finally:
+        server.server_close()
+        click.echo("\nredact review: stopped" + (" (unsaved changes were not written)" if session.dirty else ""))
 
 
 @review_group.command("approve")
