@@ -35,8 +35,8 @@ _STAMPS = re.compile(
 _LEVEL = r"(?:UNCLASSIFIED|CONFIDENTIAL|SECRET|TOP SECRET|LIMITED OFFICIAL USE|SENSITIVE BUT UNCLASSIFIED)"
 _RUNNING = re.compile(
     rf"^(?:{_LEVEL}(?://[A-Z /,-]+)?|{_LEVEL}\s+PAGE\s+\d+\b.*|PAGE\s+\d+(?:\s+OF\s+\d+)?\b.*"
-    r"|(?:Page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|-\s*\d{1,4}\s*-"
-    r"|\d{1,2}/\d{1,2}/\d{2,4},?\s+\d{1,2}:\d{2}(?:\s*[AP]M)?\b.*|(?:https?|file)://\S+(?:\s+\d+/\d+)?)$", re.I)
+    r"|(?:Page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|-\s*\d{1,4}\s*-)$", re.I)
+# A browser's head or foot: its date and time, or the page's address (the line goes with it).
 _BROWSER = re.compile(r"^(?:\d{1,2}/\d{1,2}/\d{2,4},?\s+\d{1,2}:\d{2}(?:\s*[AP]M)?\b.*|(?:https?|file)://\S+.*)$", re.I)
 BAND = 0.075  # of the page's height: where running heads and feet are printed
 _MIN_CHARS = 20  # a page with fewer characters in its text layer has no usable text layer

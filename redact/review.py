@@ -270,6 +270,18 @@ def policy_may_release(item: Item, policy: Policy) -> bool:
     return marking is not None and marking.recognised and marking.level <= policy.ceiling
 
 
+def declassifies(item: Item, before: Decision, policy: Policy) -> bool:
+    """Whether releasing the item, which the policy decided ``before``, is a declassification."""
+    return before.withheld and not policy_may_release(item, policy)
+
+
+def broken_overrides(review: Review, document: Document) -> list[int]:
+    """The overrides whose item is gone or whose anchor no longer matches its text."""
+    known = items(document)
+    return [n for n, o in enumerate(review.data.overrides)
+            if (o.target, o.index) not in known or anchor_of(known[(o.target, o.index)].text) != o.anchor]
+
+
 @dataclass(frozen=True)
 class Applied:
     decisions: Decisions
@@ -286,9 +298,7 @@ def _error(review: Review, number: int | None, message: str, key: str | None = N
 def check_binding(review: Review, document: Document, document_sha256: str) -> list[str]:
     """Warnings for a review made for another version of the document; an error when an anchor
     no longer matches its item (the review cannot be applied to this text)."""
-    known = items(document)
-    broken = [n for n, o in enumerate(review.data.overrides)
-              if (o.target, o.index) not in known or anchor_of(known[(o.target, o.index)].text) != o.anchor]
+    broken = broken_overrides(review, document)
     stale = review.data.document.sha256 != document_sha256
     if broken:
         first = review.data.overrides[broken[0]]
@@ -319,8 +329,7 @@ def _check_override(override: Override, number: int, item: Item, before: Decisio
         if span.end > len(item.text):
             raise _error(review, number, f"span {span.start}-{span.end} runs past the end of the item's text "
                          f"({len(item.text)} characters)")
-    releases_more = override.action == "release" and before.withheld
-    if releases_more and not policy_may_release(item, policy):
+    if override.action == "release" and declassifies(item, before, policy):
         level = item.marking.text if item.marking is not None and item.marking.recognised else "unmarked or unreadable"
         if not override.declassify:
             raise _error(review, number, f"releasing this {item.target} ({level}) goes past the policy's ceiling "

@@ -10,7 +10,7 @@ from ..errors import PolicyError, RedactError
 from ..model import Document
 from ..pipeline import safe_stem
 from ..policy import Policy, load_policy
-from ..review import SUFFIX, Review, ReviewError, anchor_of, apply_review, items, load_review, policy_may_release
+from ..review import SUFFIX, Review, ReviewError, apply_review, broken_overrides, declassifies, items, load_review
 from .engine import CheckOptions, Finding, wanted
 from .rules import rule_info
 
@@ -38,9 +38,7 @@ def review_findings(document_path: Path, document: Document, document_sha256: st
     if review.data.document.sha256 != document_sha256:
         findings.append(_finding("RD402", str(path), 1, "the review was made for another version of the "
                                  "document (its sha256 differs)"))
-    known = items(document)
-    broken = {n for n, o in enumerate(review.data.overrides)
-              if (o.target, o.index) not in known or anchor_of(known[(o.target, o.index)].text) != o.anchor}
+    broken = set(broken_overrides(review, document))
     findings += [_finding("RD403", str(path), review.lines[n], f"overrides[{n}]: {o.target} {o.index} no longer "
                           "matches its item (anchor)") for n, o in enumerate(review.data.overrides) if n in broken]
     policy = _policy(review, options)
@@ -71,7 +69,7 @@ def _policy_findings(review: Review, document: Document, document_sha256: str, p
             continue
         chosen = decisions.portions if override.target == "portion" else decisions.fields
         item = known[(override.target, override.index)]
-        if not chosen[override.index].withheld or policy_may_release(item, policy):
+        if not declassifies(item, chosen[override.index], policy):
             continue
         if not override.declassify:
             findings.append(_finding("RD404", review.path, review.lines[number], f"overrides[{number}]: releases "

@@ -14,6 +14,7 @@ verifier (redact.verify) checks the text layer and every box's pixels afterwards
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -158,8 +159,6 @@ def box_pixels(width: int, height: int, code: str) -> Image.Image:
 
 def pixel_box(box: Box, page_height: float, scale: float) -> tuple[int, int, int, int]:
     """A box in page points as whole pixels of the page image (left, top, right, bottom), outward."""
-    import math
-
     left, bottom, right, top = box
     return (max(0, math.floor(left * scale)), max(0, math.floor((page_height - top) * scale)),
             math.ceil(right * scale), math.ceil((page_height - bottom) * scale))

@@ -21,6 +21,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined
@@ -140,7 +141,7 @@ class Workbench:
                 return _json({"error": str(error)}, 400)
 
     def _page(self, request: Request) -> Response:
-        html = _PAGE.render(token=self.token, name=self.session.state()["document"]["file"])
+        html = _PAGE.render(token=self.token, name=Path(self.session.source.path).name)
         return Response(html, mimetype="text/html")
 
     def _static(self, request: Request, name: str) -> Response:

@@ -30,9 +30,9 @@ from ..review import (
     ReviewSpan,
     anchor_of,
     apply_review,
+    declassifies,
     load_review,
     new_review,
-    policy_may_release,
     write_review,
 )
 from ..review import items as review_items
@@ -153,7 +153,7 @@ class Session:
 
     def _declassifies(self, target: str, index: int) -> bool:
         before = (self.proposed.portions if target == "portion" else self.proposed.fields)[index]
-        return before.withheld and not policy_may_release(self.items[(target, index)], self.settings.policy)
+        return declassifies(self.items[(target, index)], before, self.settings.policy)
 
     def add_span(self, payload: dict[str, Any]) -> None:
         """Withhold words inside a released item."""
