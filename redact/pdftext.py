@@ -59,6 +59,7 @@ class PdfText:
     ocr: bool = False
     furniture: int = 0  # lines dropped as page furniture
     data: bytes = b""  # the PDF itself: a copy in the original layout is drawn from its pages
+    dropped: list[Line] = field(default_factory=list)  # the furniture, with its boxes (pages kept whole)
 
     @property
     def text(self) -> str:
@@ -163,10 +164,11 @@ def _type_size(chars: list[tuple[str, Box]]) -> float:
     return median(heights) if heights else 8.0
 
 
-def page_lines(chars: list[tuple[str, Box]], page_number: int, page_height: float) -> tuple[list[Line], int]:
-    """A page's printed lines in reading order, furniture dropped; and how many lines were dropped."""
+def page_lines(chars: list[tuple[str, Box]], page_number: int,
+               page_height: float) -> tuple[list[Line], list[Line]]:
+    """A page's printed lines in reading order, furniture dropped; and the furniture dropped."""
     kept: list[Line] = []
-    dropped = 0
+    dropped: list[Line] = []
     previous: _Raw | None = None
     size = _type_size(chars)
     for raw in _raw_lines(chars):
@@ -176,12 +178,12 @@ def page_lines(chars: list[tuple[str, Box]], page_number: int, page_height: floa
         # A browser's head or foot (its date and time, the address) takes its whole line with it:
         # the page title printed beside it is furniture too.
         if in_band and any(_BROWSER.match(text) for text, _ in cells):
-            dropped += len(cells)
+            dropped += [Line(text, page_number, 0, boxes) for text, boxes in cells]
             continue
         for text, boxes in cells:
             squeezed = re.sub(r"\s+", "", text) if len(text.split()) <= 3 else text  # "CONFIDENT IAL" (OCR)
             if _STAMPS.match(text) or (in_band and (_RUNNING.match(text) or _RUNNING.match(squeezed))):
-                dropped += 1
+                dropped.append(Line(text, page_number, 0, boxes))
                 continue
             parts.append((text, boxes))
         if not parts:
@@ -221,7 +223,7 @@ def read_pdf(data: bytes, path: str, ocr: bool = False) -> PdfText:
         if len(document) == 0:
             raise InputError("the PDF has no pages", path=path)
         lines: list[Line] = []
-        furniture = 0
+        dropped_lines: list[Line] = []
         used_ocr = False
         for index in range(len(document)):
             page = document[index]
@@ -242,9 +244,9 @@ def read_pdf(data: bytes, path: str, ocr: bool = False) -> PdfText:
                 # The page ended with a paragraph's last line: the blank line a page break swallowed.
                 lines.append(Line("", lines[-1].page, lines[-1].number + 1))
             lines += found
-            furniture += dropped
+            dropped_lines += dropped
         while lines and not lines[0].text:
             lines.pop(0)
-        return PdfText(lines, len(document), used_ocr, furniture, data)
+        return PdfText(lines, len(document), used_ocr, len(dropped_lines), data, dropped_lines)
     finally:
         document.close()

@@ -118,3 +118,33 @@ def test_a_text_input_cannot_keep_original_pages(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["run", str(FIXTURES / "review" / "06MADRID3104.txt"), "--layout", "original",
                                        "--format", "pdf", "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "not a PDF" in result.output
+
+
+def test_furniture_that_could_hold_content_is_painted_over_in_the_page_image(tmp_path: Path) -> None:
+    """A line in the top band that a furniture pattern takes out of the text ("Page 2 of ...") is
+    never released as text; in the page image it is painted over too. A bare classification or
+    page number stays visible."""
+    import weasyprint
+
+    text = (PDFS.parent / "review" / "06MADRID3104.txt").read_text(encoding="utf-8")
+    style = ('@page { size: letter; margin: 0.9in 0.8in; @top-left { content: "Page 2 of the plan names CANARYHEAD" } '
+             '@bottom-center { content: "CONFIDENTIAL" } } pre { font: 10pt monospace }')
+    html = f"<html><head><style>{style}</style></head><body><pre>{text}</pre></body></html>"
+    source = tmp_path / "odd.pdf"
+    source.write_bytes(weasyprint.HTML(string=html).write_pdf())
+    read = read_source(source)
+    assert "CANARYHEAD" not in read.text
+    document = parse(read.text, source=str(source))
+    decisions = decide(document, load_policy("public-release"), Context(as_of=AS_OF))
+    the_plan = plan(read.pdf, document, decisions)  # type: ignore[arg-type]
+    head = next(line for line in read.pdf.dropped if "CANARYHEAD" in line.text)  # type: ignore[union-attr]
+    foot = next(line for line in read.pdf.dropped if line.text == "CONFIDENTIAL")  # type: ignore[union-attr]
+
+    def covered(line) -> bool:  # type: ignore[no-untyped-def]
+        boxes = [b for b in line.boxes if b is not None]
+        return any(r.page == line.page and r.box[0] <= boxes[0][0] and r.box[2] >= boxes[-1][2]
+                   and r.box[1] <= boxes[0][1] and r.box[3] >= boxes[0][3] for r in the_plan.redactions)
+
+    assert covered(head) and not covered(foot)
+    _, copy = _copy(tmp_path / "run", name="06MADRID3104")  # the ordinary fixture still verifies
+    assert copy.exists()

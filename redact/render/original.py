@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -27,6 +28,9 @@ from ..model import Document
 from ..pdftext import Box, PdfText
 from .view import margin_code
 
+_WORDS = r"(?:UNCLASSIFIED|CONFIDENTIAL|SECRET|TOP|LIMITED|OFFICIAL|USE|SENSITIVE|BUT|NOFORN|PAGE|OF|RELEASED?|" \
+         r"IN|PART|FULL|DENIED|B\d(?:\([A-Z]\))?|1\.4\s?\([A-H]\)|\d{1,4}|[-/,;])"
+_BARE_FURNITURE = re.compile(rf"^{_WORDS}(?:[\s/]+{_WORDS})*$", re.I)
 DPI = 150
 PAD = 1.5  # points around a character box
 _FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf",
@@ -108,6 +112,14 @@ def plan(pdf: PdfText, document: Document, decisions: Decisions) -> Plan:
             for number, low, high in cells:
                 painted.setdefault(number, []).append((low, high, margin_code(span.label) or ""))
     result = Plan()
+    # Furniture left out of the text stays visible only when it can hold nothing else: a
+    # classification, a page number, a margin code or stamp word. A running head with a reference,
+    # a release header or a browser line is painted over with the withheld text (fail closed: a
+    # furniture pattern that took a line of content must not leave it readable on the page).
+    for line in pdf.dropped:
+        box = _union(line.boxes)
+        if box is not None and not _BARE_FURNITURE.match(line.text):
+            result.redactions.append(Redaction(line.page, box))
     labelled: set[tuple[int, str]] = set()
     for number, line in enumerate(pdf.lines, start=1):
         if not line.text.strip():
