@@ -28,9 +28,17 @@ from ..model import Document
 from ..pdftext import Box, PdfText
 from .view import margin_code
 
-_WORDS = r"(?:UNCLASSIFIED|CONFIDENTIAL|SECRET|TOP|LIMITED|OFFICIAL|USE|SENSITIVE|BUT|NOFORN|PAGE|OF|RELEASED?|" \
-         r"IN|PART|FULL|DENIED|B\d(?:\([A-Z]\))?|1\.4\s?\([A-H]\)|\d{1,4}|[-/,;])"
-_BARE_FURNITURE = re.compile(rf"^{_WORDS}(?:[\s/]+{_WORDS})*$", re.I)
+# Words that furniture left visible may hold; checked word by word (no pattern to backtrack).
+_FURNITURE_WORD = re.compile(r"UNCLASSIFIED|CONFIDENTIAL|SECRET|TOP|LIMITED|OFFICIAL|USE|SENSITIVE|BUT|NOFORN|PAGE|OF"
+                             r"|RELEASED?|IN|PART|FULL|DENIED|B\d(?:\([A-Z]\))?|1\.4|1\.4\([A-H]\)|\([A-H]\)|\d{1,4}|-",
+                             re.I)
+
+
+def _bare_furniture(text: str) -> bool:
+    """Whether dropped furniture can hold nothing but a classification, page number or code."""
+    return all(_FURNITURE_WORD.fullmatch(word) for word in re.split(r"[\s/,;]+", text.strip()) if word)
+
+
 DPI = 150
 PAD = 1.5  # points around a character box
 _FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf",
@@ -118,7 +126,7 @@ def plan(pdf: PdfText, document: Document, decisions: Decisions) -> Plan:
     # furniture pattern that took a line of content must not leave it readable on the page).
     for line in pdf.dropped:
         box = _union(line.boxes)
-        if box is not None and not _BARE_FURNITURE.match(line.text):
+        if box is not None and not _bare_furniture(line.text):
             result.redactions.append(Redaction(line.page, box))
     labelled: set[tuple[int, str]] = set()
     for number, line in enumerate(pdf.lines, start=1):
