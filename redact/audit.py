@@ -33,7 +33,7 @@ def record_hash(record: dict[str, Any]) -> str:
 
 # A document's records are appended as one block ending in its "document"
 # record; a block cut short by a crash is dropped at the next append.
-COMMIT_TYPES = frozenset({"run-start", "run-end", "document", "document-failed", "recovery"})
+COMMIT_TYPES = frozenset({"run-start", "run-end", "document", "document-failed", "recovery", "consistency"})
 _TAIL = 1 << 20
 _FIRST_LOOK = 1 << 16  # a block's commit record is nearly always in the last 64 KiB
 

@@ -23,9 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from .audit import AuditLog
-from .errors import InputError, RenderError
+from .consistency import INDEX_DIR, Index, Other, View, conflicts, describe
+from .crosscheck import REPORT, Findings, compare_with_prior, open_prior, repeat_tasks, write_report
+from .errors import InputError, RedactError, RenderError
 from .pipeline import (
     AUDIT_FORMAT,
+    SUFFIX,
     DocumentResult,
     Options,
     Outcome,
@@ -34,12 +37,16 @@ from .pipeline import (
     options_fingerprint,
     policy_table,
     process_one,
+    safe_stem,
 )
 from .policy import Policy
 from .render.pdf import release_fonts
 from .version import __version__
 
 MAX_KEPT = 1000  # results kept for the report; counters cover the rest
+
+# A document to process, with the text other documents withhold that it must not release.
+Task = tuple[str, tuple[Other, ...]]
 
 
 @dataclass
@@ -60,6 +67,7 @@ class RunResult:
     by_label: Counter[str] = field(default_factory=Counter)
     by_status: Counter[str] = field(default_factory=Counter)
     last: DocumentResult | None = None
+    findings: Findings | None = None  # the cross-checks (redact.crosscheck)
 
     def add(self, document: DocumentResult, exit_code: int) -> None:
         self.count += 1
@@ -207,18 +215,18 @@ def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _local_engine(paths: Iterable[str], policy: Policy, options: Options, jobs: int) -> Iterator[Outcome]:
+def _local_engine(tasks: Iterable[Task], policy: Policy, options: Options, jobs: int) -> Iterator[Outcome]:
     if jobs <= 1:
-        for path in paths:
-            yield process_one(path, policy, options)
+        for path, others in tasks:
+            yield process_one(path, policy, options, others)
         return
     # Bounded in flight: memory does not grow with the number of documents.
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
         pending: set[Future[Outcome]] = set()
-        iterator = iter(paths)
+        iterator = iter(tasks)
         try:
-            for path in iterator:
-                pending.add(pool.submit(process_one, path, policy, options))
+            for path, others in iterator:
+                pending.add(pool.submit(process_one, path, policy, options, others))
                 if len(pending) >= jobs * 2:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     yield from (f.result() for f in finished)
@@ -231,7 +239,7 @@ def _local_engine(paths: Iterable[str], policy: Policy, options: Options, jobs: 
             raise
 
 
-def _dask_engine(paths: Iterable[str], policy: Policy, options: Options, scheduler: str,
+def _dask_engine(tasks: Iterable[Task], policy: Policy, options: Options, scheduler: str,
                  jobs: int) -> Iterator[Outcome]:
     try:
         from dask.distributed import Client, as_completed
@@ -240,39 +248,61 @@ def _dask_engine(paths: Iterable[str], policy: Policy, options: Options, schedul
     with Client(scheduler, set_as_default=False) as client:  # type: ignore[no-untyped-call]
         policy_future = client.scatter(policy, broadcast=True)
         window = max(jobs, 1) * 4
-        iterator = iter(paths)
-        first = [client.submit(process_one, path, policy_future, options, pure=False)
-                 for path in itertools.islice(iterator, window)]
+        iterator = iter(tasks)
+        first = [client.submit(process_one, path, policy_future, options, others, pure=False)
+                 for path, others in itertools.islice(iterator, window)]
         if not first:
             return
         futures = as_completed(first, loop=client.loop)  # type: ignore[no-untyped-call]
         for future in futures:
             yield future.result()
-            for path in itertools.islice(iterator, 1):
+            for path, others in itertools.islice(iterator, 1):
                 futures.add(  # type: ignore[no-untyped-call]
-                    client.submit(process_one, path, policy_future, options, pure=False))
+                    client.submit(process_one, path, policy_future, options, others, pure=False))
+
+
+@dataclass(frozen=True)
+class Engine:
+    """Where documents are processed: in this process (jobs 1), a process pool, or a dask cluster."""
+
+    name: str = "local"
+    jobs: int = 1
+    scheduler: str | None = None
+
+    def outcomes(self, tasks: Iterable[Task], policy: Policy, options: Options) -> Iterator[Outcome]:
+        if self.name == "dask":
+            if not self.scheduler:
+                raise InputError("--engine dask needs --scheduler ADDRESS")
+            return _dask_engine(tasks, policy, options, self.scheduler, self.jobs)
+        return _local_engine(tasks, policy, options, self.jobs)
 
 
 def run(paths: Iterable[Path | str], policy: Policy, options: Options, audit_path: Path | None = None,
         progress: Callable[[DocumentResult], None] | None = None,
         command: dict[str, Any] | None = None, jobs: int = 1, engine: str = "local",
-        scheduler: str | None = None) -> RunResult:
+        scheduler: str | None = None, consistent: bool = False, prior: Iterable[Path] = ()) -> RunResult:
     """Process every document; one failure is recorded and the batch goes on.
 
     A rerun into the same output directory skips what the manifest (or the
     audit log) shows finished with the same input, policy and options, and
-    whose outputs are still there unchanged.
+    whose outputs are still there unchanged. Then the cross-checks (redact.crosscheck): text
+    withheld in one document and released in another is reported, and with ``consistent``
+    withheld in both; ``prior`` runs (output directories or audit logs) are compared.
     """
     with _private_tempdir(options.out_dir):
-        return _run(paths, policy, options, audit_path, progress, command, jobs, engine, scheduler)
+        return _run(paths, policy, options, audit_path, progress, command, Engine(engine, jobs, scheduler),
+                    consistent, list(prior))
 
 
 def _run(paths: Iterable[Path | str], policy: Policy, options: Options, audit_path: Path | None,
-         progress: Callable[[DocumentResult], None] | None, command: dict[str, Any] | None, jobs: int,
-         engine: str, scheduler: str | None) -> RunResult:
+         progress: Callable[[DocumentResult], None] | None, command: dict[str, Any] | None, engine: Engine,
+         consistent: bool, prior: list[Path]) -> RunResult:
     audit_path = audit_path or options.out_dir / "audit.jsonl"
     result = RunResult(audit_path=audit_path)
     started = time.monotonic()
+    folder = options.out_dir / INDEX_DIR
+    priors = [open_prior(path, folder) for path in prior]  # before this run writes anything
+    index = Index(folder, priors[0].view.index.key if priors else None)
     log = AuditLog(audit_path)
     manifest = Manifest(options.out_dir)
     fingerprint = options_fingerprint(policy, options)
@@ -297,22 +327,17 @@ def _run(paths: Iterable[Path | str], policy: Policy, options: Options, audit_pa
         "policy": policy.name, "policy_sha256": policy.sha256, "policy_table": policy_table(policy),
         "as_of": options.as_of.isoformat(), "reviewer": options.reviewer, "case": options.case,
         "formats": list(options.formats), "out_dir": options.out_dir.name,  # a name: no machine path
-        "documents": len(todo), "skipped": result.skipped, "engine": engine, "jobs": jobs,
+        "documents": len(todo), "skipped": result.skipped, "engine": engine.name, "jobs": engine.jobs,
         "options": command or {},
     })
     # Workers write outputs without an fsync each; the group commit below makes them durable.
-    workers = replace(options, sync_outputs=False)
-    if engine == "dask":
-        if not scheduler:
-            raise InputError("--engine dask needs --scheduler ADDRESS")
-        outcomes = _dask_engine(todo, policy, workers, scheduler, jobs)
-    else:
-        outcomes = _local_engine(todo, policy, workers, jobs)
-    group = _Group(log, manifest, policy, options.out_dir, result, progress)
+    workers = replace(options, sync_outputs=False, index_key=index.key)
+    group = _Group(log, manifest, policy, options.out_dir, result, progress, index)
     try:
-        for outcome in outcomes:
+        for outcome in engine.outcomes(((path, ()) for path in todo), policy, workers):
             group.add(outcome)
         group.commit()
+        result.findings = _cross_check(index, priors, group, engine, policy, workers, consistent)
     except KeyboardInterrupt:
         group.commit()  # what finished is kept (outputs durable, then its audit records)
         result.head = log.append(_run_end(result, started, "interrupted"))
@@ -322,6 +347,44 @@ def _run(paths: Iterable[Path | str], policy: Policy, options: Options, audit_pa
     manifest.append({"type": "run-end", "audit": str(audit_path), "audit_head": result.head,
                      "documents": result.count, "failed": result.failed_count, "skipped": result.skipped})
     return result
+
+
+def _cross_check(index: Index, priors: list[Any], group: _Group, engine: Engine, policy: Policy,
+                 options: Options, consistent: bool) -> Findings:
+    """The batch's conflicts (and, with ``consistent``, their documents redone to withhold them),
+    the comparisons with earlier runs, the report, and its audit record."""
+    findings = Findings()
+    view = View(index)
+    rows = describe(conflicts(view, view), view, view)
+    if consistent and rows:
+        group.again = True
+        tasks: list[Task] = []
+        for path, others in repeat_tasks(rows, policy, options):
+            if isinstance(others, RedactError):
+                group.add(_failed(path, others))
+            else:
+                tasks.append((path, others))
+        for outcome in engine.outcomes(tasks, policy, options):
+            group.add(outcome)
+        group.commit()
+        findings.withheld_again, findings.failed_again = group.redone, group.failed_again
+        group.again = False
+        rows = describe(conflicts(view, view), view, view)  # what is left: none, unless a redo failed
+    findings.conflicts = rows
+    assert group.log.path is not None
+    findings.prior = [compare_with_prior(prior, view, group.log.path) for prior in priors]
+    if findings.empty:  # nothing to report: no report (and none left from an earlier run)
+        (group.out_dir / REPORT).unlink(missing_ok=True)
+        return findings
+    digest = write_report(group.out_dir, findings)
+    group.log.append({"type": "consistency", "report": REPORT, "sha256": digest, **findings.summary()})
+    return findings
+
+
+def _failed(path: str, error: RedactError) -> Outcome:
+    record = {"type": "document-failed", "source": path, "error": type(error).__name__, "message": str(error)}
+    return Outcome(path, safe_stem(path), "FAILED", None, {}, (record,), error=str(error),
+                   exit_code=error.exit_code, error_class=type(error))
 
 
 # A group commit: at most this many documents, or this long after the first of them finished.
@@ -336,11 +399,16 @@ class _Group:
     and a kill before the commit leaves documents that a rerun redoes (atomically, the same)."""
 
     def __init__(self, log: AuditLog, manifest: Manifest, policy: Policy, out_dir: Path, result: RunResult,
-                 progress: Callable[[DocumentResult], None] | None) -> None:
+                 progress: Callable[[DocumentResult], None] | None, index: Index) -> None:
         self.log, self.manifest, self.policy, self.out_dir = log, manifest, policy, out_dir
-        self.result, self.progress = result, progress
+        self.result, self.progress, self.index = result, progress, index
         self.pending: list[Outcome] = []
         self.since = 0.0
+        # Redoing documents that repeat what others withhold (--consistent): a document counts once;
+        # one that cannot be redone loses the copies it was first given (fail closed).
+        self.again = False
+        self.redone = 0
+        self.failed_again: list[str] = []
 
     def add(self, outcome: Outcome) -> None:
         if not self.pending:
@@ -358,10 +426,29 @@ class _Group:
         self.manifest.append_many([_manifest_entry(o.records[-1], self.policy, head)
                                    for o, head in zip(pending, heads, strict=True) if o.error is None])
         for outcome in pending:
+            if outcome.index_entry is not None:
+                self.index.add(outcome.index_entry)
+        self.index.flush()
+        for outcome in pending:
             document = document_result(outcome, self.out_dir)
+            if self.again:
+                self._redone(outcome, document)
+                continue
             self.result.add(document, outcome.exit_code)
             if self.progress is not None:
                 self.progress(document)
+
+    def _redone(self, outcome: Outcome, document: DocumentResult) -> None:
+        if outcome.error is None:
+            self.redone += 1
+            return
+        for suffix in SUFFIX.values():  # the first copies release what another document withholds
+            (self.out_dir / (outcome.doc_id + suffix)).unlink(missing_ok=True)
+        self.failed_again.append(outcome.source)
+        self.result.failed_count += 1
+        self.result.exit_code = max(self.result.exit_code, outcome.exit_code)
+        if len(self.result.failed) < MAX_KEPT:
+            self.result.failed.append(document)
 
 
 def _fsync_outputs(out_dir: Path, names: list[str]) -> None:

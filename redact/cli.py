@@ -34,6 +34,7 @@ from .cli_common import (
     policy_named,
 )
 from .cli_review import review_group
+from .crosscheck import REPORT, Findings
 from .decide import Context, decide
 from .errors import AuditError, InputError, PolicyError, RedactError
 from .model import Document
@@ -132,12 +133,18 @@ def main() -> None:
 @click.option("--layout", type=click.Choice(["retype", "original"]), default="retype", show_default=True,
               help="The PDF copy of a PDF input: typeset anew, or its own pages as images with the withheld "
                    "text painted over and only released text in an invisible text layer.")
+@click.option("--consistent", is_flag=True,
+              help="Withhold released text that another document of the batch withholds (runs of the policy's "
+                   "echo length), under that document's label; without it such text is only reported.")
+@click.option("--prior", "prior", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="An earlier run (its output directory or audit log) to compare with: decisions that changed, "
+                   "text released before and withheld now, and the reverse. Repeatable.")
 @ocr_option
 def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir: Path, reviewer: str,
                 as_of: str | None, case: str | None, doc_id: str | None, audience: str | None,
                 audit_path: Path | None, max_bytes: int, encoding: str | None, doc_type: str,
                 jobs: int | None, engine: str, scheduler: str | None, review_file: Path | None,
-                reviews_dir: Path | None, layout: str, ocr: bool) -> None:
+                reviews_dir: Path | None, layout: str, consistent: bool, prior: tuple[Path, ...], ocr: bool) -> None:
     """Make release copies of INPUTS (files, directories, globs) under a policy.
 
     Every copy is verified after it is written (no withheld text in any channel)
@@ -149,6 +156,7 @@ def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir
       redact run archive/ --policy declassify-by-date --as-of 2026-11-23 --jobs 2
       redact run cable.txt --policy foreign-release --audience NATO --format pdf
       redact run cable.txt --review cable.review.yaml --reviewer "J. Smith"
+      redact run archive/ --consistent --prior last-release/
     """
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
@@ -176,7 +184,8 @@ def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir
     reporter = _Progress(len(paths))
     try:
         result = run(paths, policy, options, audit_path=audit_path, progress=reporter.update,
-                     command=command, jobs=min(workers, len(paths)), engine=engine, scheduler=scheduler)
+                     command=command, jobs=min(workers, len(paths)), engine=engine, scheduler=scheduler,
+                     consistent=consistent, prior=prior)
     except KeyboardInterrupt:
         reporter.close()
         click.echo("redact: interrupted; finished documents are kept, no partial output was left, "
@@ -201,9 +210,29 @@ def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir
                f"{result.skipped} already done" + (f" ({statuses})" if statuses else ""))
     click.echo(f"portions: {result.released} released, {result.withheld} withheld; by exemption: "
                + (", ".join(f"{k} x{v}" for k, v in sorted(result.by_label.items())) or "none"))
+    _echo_findings(result.findings, out_dir)
     click.echo(f"audit log: {result.audit_path} (head {result.head})")
     if result.failed_count:
         sys.exit(result.exit_code or EXIT_FINDINGS)
+
+
+def _echo_findings(findings: Findings | None, out_dir: Path) -> None:
+    """The cross-checks in a few lines; the whole of them is in OUT/consistency.json."""
+    if findings is None:
+        return
+    summary = findings.summary()
+    where = out_dir / REPORT
+    if findings.withheld_again:
+        click.echo(f"consistency: {findings.withheld_again} document(s) redone to withhold text another "
+                   "document withholds")
+    if summary["conflicts"]:
+        hint = "" if findings.withheld_again or findings.failed_again else "; --consistent withholds them"
+        click.echo(f"consistency: {summary['documents']} document(s) release text another document withholds "
+                   f"({summary['conflicts']} portion pairs){hint}: {where}")
+    for prior in summary["prior"]:
+        click.echo(f"compared with {prior['prior']}: {prior['changed_decisions']} changed decision(s), "
+                   f"{prior['withheld_before_released_now']} portion pair(s) withheld before and released now, "
+                   f"{prior['released_before_withheld_now']} released before and withheld now: {where}")
 
 
 def _check_reviews(paths: list[Path], review_file: Path | None, reviews_dir: Path | None) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .audit import AuditLog, Sealed, seal
+from .consistency import Entry, Other, Piece, entry_for, pieces_of, withhold_repeats
 from .decide import Context, Decision, Decisions, decide
 from .errors import InputError, LeakError, RedactError, RenderError
 from .model import Document, Marking
@@ -65,6 +66,9 @@ class Options:
     review: Path | None = None
     reviews_dir: Path | None = None
     reviews_sha256: str | None = None
+    # The case's secret: with it, each document's keyed fingerprints come back with its outcome
+    # for the batch's consistency index (redact.consistency).
+    index_key: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -266,6 +270,7 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     error_class: type[RedactError] | None = None
     sealed: tuple[Sealed, ...] | None = None  # the records encoded in the worker (audit.seal)
+    index_entry: Entry | None = None  # keyed fingerprints for the consistency index (no words)
 
 
 def options_fingerprint(policy: Policy, options: Options) -> str:
@@ -312,11 +317,12 @@ def _write_outputs(rendered: dict[str, bytes], stem: str, source: str, out_dir: 
     return outputs
 
 
-def process_one(path: str, policy: Policy, options: Options) -> Outcome:
+def process_one(path: str, policy: Policy, options: Options, others: tuple[Other, ...] = ()) -> Outcome:
     """One document, start to finish, in any process: the unit every engine runs.
 
     Outputs are written (verified) into options.out_dir; the audit records are
-    returned for the caller to chain. Errors become a failed Outcome.
+    returned for the caller to chain. Errors become a failed Outcome. ``others``: text other
+    documents of the batch withhold; runs of it in released portions are withheld too.
     """
     try:
         source = read_source(Path(path), max_bytes=options.max_bytes, encoding=options.encoding, ocr=options.ocr)
@@ -324,6 +330,7 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
         document = parse(source.text, source=source.path, doc_id=stem, doc_type=options.doc_type)
         decisions = decide(document, policy, Context(as_of=options.as_of, audience=options.audience))
         decisions, review_record, warnings = _reviewed(document, decisions, policy, options, stem, source.sha256)
+        decisions, repeats = withhold_repeats(document, decisions, others, policy.echoes.words)
         above = released_markings(document, decisions, policy.ceiling)
         if above:
             raise LeakError("verification failed, nothing written: " + "; ".join(str(f) for f in above),
@@ -371,14 +378,38 @@ def process_one(path: str, policy: Policy, options: Options) -> Outcome:
         commit["echoes"] = [[e.released, e.withheld, len(e.runs)] for e in decisions.echoes]
     if review_record is not None:
         commit["review"] = review_record
+    if repeats:  # released portion, other document, its portion, runs: never the words
+        commit["consistency"] = repeats
     if source.pdf is not None:  # lines are the PDF's text lines; "pages" maps them to pages
         commit["origin"] = source.origin
         commit["pages"] = source.pdf.page_starts()
     records = (commit,)
     labels = tuple(d.label for d in decisions.portions if d.withheld and d.label)
+    entry = None
+    if options.index_key is not None:
+        entry = entry_for(source.path, stem, _pieces(document, decisions), options.index_key)
     return Outcome(source.path, stem, decisions.status, source.sha256, outputs, records,
                    sum(d.withheld for d in decisions.portions), sum(not d.withheld for d in decisions.portions),
-                   labels, len(document.problems), sealed=seal(records), warnings=warnings)
+                   labels, len(document.problems), sealed=seal(records), warnings=warnings, index_entry=entry)
+
+
+def _pieces(document: Document, decisions: Decisions) -> list[Piece]:
+    pairs = list(zip(document.portions, decisions.portions, strict=True))
+    return pieces_of([p.text for p, _ in pairs], [d.withheld for _, d in pairs], [d.label for _, d in pairs],
+                     [[(s.start, s.end) for s in d.spans] for _, d in pairs])
+
+
+def withheld_portions(path: str, policy: Policy, options: Options, portions: set[int]) -> tuple[Other, ...]:
+    """The text and label of some withheld portions of a document, decided again as the run decided
+    it (policy, then review): for the document that repeats them (--consistent)."""
+    source = read_source(Path(path), max_bytes=options.max_bytes, encoding=options.encoding, ocr=options.ocr)
+    stem = safe_stem(source.path)
+    document = parse(source.text, source=source.path, doc_id=stem, doc_type=options.doc_type)
+    decisions = decide(document, policy, Context(as_of=options.as_of, audience=options.audience))
+    decisions, _, _ = _reviewed(document, decisions, policy, options, stem, source.sha256)
+    return tuple(Other(stem, p.index, d.label or "(b)(1)", p.text)
+                 for p, d in zip(document.portions, decisions.portions, strict=True)
+                 if d.withheld and p.index in portions)
 
 
 def review_file_for(options: Options, stem: str) -> Path | None:

@@ -25,7 +25,7 @@ def test_run_writes_verified_copies_and_a_log(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
         "08ASTANA2450.release.html", "08ASTANA2450.release.pdf", "audit.jsonl", "audit.jsonl.lock",
-        "manifest.jsonl"]
+        "consistency-index", "manifest.jsonl"]
     assert "RELEASE IN PART (1 released, 11 withheld)" in result.stdout
     assert f"audit log: {out / 'audit.jsonl'} (head " in result.stdout
     head = result.stdout.split("(head ")[1].split(")")[0]

@@ -1,0 +1,314 @@
+"""Consistency across documents and releases: text withheld in one place and released in another.
+
+Every document of a run leaves its portions' keyed fingerprints (redact.shingles) in an index
+beside the audit log (``OUT/consistency-index/``): 64 partition files of fixed-size records
+(fingerprint, document, portion, withheld or released), a ``documents.jsonl`` that names the
+documents (source, id, the labels of withheld portions; never a word), and the case's secret
+``key`` (readable by its owner only). Records are appended as documents finish; memory holds one
+buffer, and the join reads one partition at a time, so neither grows with the archive.
+
+The join finds fingerprints that one document withholds and another releases: a conflict, reported
+by documents, portion numbers and labels. ``redact run --consistent`` then withholds the released
+runs, which the pipeline finds exactly (redact.echoes) against the other document's withheld text.
+A run compared with an earlier one (``--prior``) joins its index with the earlier index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .decide import Decision, Decisions, Span, merged
+from .echoes import find_echoes
+from .errors import InputError
+from .model import Document
+from .shingles import Hashes, load_or_create_key, portion_fingerprints
+
+INDEX_DIR = "consistency-index"
+PARTITIONS = 64
+_SHIFT = np.uint64(64 - 6)  # the top 6 bits of a fingerprint choose its partition
+RECORD = np.dtype([("hash", "<u8"), ("doc", "<u4"), ("portion", "<u2"), ("withheld", "u1")])
+BUFFER_RECORDS = 1 << 20  # records held before they are written out (about 15 MB)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A portion's text as the index takes it: withheld, or a released stretch between spans."""
+
+    portion: int
+    withheld: bool
+    text: str
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One document's fingerprints, made where the document was decided (a worker)."""
+
+    source: str
+    doc_id: str
+    labels: dict[str, str]  # portion number -> label, of withheld portions
+    portions: npt.NDArray[np.uint16]
+    withheld: npt.NDArray[np.uint8]
+    hashes: Hashes
+
+
+def entry_for(source: str, doc_id: str, pieces: Sequence[Piece], key: bytes) -> Entry:
+    found = portion_fingerprints([p.text for p in pieces], key)
+    sizes = [len(f) for f in found]
+    return Entry(source, doc_id, {str(p.portion): p.label for p in pieces if p.withheld and p.label},
+                 np.repeat(np.array([p.portion for p in pieces], dtype=np.uint16), sizes),
+                 np.repeat(np.array([int(p.withheld) for p in pieces], dtype=np.uint8), sizes),
+                 np.concatenate(found) if found else np.zeros(0, dtype=np.uint64))
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A released portion that repeats runs of a portion withheld in another document."""
+
+    released_doc: int
+    released_portion: int
+    withheld_doc: int
+    withheld_portion: int
+    runs: int  # fingerprints in common: at least one per shared run of enough words
+
+
+def index_dir_for(path: Path) -> Path:
+    """The index of an output directory, or of the audit log it sits beside."""
+    if path.is_dir():
+        return path / INDEX_DIR
+    return path.parent / INDEX_DIR
+
+
+class Index:
+    """An index on disk (see the module's text). Write with ``add``, then ``flush``."""
+
+    def __init__(self, folder: Path, key: bytes | None = None) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        key_path = folder / "key"
+        if key is not None and not key_path.exists():
+            _write_private(key_path, key)
+        self.key = load_or_create_key(key_path)
+        if key is not None and key != self.key:
+            raise InputError("the index already has another case's key: compare with an earlier run in a new "
+                             "output directory", path=str(folder))
+        self.documents_path = folder / "documents.jsonl"
+        self._next = self._count_documents()
+        self._buffer: list[npt.NDArray[Any]] = []
+        self._buffered = 0
+        self._lines: list[str] = []
+
+    @property
+    def count(self) -> int:
+        """Documents entered so far (the next one's number)."""
+        return self._next
+
+    def _count_documents(self) -> int:
+        if not self.documents_path.exists():
+            return 0
+        with self.documents_path.open("rb") as handle:
+            return sum(1 for line in handle if line.strip())
+
+    def add(self, entry: Entry) -> int:
+        """A document's fingerprints; a later entry for the same source replaces the earlier one."""
+        number = self._next
+        self._next += 1
+        self._lines.append(json.dumps({"doc": number, "source": entry.source, "doc_id": entry.doc_id,
+                                       "labels": entry.labels}, sort_keys=True))
+        records = np.zeros(len(entry.hashes), dtype=RECORD)
+        records["hash"], records["doc"] = entry.hashes, number
+        records["portion"], records["withheld"] = entry.portions, entry.withheld
+        self._buffer.append(records)
+        self._buffered += len(records)
+        if self._buffered >= BUFFER_RECORDS:
+            self.flush()
+        return number
+
+    def flush(self) -> None:
+        """Records to their partitions, then the documents that name them."""
+        if self._buffer:
+            records = np.concatenate(self._buffer)
+            self._buffer, self._buffered = [], 0
+            part = (records["hash"] >> _SHIFT).astype(np.intp)
+            order = np.argsort(part, kind="stable")
+            records, part = records[order], part[order]
+            bounds = np.searchsorted(part, np.arange(PARTITIONS + 1))
+            for number in range(PARTITIONS):
+                chunk = records[bounds[number]:bounds[number + 1]]
+                if len(chunk):
+                    with (self.folder / f"part-{number:02d}.bin").open("ab") as stream:
+                        stream.write(chunk.tobytes())
+        if self._lines:
+            with self.documents_path.open("a", encoding="utf-8") as stream:
+                stream.write("".join(line + "\n" for line in self._lines))
+            self._lines = []
+
+    # -- reading -----------------------------------------------------------------
+
+    def documents(self, before: int | None = None) -> dict[int, dict[str, Any]]:
+        """The current entry of every source (the last one written; of those numbered below
+        ``before``: the index as an earlier run left it), by document number."""
+        latest: dict[str, dict[str, Any]] = {}
+        if self.documents_path.exists():
+            with self.documents_path.open(encoding="utf-8") as handle:
+                for line in handle:
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:
+                        continue  # a line cut short by a crash: its records are ignored with it
+                    if before is None or entry["doc"] < before:
+                        latest[entry["source"]] = entry
+        return {entry["doc"]: entry for entry in latest.values()}
+
+    def partition(self, number: int, current: npt.NDArray[np.bool_]) -> npt.NDArray[Any]:
+        path = self.folder / f"part-{number:02d}.bin"
+        if not path.exists():
+            return np.zeros(0, dtype=RECORD)
+        data = path.read_bytes()
+        records = np.frombuffer(data[:len(data) - len(data) % RECORD.itemsize], dtype=RECORD)
+        docs = records["doc"].astype(np.intp)
+        keep = docs < len(current)
+        keep[keep] = current[docs[keep]]
+        return records[keep]
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as stream:
+        stream.write(data)
+
+
+def _current_mask(documents: dict[int, dict[str, Any]]) -> npt.NDArray[np.bool_]:
+    mask = np.zeros(max(documents, default=-1) + 1, dtype=bool)
+    mask[list(documents)] = True
+    return mask
+
+
+def _pairs(released: npt.NDArray[Any], withheld: npt.NDArray[Any], same_index: bool,
+           limit: int) -> Iterator[tuple[int, int, int, int]]:
+    """(released doc, portion, withheld doc, portion) for every fingerprint both sides hold."""
+    common = np.intersect1d(released["hash"], withheld["hash"])
+    if not len(common):
+        return
+    released = released[np.isin(released["hash"], common)]
+    withheld = withheld[np.isin(withheld["hash"], common)]
+    withheld = withheld[np.argsort(withheld["hash"], kind="stable")]
+    starts = np.searchsorted(withheld["hash"], released["hash"], side="left")
+    ends = np.searchsorted(withheld["hash"], released["hash"], side="right")
+    for record, start, end in zip(released, starts, ends, strict=True):
+        # A run printed in very many documents is boilerplate: its first ``limit`` holders stand for all.
+        for other in withheld[start:min(end, start + limit)]:
+            if same_index and other["doc"] == record["doc"]:
+                continue  # inside one document: an echo (redact.echoes), not a conflict
+            yield int(record["doc"]), int(record["portion"]), int(other["doc"]), int(other["portion"])
+
+
+@dataclass(frozen=True)
+class View:
+    """An index as it stands, or as an earlier run left it (its documents numbered below ``before``)."""
+
+    index: Index
+    before: int | None = None
+
+    def documents(self) -> dict[int, dict[str, Any]]:
+        return self.index.documents(self.before)
+
+
+def conflicts(released_in: View, withheld_in: View, limit: int = 50) -> list[Conflict]:
+    """Portions released in ``released_in`` that repeat portions withheld in ``withheld_in`` (the
+    same view for a batch; this run's and an earlier one's to compare releases)."""
+    same = released_in.index.folder.resolve() == withheld_in.index.folder.resolve() and \
+        released_in.before == withheld_in.before
+    released_mask = _current_mask(released_in.documents())
+    withheld_mask = released_mask if same else _current_mask(withheld_in.documents())
+    counts: dict[tuple[int, int, int, int], int] = defaultdict(int)
+    for number in range(PARTITIONS):
+        mine = released_in.index.partition(number, released_mask)
+        theirs = mine if same else withheld_in.index.partition(number, withheld_mask)
+        for pair in _pairs(mine[mine["withheld"] == 0], theirs[theirs["withheld"] == 1], same, limit):
+            counts[pair] += 1
+    return [Conflict(*pair, runs) for pair, runs in sorted(counts.items())]
+
+
+def fingerprint_count(index: Index) -> int:
+    return sum((index.folder / f"part-{n:02d}.bin").stat().st_size // RECORD.itemsize
+               for n in range(PARTITIONS) if (index.folder / f"part-{n:02d}.bin").exists())
+
+
+def describe(found: Sequence[Conflict], released_in: View, withheld_in: View) -> list[dict[str, Any]]:
+    """Conflicts as a report lists them: sources, document ids, portion numbers, labels; no words."""
+    mine, theirs = released_in.documents(), withheld_in.documents()
+    rows = []
+    for conflict in found:
+        released, withheld = mine[conflict.released_doc], theirs[conflict.withheld_doc]
+        rows.append({
+            "released": {"source": released["source"], "doc_id": released["doc_id"],
+                         "portion": conflict.released_portion},
+            "withheld": {"source": withheld["source"], "doc_id": withheld["doc_id"],
+                         "portion": conflict.withheld_portion,
+                         "label": withheld["labels"].get(str(conflict.withheld_portion))},
+            "runs": conflict.runs,
+        })
+    return rows
+
+
+def pieces_of(texts: Sequence[str], withheld: Sequence[bool], labels: Sequence[str | None],
+              spans: Sequence[Sequence[tuple[int, int]]]) -> list[Piece]:
+    """A document's portions as the index takes them: a withheld portion whole, a released one as
+    the stretches between its withheld spans (a run of words never spans a withheld span)."""
+    pieces: list[Piece] = []
+    for index, (text, held, label, cuts) in enumerate(zip(texts, withheld, labels, spans, strict=True)):
+        if held:
+            pieces.append(Piece(index, True, text, label))
+            continue
+        at = 0
+        for start, end in sorted(cuts):
+            pieces.append(Piece(index, False, text[at:start]))
+            at = max(at, end)
+        pieces.append(Piece(index, False, text[at:]))
+    return pieces
+
+
+@dataclass(frozen=True)
+class Other:
+    """A portion withheld in another document of the batch, whose runs a released portion repeats.
+    Its text goes to the worker that redoes the releasing document, never to a file."""
+
+    doc_id: str
+    portion: int
+    label: str
+    text: str
+
+
+def withhold_repeats(document: Document, decisions: Decisions, others: Sequence[Other],
+                     size: int) -> tuple[Decisions, list[list[Any]]]:
+    """Runs of ``size`` words or more of released portions that repeat another document's withheld
+    text, withheld as spans under that text's label; and the rows the audit record keeps of them
+    (released portion, other document, its portion, runs: no words)."""
+    released = [(p.index, p.text) for p, d in zip(document.portions, decisions.portions, strict=True)
+                if not d.withheld]
+    found = find_echoes(released, [(n, o.text) for n, o in enumerate(others)], size)
+    if not found:
+        return decisions, []
+    portions: list[Decision] = list(decisions.portions)
+    rows: list[list[Any]] = []
+    for echo in found:
+        other = others[echo.withheld]
+        added = tuple(Span(start, end, other.label, "consistency") for start, end in echo.runs)
+        target = portions[echo.released]
+        portions[echo.released] = replace(target, spans=merged((*target.spans, *added)))
+        rows.append([echo.released, other.doc_id, other.portion, len(echo.runs)])
+    return replace(decisions, portions=tuple(portions)), sorted(rows)
+
+
+__all__ = ["INDEX_DIR", "Conflict", "Entry", "Hashes", "Index", "Other", "Piece", "View", "conflicts", "describe",
+           "entry_for", "index_dir_for", "pieces_of", "withhold_repeats"]
