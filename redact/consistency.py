@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -154,20 +153,29 @@ class Index:
 
     # -- reading -----------------------------------------------------------------
 
-    def documents(self, before: int | None = None) -> dict[int, dict[str, Any]]:
-        """The current entry of every source (the last one written; of those numbered below
-        ``before``: the index as an earlier run left it), by document number."""
-        latest: dict[str, dict[str, Any]] = {}
-        if self.documents_path.exists():
-            with self.documents_path.open(encoding="utf-8") as handle:
-                for line in handle:
-                    try:
-                        entry = json.loads(line)
-                    except ValueError:
-                        continue  # a line cut short by a crash: its records are ignored with it
-                    if before is None or entry["doc"] < before:
-                        latest[entry["source"]] = entry
-        return {entry["doc"]: entry for entry in latest.values()}
+    def _entries(self) -> Iterator[dict[str, Any]]:
+        if not self.documents_path.exists():
+            return
+        with self.documents_path.open(encoding="utf-8") as handle:
+            for line in handle:
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    continue  # a line cut short by a crash: its records are ignored with it
+
+    def current(self, before: int | None = None) -> set[int]:
+        """The number of every source's current entry (the last one written; of those numbered below
+        ``before``: the index as an earlier run left it). Sources and numbers only: an archive's
+        entries with their labels would not fit in memory."""
+        latest: dict[str, int] = {}
+        for entry in self._entries():
+            if before is None or entry["doc"] < before:
+                latest[entry["source"]] = entry["doc"]
+        return set(latest.values())
+
+    def entries(self, numbers: set[int]) -> dict[int, dict[str, Any]]:
+        """The entries (source, document id, labels) of these documents."""
+        return {entry["doc"]: entry for entry in self._entries() if entry["doc"] in numbers}
 
     def partition(self, number: int, current: npt.NDArray[np.bool_]) -> npt.NDArray[Any]:
         path = self.folder / f"part-{number:02d}.bin"
@@ -187,29 +195,10 @@ def _write_private(path: Path, data: bytes) -> None:
         stream.write(data)
 
 
-def _current_mask(documents: dict[int, dict[str, Any]]) -> npt.NDArray[np.bool_]:
+def _current_mask(documents: set[int]) -> npt.NDArray[np.bool_]:
     mask = np.zeros(max(documents, default=-1) + 1, dtype=bool)
     mask[list(documents)] = True
     return mask
-
-
-def _pairs(released: npt.NDArray[Any], withheld: npt.NDArray[Any], same_index: bool,
-           limit: int) -> Iterator[tuple[int, int, int, int]]:
-    """(released doc, portion, withheld doc, portion) for every fingerprint both sides hold."""
-    common = np.intersect1d(released["hash"], withheld["hash"])
-    if not len(common):
-        return
-    released = released[np.isin(released["hash"], common)]
-    withheld = withheld[np.isin(withheld["hash"], common)]
-    withheld = withheld[np.argsort(withheld["hash"], kind="stable")]
-    starts = np.searchsorted(withheld["hash"], released["hash"], side="left")
-    ends = np.searchsorted(withheld["hash"], released["hash"], side="right")
-    for record, start, end in zip(released, starts, ends, strict=True):
-        # A run printed in very many documents is boilerplate: its first ``limit`` holders stand for all.
-        for other in withheld[start:min(end, start + limit)]:
-            if same_index and other["doc"] == record["doc"]:
-                continue  # inside one document: an echo (redact.echoes), not a conflict
-            yield int(record["doc"]), int(record["portion"]), int(other["doc"]), int(other["portion"])
 
 
 @dataclass(frozen=True)
@@ -219,24 +208,69 @@ class View:
     index: Index
     before: int | None = None
 
-    def documents(self) -> dict[int, dict[str, Any]]:
-        return self.index.documents(self.before)
+    def current(self) -> set[int]:
+        return self.index.current(self.before)
 
 
-def conflicts(released_in: View, withheld_in: View, limit: int = 50) -> list[Conflict]:
+PAIR = np.dtype([("released_doc", "<u4"), ("released_portion", "<u2"), ("withheld_doc", "<u4"),
+                 ("withheld_portion", "<u2")])
+
+
+def _pairs(released: npt.NDArray[Any], withheld: npt.NDArray[Any], same_index: bool,
+           holders: int) -> npt.NDArray[Any]:
+    """A PAIR for every fingerprint a released record and a withheld record both hold (a run
+    printed in very many documents is boilerplate: its first ``holders`` withholders stand for all)."""
+    common = np.intersect1d(released["hash"], withheld["hash"])
+    if not len(common):
+        return np.zeros(0, dtype=PAIR)
+    released = released[np.isin(released["hash"], common)]
+    withheld = withheld[np.isin(withheld["hash"], common)]
+    withheld = withheld[np.argsort(withheld["hash"], kind="stable")]
+    starts = np.searchsorted(withheld["hash"], released["hash"], side="left")
+    counts = np.minimum(np.searchsorted(withheld["hash"], released["hash"], side="right") - starts, holders)
+    firsts = np.repeat(starts, counts)
+    partner = withheld[firsts + np.arange(len(firsts)) - np.repeat(np.cumsum(counts) - counts, counts)]
+    mine = np.repeat(released, counts)
+    pairs = np.zeros(len(firsts), dtype=PAIR)
+    pairs["released_doc"], pairs["released_portion"] = mine["doc"], mine["portion"]
+    pairs["withheld_doc"], pairs["withheld_portion"] = partner["doc"], partner["portion"]
+    if same_index:  # inside one document: an echo (redact.echoes), not a conflict
+        pairs = pairs[pairs["released_doc"] != pairs["withheld_doc"]]
+    return pairs
+
+
+def _counted(pairs: npt.NDArray[Any], runs: npt.NDArray[np.int64]) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64]]:
+    """Equal pairs joined, their runs added."""
+    unique, inverse = np.unique(pairs, return_inverse=True)
+    return unique, np.bincount(inverse.ravel(), weights=runs, minlength=len(unique)).astype(np.int64)
+
+
+def conflicts(released_in: View, withheld_in: View, holders: int = 50, partners: int = 20) -> list[Conflict]:
     """Portions released in ``released_in`` that repeat portions withheld in ``withheld_in`` (the
-    same view for a batch; this run's and an earlier one's to compare releases)."""
+    same view for a batch; this run's and an earlier one's to compare releases): for each released
+    portion, the ``partners`` withheld portions it repeats most. One partition is read at a time;
+    what is kept is the pairs found (numpy arrays, 12 bytes a pair)."""
     same = released_in.index.folder.resolve() == withheld_in.index.folder.resolve() and \
         released_in.before == withheld_in.before
-    released_mask = _current_mask(released_in.documents())
-    withheld_mask = released_mask if same else _current_mask(withheld_in.documents())
-    counts: dict[tuple[int, int, int, int], int] = defaultdict(int)
+    released_mask = _current_mask(released_in.current())
+    withheld_mask = released_mask if same else _current_mask(withheld_in.current())
+    pairs, runs = np.zeros(0, dtype=PAIR), np.zeros(0, dtype=np.int64)
     for number in range(PARTITIONS):
         mine = released_in.index.partition(number, released_mask)
         theirs = mine if same else withheld_in.index.partition(number, withheld_mask)
-        for pair in _pairs(mine[mine["withheld"] == 0], theirs[theirs["withheld"] == 1], same, limit):
-            counts[pair] += 1
-    return [Conflict(*pair, runs) for pair, runs in sorted(counts.items())]
+        found = _pairs(mine[mine["withheld"] == 0], theirs[theirs["withheld"] == 1], same, holders)
+        if len(found):
+            pairs, runs = _counted(np.concatenate([pairs, found]),
+                                   np.concatenate([runs, np.ones(len(found), dtype=np.int64)]))
+    order = np.lexsort((-runs, pairs["released_portion"], pairs["released_doc"]))
+    pairs, runs = pairs[order], runs[order]
+    group = np.stack([pairs["released_doc"].astype(np.int64), pairs["released_portion"].astype(np.int64)], axis=1)
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = (group[1:] != group[:-1]).any(axis=1)
+    rank = np.arange(len(pairs)) - np.maximum.accumulate(np.where(first, np.arange(len(pairs)), 0))
+    keep = rank < partners
+    return [Conflict(int(p["released_doc"]), int(p["released_portion"]), int(p["withheld_doc"]),
+                     int(p["withheld_portion"]), int(r)) for p, r in zip(pairs[keep], runs[keep], strict=True)]
 
 
 def fingerprint_count(index: Index) -> int:
@@ -246,7 +280,8 @@ def fingerprint_count(index: Index) -> int:
 
 def describe(found: Sequence[Conflict], released_in: View, withheld_in: View) -> list[dict[str, Any]]:
     """Conflicts as a report lists them: sources, document ids, portion numbers, labels; no words."""
-    mine, theirs = released_in.documents(), withheld_in.documents()
+    mine = released_in.index.entries({c.released_doc for c in found})
+    theirs = withheld_in.index.entries({c.withheld_doc for c in found})
     rows = []
     for conflict in found:
         released, withheld = mine[conflict.released_doc], theirs[conflict.withheld_doc]

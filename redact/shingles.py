@@ -5,18 +5,19 @@ Words are cut as redact.echoes cuts them (case and punctuation aside). Every run
 words gets an internal 64-bit hash (fast, never stored); a winnowing window keeps the least of
 every ``window`` consecutive runs (MOSS's winnowing: any run of ``size + window - 1`` words that
 two texts share is kept in both, shorter shared runs usually); and each kept run is stored as a
-keyed BLAKE2b hash of its internal hash under the case's secret (BLAKE2's keyed mode is a MAC,
-like HMAC). Without the secret the fingerprints are numbers that test nothing; with it, one can
-test a guessed run of words, as one could with the documents themselves.
+keyed hash of its internal hash under the case's secret: SipHash-2-4, the keyed pseudorandom
+function made for short inputs (a MAC, as HMAC is), computed for all of a text's runs at once.
+Without the secret the fingerprints are numbers that test nothing; with it, one can test a
+guessed run of words, as one could with the documents themselves.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -61,9 +62,21 @@ def load_or_create_key(path: Path) -> bytes:
     return key
 
 
-@lru_cache(maxsize=1 << 18)
-def _word_hash(word: str) -> int:
-    return int.from_bytes(hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+class _WordHashes(dict[str, int]):
+    """Each word's internal 64-bit hash, remembered (looked up in C by map(); computed on a miss)."""
+
+    LIMIT = 1 << 20
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= self.LIMIT:
+            self.clear()  # an archive's vocabulary can outgrow any memory: start again
+        value = int.from_bytes(hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+                               "little")
+        self[word] = value
+        return value
+
+
+_WORD_HASHES = _WordHashes()
 
 
 def words(text: str) -> list[str]:
@@ -89,7 +102,8 @@ def _winnowed(runs: Hashes, window: int) -> npt.NDArray[np.intp]:
     if len(runs) <= window:
         return np.array([int(np.argmin(runs))], dtype=np.intp)
     views = np.lib.stride_tricks.sliding_window_view(runs, window)
-    return np.unique(views.argmin(axis=1) + np.arange(len(views)))
+    kept: npt.NDArray[np.intp] = views.argmin(axis=1) + np.arange(len(views))
+    return kept[np.concatenate(([True], kept[1:] != kept[:-1]))]  # never decreasing: repeats are neighbours
 
 
 def fingerprints(text: str, key: bytes, size: int = SIZE, window: int = WINDOW) -> Hashes:
@@ -99,24 +113,63 @@ def fingerprints(text: str, key: bytes, size: int = SIZE, window: int = WINDOW) 
 
 def portion_fingerprints(texts: Sequence[str], key: bytes, size: int = SIZE,
                          window: int = WINDOW) -> list[Hashes]:
-    """Each text's keyed fingerprints; a run never spans two texts."""
+    """Each text's keyed fingerprints; a run never spans two texts. The texts are hashed as one
+    array (a document's portions at once: numpy's cost is per call, not per word)."""
     if not 1 <= size <= MAX_SIZE:
         raise ValueError(f"a run is 1 to {MAX_SIZE} words")
-    found: list[Hashes] = []
-    for text in texts:
-        tokens = words(text)
-        if len(tokens) < size:
-            found.append(np.zeros(0, dtype=np.uint64))
-            continue
-        word_hashes = np.fromiter((_word_hash(w) for w in tokens), dtype=np.uint64, count=len(tokens))
-        runs = _run_hashes(word_hashes, size)
-        kept = runs[_winnowed(runs, window)]
-        found.append(_keyed(kept, key))
-    return found
+    tokens = [words(text) for text in texts]
+    lengths = np.array([len(t) for t in tokens], dtype=np.intp)
+    total = int(lengths.sum())
+    if total < size:
+        return [np.zeros(0, dtype=np.uint64) for _ in texts]
+    word_hashes = np.fromiter(map(_WORD_HASHES.__getitem__, itertools.chain.from_iterable(tokens)),
+                              dtype=np.uint64, count=total)
+    runs = _run_hashes(word_hashes, size)
+    owner = np.repeat(np.arange(len(texts)), lengths)  # the text of each word
+    inside = owner[:len(runs)] == owner[size - 1:]  # a run's first and last word in one text
+    runs[~inside] = np.uint64(2**64 - 1)  # never the least of a window that holds a real run
+    kept = _winnowed(runs, window)
+    kept = kept[inside[kept]]
+    keyed = _keyed(runs[kept], key)
+    return np.split(keyed, np.searchsorted(owner[kept], np.arange(1, len(texts))))
+
+
+def _rotated(value: Hashes, bits: int) -> Hashes:
+    return (value << np.uint64(bits)) | (value >> np.uint64(64 - bits))
+
+
+def _sip_rounds(v: list[Hashes], rounds: int) -> None:
+    for _ in range(rounds):
+        v[0] += v[1]
+        v[1] = _rotated(v[1], 13) ^ v[0]
+        v[0] = _rotated(v[0], 32)
+        v[2] += v[3]
+        v[3] = _rotated(v[3], 16) ^ v[2]
+        v[0] += v[3]
+        v[3] = _rotated(v[3], 21) ^ v[0]
+        v[2] += v[1]
+        v[1] = _rotated(v[1], 17) ^ v[2]
+        v[2] = _rotated(v[2], 32)
+
+
+def siphash8(values: Hashes, key: bytes) -> Hashes:
+    """SipHash-2-4 of each value as an 8-byte little-endian message, under the first 16 bytes of
+    ``key``: the reference algorithm (Aumasson and Bernstein), all values at once."""
+    k0 = np.uint64(int.from_bytes(key[:8], "little"))
+    k1 = np.uint64(int.from_bytes(key[8:16], "little"))
+    message = values.astype(np.uint64)
+    v = [np.full(len(message), k0 ^ np.uint64(0x736F6D6570736575), dtype=np.uint64),
+         np.full(len(message), k1 ^ np.uint64(0x646F72616E646F6D), dtype=np.uint64),
+         np.full(len(message), k0 ^ np.uint64(0x6C7967656E657261), dtype=np.uint64),
+         np.full(len(message), k1 ^ np.uint64(0x7465646279746573), dtype=np.uint64)]
+    for block in (message, np.uint64(8 << 56)):  # the message, then its length in the last byte
+        v[3] ^= block
+        _sip_rounds(v, 2)
+        v[0] ^= block
+    v[2] ^= np.uint64(0xFF)
+    _sip_rounds(v, 4)
+    return v[0] ^ v[1] ^ v[2] ^ v[3]
 
 
 def _keyed(values: Hashes, key: bytes) -> Hashes:
-    raw = values.astype("<u8").tobytes()
-    digests = b"".join(hashlib.blake2b(raw[i:i + 8], key=key, digest_size=8).digest()
-                       for i in range(0, len(raw), 8))
-    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
+    return siphash8(values, key)

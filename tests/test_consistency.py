@@ -216,3 +216,11 @@ def test_winnowing_finds_every_shared_run_long_enough(before: list[str], after: 
     one = fingerprints(" ".join([*before, "one", *shared, "two"]), key)
     other = fingerprints(" ".join(["three", *shared, "four", *after]), key)
     assert np.isin(one, other).any()
+
+
+def test_siphash_is_the_reference_algorithm() -> None:
+    """The keyed hash of the index is SipHash-2-4: the reference test vector (key 00..0f, message 00..07)."""
+    from redact.shingles import siphash8
+
+    message = np.array([int.from_bytes(bytes(range(8)), "little")], dtype=np.uint64)
+    assert int(siphash8(message, bytes(range(16)))[0]) == 0x93F5F5799A932462
