@@ -4,6 +4,11 @@ Tesseract (Debian's ``tesseract-ocr``) through pytesseract gives words with thei
 into lines; they become characters with boxes, as a text layer would give them, so that the same
 line building, furniture removal and layout code serves both (redact.pdftext). What OCR misreads
 in a marking, the marking grammar does not recognise: such a portion is withheld (fail closed).
+
+A misread that gives another valid marking is the one the grammar cannot catch, and only a lower
+one does harm: a marking that lets a portion be released ((U), (SBU), (U//FOUO)) is therefore
+read a second time, alone, from its own cut of the page at twice the size, and kept only when
+both reads agree; otherwise it becomes "(U?)", which no grammar reads, and the portion is withheld.
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ def ocr_page_chars(page: object, dpi: int = DPI) -> list[tuple[str, Box]]:
         if not word:
             continue
         key = (data["block_num"][index], data["par_num"][index], data["line_num"][index])
+        if releasing(word):
+            pixels = (data["left"][index], data["top"][index], data["width"][index], data["height"][index])
+            word = confirmed(word, second_read(image, pixels))
         left, top = data["left"][index] / scale, data["top"][index] / scale
         width, tall = data["width"][index] / scale, data["height"][index] / scale
         lines.setdefault(key, []).append((word, (left, height - top - tall, left + width, height - top)))
@@ -58,6 +66,43 @@ def ocr_page_chars(page: object, dpi: int = DPI) -> list[tuple[str, Box]]:
             step = (right - left) / len(word)
             chars.extend((c, (left + i * step, bottom, left + (i + 1) * step, top)) for i, c in enumerate(word))
     return chars
+
+
+# The markings under which a policy may release a portion: (U), (SBU), (U//FOUO), (SBU//NF) ...
+_RELEASING = re.compile(r"^[({\[](U|SBU|U//[A-Z/ -]{1,24}|SBU//[A-Z/ -]{1,24})[)}\]]\}?[.,:;]?$")
+
+
+def releasing(word: str) -> bool:
+    return bool(_RELEASING.match(word))
+
+
+def _letters(word: str) -> str:
+    return re.sub(r"[^A-Z/]", "", word.upper())
+
+
+def confirmed(first: str, second: str) -> str:
+    """A releasing marking as read first, if the second read of it agrees; else "(U?)", which no
+    grammar reads (the portion is withheld and the problem reported)."""
+    if _letters(first) == _letters(second):
+        return first
+    return "(" + _letters(first).split("/")[0] + "?)"
+
+
+def second_read(image: object, pixels: tuple[int, int, int, int]) -> str:
+    """The word in ``pixels`` (left, top, width, height) read again on its own: cut out with a
+    margin, enlarged twice, read as a single word."""
+    import pytesseract
+    from PIL import Image
+
+    left, top, width, height = pixels
+    # Little margin beside the word (the next word's first letter would be read with it), more above
+    # and below; the whitelist keeps stray strokes from reading as lower-case letters.
+    side, above = 3, max(3, height // 4)
+    cut = image.crop((max(0, left - side), max(0, top - above), left + width + side,  # type: ignore[attr-defined]
+                      top + height + above))
+    cut = cut.resize((cut.width * 2, cut.height * 2), Image.Resampling.LANCZOS)
+    config = "--psm 8 -c tessedit_char_whitelist=()/ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return str(pytesseract.image_to_string(cut, lang="eng", config=config)).strip()
 
 
 # What Tesseract makes of a typed page's furniture and of the pilcrow: specks read as stray

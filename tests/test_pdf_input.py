@@ -134,6 +134,38 @@ def test_ocr_reads_the_markings_of_the_scanned_fixtures(tmp_path: Path) -> None:
     assert record["origin"] == "ocr"
 
 
+def test_a_releasing_marking_is_kept_only_when_a_second_read_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The misread no grammar can catch is a valid lower marking ("(C)" read as "(U)"): a marking
+    that lets a portion be released is read again from its own cut of the page; when the two
+    reads differ it becomes "(U?)", which is withheld."""
+    _need_tesseract()
+    import pypdfium2 as pdfium
+
+    from redact import ocr
+
+    assert ocr.releasing("(U)") and ocr.releasing("(SBU).") and ocr.releasing("{U)") and ocr.releasing("(U//FOUO)")
+    assert not ocr.releasing("(C)") and not ocr.releasing("(S//NF)") and not ocr.releasing("(TS)")
+    assert ocr.confirmed("(U)", "(U)") == "(U)" and ocr.confirmed("(SBU).", "(SBU)") == "(SBU)."
+    assert ocr.confirmed("(U)", "(C)") == "(U?)" and ocr.confirmed("(SBU)", "(S8U)") == "(SBU?)"
+
+    pdf = pdfium.PdfDocument(str(PDFS / "06MADRID3104.scan.pdf"))
+    try:
+        page = pdf[0]
+        agreed = "".join(c for c, _ in ocr.ocr_page_chars(page))
+        seen: list[str] = []
+        monkeypatch.setattr(ocr, "second_read", lambda image, pixels: seen.append("x") or "(C)")
+        disagreed = "".join(c for c, _ in ocr.ocr_page_chars(page))
+    finally:
+        pdf.close()
+    assert "(U)" in agreed and "(U?)" not in agreed  # the real second reads agree on this page
+    assert seen and "(U)" not in disagreed and disagreed.count("(U?)") == len(seen)
+    document = parse(disagreed, source="x")
+    decisions = decide(document, load_policy("public-release"), Context(as_of=AS_OF))
+    for portion, decision in zip(document.portions, decisions.portions, strict=True):
+        if portion.marking is not None and "?" in portion.marking.text:
+            assert decision.withheld
+
+
 def test_an_unreadable_ocr_marking_is_withheld() -> None:
     """What OCR garbles in a marking, the grammar does not recognise: withheld (fail closed)."""
     text = TEXTS["06MADRID3104"].read_text(encoding="utf-8").replace("¶2. (U)", "¶2. (Ul)")
