@@ -204,14 +204,16 @@ def test_corpus_samples_printed_to_pdf_read_as_their_text_and_leak_nothing(layou
 
 
 def _lower_levels(text: str, extracted: str) -> int:
-    """Paragraphs whose words the PDF's parse puts under a lower level than the text's parse."""
+    """Runs of 6 words that the PDF's parse puts under a lower level than the text's parse does
+    anywhere (a run printed twice, in a (C) summary and an (S) paragraph, counts at its lowest)."""
     def levels(source: str) -> dict[tuple[str, ...], int]:
         found: dict[tuple[str, ...], int] = {}
         for portion in parse(source, source="x").portions:
             tokens = words(portion.text)
             level = portion.effective.level if portion.effective is not None and portion.effective.recognised else 99
-            for i in range(0, max(1, len(tokens) - 5), 6):
-                found[tuple(tokens[i:i + 6])] = int(level)
+            for i in range(max(1, len(tokens) - 5)):  # every run, wherever the PDF's lines broke it
+                gram = tuple(tokens[i:i + 6])
+                found[gram] = min(found.get(gram, 99), int(level))
         return found
 
     before, after = levels(text), levels(extracted)
