@@ -243,6 +243,21 @@ class Assembler:
         self.open = _Open(kind, number, marking, inherited, item.line, item.line, parent=parent)
         self.open.add(text, item.line, item.lines)
 
+    def _wrapped_number(self, item: Item) -> bool:
+        """An unmarked "10. The two ..." inside a paragraph, after a line that ends no sentence
+        ("... on October"), whose number does not follow the paragraph's: a date or a count that
+        the line wrap put at the start of a line, not a paragraph (a blank line, a marking, the
+        next number or a finished sentence keep it a paragraph, withheld if unmarked)."""
+        current = self.open
+        if item.marking is not None or self.after_blank or self.in_repeated_field or current is None \
+                or current.kind is Kind.HEADING:
+            return False  # (after header lines printed again, a "1." may open another cable)
+        number = number_of(item.lead)
+        if number is None or not number.isdigit() or current.number is None or not current.number.isdigit():
+            return False
+        last = "".join(current.lines).rstrip()
+        return int(number) != int(current.number) + 1 and not SENTENCE_END.search(last)
+
     def _continues_open(self, text: str) -> bool:
         """Is a new block of text the rest of the open portion (split by a blank or page break)?"""
         current = self.open
@@ -327,7 +342,9 @@ class Assembler:
         if kind.startswith("field:"):
             self._body_field(item)
             return
-        if kind == "para":
+        if kind == "para" and self._wrapped_number(item):
+            self._body_text(Item("text", item.line, item.lines, text=item.lead + item.text))
+        elif kind == "para":
             number = number_of(item.lead)
             self._start(Kind.PARAGRAPH, number, self._marking(item.marking, item.line), item,
                         item.lead.strip() + " " + (item.marking or "") + item.text)

@@ -85,14 +85,35 @@ class _Reader:
                 regexp = lark.get_terminal(terminal).pattern.to_regexp()
                 pattern += f"(?P<{group.rstrip('?')}>{regexp}){'?' if optional else ''}"
             self.parts[name] = (kind, re.compile(pattern))
+        # A divider ends a block as a blank line does: "(U) Title" under a line of dashes opens a
+        # portion (the grammar's BLOCK_MARKING needs a blank line before it, which a divider is not).
+        self.lead = re.compile(lark.get_terminal("LEAD_MARKING").pattern.to_regexp()) \
+            if "LEAD_MARKING" in defined else None
 
     def items(self, text: str) -> list[Item]:
         tree = self.lark.parse(text, start="start")
         items: list[Item] = []
+        in_body = False
         for token in tree.children:
             assert isinstance(token, Token)
             self._read(token, text, items)
+            in_body = in_body or items[-1].kind in _BODY_KINDS
+            if in_body and items[-1].kind == "text" and len(items) > 1 and items[-2].kind == "divider":
+                items[-1] = self._marked_after_divider(items[-1])
         return items
+
+    def _marked_after_divider(self, item: Item) -> Item:
+        """A run of text under a divider that opens with a portion marking ("(U) Opening remarks"):
+        a marked portion, as after a blank line. Only in the body (in the header the grammar reads
+        the lines after it as header lines), and only a marking of a portion's shape."""
+        found = self.lead.match(item.text) if self.lead is not None and _OPENS_MARKED.match(item.text) else None
+        if found is None:
+            return item
+        lead = found.group(0)
+        stripped = lead.rstrip()
+        cut = stripped.rfind("(")
+        return Item("marked", item.line, item.lines, lead=lead[:cut], marking=stripped[cut:],
+                    text=item.text[found.end():])
 
     def _read(self, token: Token, text: str, items: list[Item]) -> None:
         kind = token.type
@@ -141,6 +162,9 @@ class _Reader:
                                text=rest))
         else:
             items.append(Item(kind, line, _count_lines(rest), lead=lead, marking=marking, text=rest))
+
+
+_BODY_KINDS = ("para", "titled", "entire", "marked", "sub")
 
 
 @cache
@@ -221,7 +245,7 @@ def _parse_lines(text: str, source: str, doc_id: str | None, doc_type: str) -> D
     except LarkError:
         return _unparsable(text, source, doc_id, 1, 1, doc_type)
     for item in items:
-        if assembler.in_body or item.kind in ("para", "titled", "entire", "marked", "sub"):
+        if assembler.in_body or item.kind in _BODY_KINDS:
             assembler.in_body = True
             assembler.body_item(item)
         else:

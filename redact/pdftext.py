@@ -17,6 +17,7 @@ A PDF (or page) without a usable text layer is refused unless OCR is asked for (
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from statistics import median
@@ -202,6 +203,54 @@ def page_lines(chars: list[tuple[str, Box]], page_number: int,
     return kept, dropped
 
 
+def _top(line: Line) -> float:
+    return max(b[3] for b in line.boxes if b is not None)
+
+
+def _bottom(line: Line) -> float:
+    return min(b[1] for b in line.boxes if b is not None)
+
+
+def _inked(page: list[Line]) -> list[Line]:
+    return [line for line in page if any(b is not None for b in line.boxes)]
+
+
+def _joined(pages: list[list[Line]]) -> list[Line]:
+    """The pages' lines in one list, with the blank line a page break swallowed put back: after a
+    page whose last line is clearly short, or that ends higher than the fullest page ends, or
+    before a page whose first line starts lower than the pages' first lines start (the blank line
+    was printed at the foot or the head of the page, and has no ink to read)."""
+    inked = [_inked(page) for page in pages]
+    pitches = [_bottom(a) - _bottom(b) for page in inked for a, b in itertools.pairwise(page)
+               if _bottom(a) > _bottom(b)]
+    pitch = median(pitches) if pitches else 0.0
+    firsts = [_top(page[0]) for page in inked if page]
+    lasts = [_bottom(page[-1]) for page in inked[:-1] if page]
+    first_top, last_bottom = max(firsts, default=0.0), min(lasts, default=0.0)
+    lines: list[Line] = []
+    for number, page in enumerate(pages):
+        if lines and page and pitch:
+            ended = lines[-1].text and _ends_paragraph(lines)
+            before, after = inked[number - 1], inked[number]
+            lower_start = bool(after) and _top(after[0]) < first_top - 0.8 * pitch
+            higher_end = bool(before) and _bottom(before[-1]) > last_bottom + 0.8 * pitch
+            if ended or lower_start or higher_end or _block_on_top(lines[-1], page):
+                lines.append(Line("", lines[-1].page, lines[-1].number + 1))
+        lines += page
+    return lines
+
+
+_SENTENCE_END = re.compile(r"[.:;!?][\"')\u201d\u2019]?$")
+
+
+def _block_on_top(last: Line, page: list[Line]) -> bool:
+    """A page that opens with a block of one line (a heading: a paragraph gap under it) after a page
+    that ended a sentence: the page break fell between blocks (a paragraph's last line alone at
+    the top of a page is what a browser's widow control prevents)."""
+    return (len(page) >= 2 and bool(page[0].text) and not page[1].text and bool(_SENTENCE_END.search(last.text))
+            and len(page[0].text) <= 100)
+
+
 def _ends_paragraph(lines: list[Line]) -> bool:
     """Whether the last line so far is a paragraph's last line: clearly shorter than the page's
     usual full line (a page break swallows the blank line after it)."""
@@ -222,7 +271,7 @@ def read_pdf(data: bytes, path: str, ocr: bool = False) -> PdfText:
     try:
         if len(document) == 0:
             raise InputError("the PDF has no pages", path=path)
-        lines: list[Line] = []
+        pages: list[list[Line]] = []
         dropped_lines: list[Line] = []
         used_ocr = False
         for index in range(len(document)):
@@ -240,11 +289,9 @@ def read_pdf(data: bytes, path: str, ocr: bool = False) -> PdfText:
                 found, dropped = page_lines(chars, index + 1, page.get_height())
             finally:
                 page.close()
-            if lines and found and _ends_paragraph(lines):
-                # The page ended with a paragraph's last line: the blank line a page break swallowed.
-                lines.append(Line("", lines[-1].page, lines[-1].number + 1))
-            lines += found
+            pages.append(found)
             dropped_lines += dropped
+        lines = _joined(pages)
         while lines and not lines[0].text:
             lines.pop(0)
         return PdfText(lines, len(document), used_ocr, len(dropped_lines), data, dropped_lines)

@@ -36,6 +36,39 @@ def test_a_block_marking_needs_a_blank_line_before_it() -> None:
     assert "BLOCK_MARKING" not in _token_types(inside_block)
 
 
+def test_a_divider_ends_a_block_as_a_blank_line_does() -> None:
+    """A title under a line of dashes ("-----\n(U) Opening remarks\n-----") is a portion with its
+    marking, not unmarked text; a reference "(B) STATE 1234" there, or a list label, stays text."""
+    text = HEADER + "\n1. (C) One.\n\n--------------------\n(U) Opening remarks\n--------------------\n\n2. (S) Two.\n"
+    document = parse(text)
+    assert [(p.kind.value, p.marking.text if p.marking else None) for p in document.portions] == [
+        ("paragraph", "(C)"), ("paragraph", "(U)"), ("paragraph", "(S)")]
+    assert not document.problems
+    for line in ("(B) STATE 1234 is a reference.", "(a) a list item", "(in millions of dollars)"):
+        other = parse(HEADER + f"\n1. (C) One.\n\n-----------\n{line}\n")
+        assert all(p.marking is None or p.marking.text != line.split(" ")[0] for p in other.portions[1:])
+
+
+def test_a_date_wrapped_to_the_start_of_a_line_is_no_paragraph() -> None:
+    """"... met the minister on June\n¶11. He said ..." (a mirror prints the day as a paragraph
+    number): the rest of paragraph 3, not an unmarked paragraph 11. The next number, a blank line,
+    a marking or a finished sentence before it keep a paragraph."""
+    def shapes(body: str) -> list[tuple[str | None, str | None, int, int]]:
+        return [(p.number, p.marking.text if p.marking else None, p.start_line, p.end_line)
+                for p in parse(HEADER + "\n" + body).portions]
+
+    assert shapes("¶3. (U) The Ambassador met the minister on June\n¶11. He said the talks went well.\n") == [
+        ("3", "(U)", 7, 8)]
+    assert [s[:2] for s in shapes("¶3. (U) He met the minister on June\n¶4. The talks went well.\n")] == [
+        ("3", "(U)"), ("4", None)]
+    assert [s[:2] for s in shapes("¶3. (U) He met the minister.\n¶11. The talks went well.\n")] == [
+        ("3", "(U)"), ("11", None)]
+    assert [s[:2] for s in shapes("¶3. (U) He met the minister on June\n\n¶11. The talks went well.\n")] == [
+        ("3", "(U)"), ("11", None)]
+    assert [s[:2] for s in shapes("¶3. (U) He met the minister on June\n¶11. (C) The talks went well.\n")] == [
+        ("3", "(U)"), ("11", "(C)")]
+
+
 def test_titled_entire_and_subparagraph_parts() -> None:
     text = HEADER + "\n1. CONFIDENTIAL - ENTIRE TEXT.\n\n2. Summary (C)\nA. (S) Part.\n"
     kinds = [(i.kind, i.lead.strip(), i.marking) for i in _items(text) if i.kind in ("entire", "titled", "sub")]

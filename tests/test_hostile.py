@@ -166,5 +166,5 @@ def test_doc_id_cannot_steer_output_paths(tmp_path: Path) -> None:
                                        "--doc-id", "../../escape", "--as-of", "2026-11-23"])
     assert result.exit_code == 0
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith("audit")) == [
-        "doc.release.html", "manifest.jsonl"]
+        "consistency-index", "doc.release.html", "manifest.jsonl"]
     assert not (tmp_path / "escape.release.html").exists()
