@@ -58,8 +58,13 @@ def label_of(lead: str) -> str | None:
     return found.group(0) if found else None
 
 
+# A heading's underline (or overline) printed on its own line is a divider; a reflowed copy puts it
+# on the heading's line: "ELECTION POLL: LULA LEADS AGAIN ----------------".
+_RULE_ENDS = re.compile(r"^(?:[-=_*\u2013\u2014]\s*){3,}|(?:\s*[-=_*\u2013\u2014]){3,}$")
+
+
 def is_heading(text: str) -> bool:
-    line = clean_field_text(text)
+    line = _RULE_ENDS.sub("", clean_field_text(text)).strip()
     if not line or len(line) > 90 or "\n" in text.strip("\n"):
         return False
     if line.endswith((".", ",", ";")) and not line.isupper():

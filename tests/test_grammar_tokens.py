@@ -69,6 +69,15 @@ def test_a_date_wrapped_to_the_start_of_a_line_is_no_paragraph() -> None:
         ("3", "(U)"), ("11", "(C)")]
 
 
+def test_a_heading_with_its_underline_on_its_line_is_a_heading() -> None:
+    """A reflowed copy prints a heading's underline on the heading's line ("ELECTION POLL: LULA
+    LEADS AGAIN -----"): a heading, which takes the markings of what it heads, not unmarked text."""
+    text = HEADER + ("\n1. (U) One.\n\nELECTION POLL: LULA LEADS AGAIN AFTER FIVE MONTHS "
+                     "----------------------------------------\n\n2. (U) Two.\n")
+    heading = parse(text).portions[1]
+    assert heading.kind.value == "heading" and heading.effective is not None and heading.effective.text == "(U)"
+
+
 def test_titled_entire_and_subparagraph_parts() -> None:
     text = HEADER + "\n1. CONFIDENTIAL - ENTIRE TEXT.\n\n2. Summary (C)\nA. (S) Part.\n"
     kinds = [(i.kind, i.lead.strip(), i.marking) for i in _items(text) if i.kind in ("entire", "titled", "sub")]
