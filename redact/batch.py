@@ -24,7 +24,7 @@ from typing import Any
 
 from .audit import AuditLog
 from .consistency import INDEX_DIR, Index, Other, View, conflicts, describe
-from .crosscheck import REPORT, Findings, compare_with_prior, open_prior, repeat_tasks, write_report
+from .crosscheck import REPORT, Findings, Prior, compare_with_prior, open_prior, repeat_tasks, write_report
 from .errors import InputError, RedactError, RenderError
 from .pipeline import (
     AUDIT_FORMAT,
@@ -289,20 +289,21 @@ def run(paths: Iterable[Path | str], policy: Policy, options: Options, audit_pat
     withheld in one document and released in another is reported, and with ``consistent``
     withheld in both; ``prior`` runs (output directories or audit logs) are compared.
     """
+    # Earlier runs are read first: before this run writes anything (it may be the same directory),
+    # and a prior that cannot be read leaves no output directory behind.
+    priors = [open_prior(path, options.out_dir / INDEX_DIR) for path in prior]
     with _private_tempdir(options.out_dir):
         return _run(paths, policy, options, audit_path, progress, command, Engine(engine, jobs, scheduler),
-                    consistent, list(prior))
+                    consistent, priors)
 
 
 def _run(paths: Iterable[Path | str], policy: Policy, options: Options, audit_path: Path | None,
          progress: Callable[[DocumentResult], None] | None, command: dict[str, Any] | None, engine: Engine,
-         consistent: bool, prior: list[Path]) -> RunResult:
+         consistent: bool, priors: list[Prior]) -> RunResult:
     audit_path = audit_path or options.out_dir / "audit.jsonl"
     result = RunResult(audit_path=audit_path)
     started = time.monotonic()
-    folder = options.out_dir / INDEX_DIR
-    priors = [open_prior(path, folder) for path in prior]  # before this run writes anything
-    index = Index(folder, priors[0].view.index.key if priors else None)
+    index = Index(options.out_dir / INDEX_DIR, priors[0].view.index.key if priors else None)
     log = AuditLog(audit_path)
     manifest = Manifest(options.out_dir)
     fingerprint = options_fingerprint(policy, options)
@@ -349,7 +350,7 @@ def _run(paths: Iterable[Path | str], policy: Policy, options: Options, audit_pa
     return result
 
 
-def _cross_check(index: Index, priors: list[Any], group: _Group, engine: Engine, policy: Policy,
+def _cross_check(index: Index, priors: list[Prior], group: _Group, engine: Engine, policy: Policy,
                  options: Options, consistent: bool) -> Findings:
     """The batch's conflicts (and, with ``consistent``, their documents redone to withhold them),
     the comparisons with earlier runs, the report, and its audit record."""

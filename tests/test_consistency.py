@@ -224,3 +224,11 @@ def test_siphash_is_the_reference_algorithm() -> None:
 
     message = np.array([int.from_bytes(bytes(range(8)), "little")], dtype=np.uint64)
     assert int(siphash8(message, bytes(range(16)))[0]) == 0x93F5F5799A932462
+
+
+def test_a_prior_that_cannot_be_read_stops_the_run_before_it_writes(tmp_path: Path) -> None:
+    two_documents(tmp_path / "in")
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--format",
+                                       "text", "--prior", str(tmp_path / "in")])
+    assert result.exit_code == 2 and "no audit log here" in result.output
+    assert not (tmp_path / "out").exists()
