@@ -423,13 +423,15 @@ class _Group:
         if not pending:
             return
         _fsync_outputs(self.out_dir, [name for o in pending if o.error is None for name, _ in o.outputs.values()])
-        heads = self.log.append_blocks([(list(o.records), o.sealed) for o in pending])
-        self.manifest.append_many([_manifest_entry(o.records[-1], self.policy, head)
-                                   for o, head in zip(pending, heads, strict=True) if o.error is None])
+        # The index first: a document whose entry a kill cut short is not in the manifest yet, so
+        # a rerun redoes it and its new entry replaces the torn one (redact.consistency).
         for outcome in pending:
             if outcome.index_entry is not None:
                 self.index.add(outcome.index_entry)
         self.index.flush()
+        heads = self.log.append_blocks([(list(o.records), o.sealed) for o in pending])
+        self.manifest.append_many([_manifest_entry(o.records[-1], self.policy, head)
+                                   for o, head in zip(pending, heads, strict=True) if o.error is None])
         for outcome in pending:
             document = document_result(outcome, self.out_dir)
             if self.again:

@@ -80,13 +80,6 @@ class Conflict:
     runs: int  # fingerprints in common: at least one per shared run of enough words
 
 
-def index_dir_for(path: Path) -> Path:
-    """The index of an output directory, or of the audit log it sits beside."""
-    if path.is_dir():
-        return path / INDEX_DIR
-    return path.parent / INDEX_DIR
-
-
 class Index:
     """An index on disk (see the module's text). Write with ``add``, then ``flush``."""
 
@@ -133,23 +126,32 @@ class Index:
         return number
 
     def flush(self) -> None:
-        """Records to their partitions, then the documents that name them."""
-        if self._buffer:
-            records = np.concatenate(self._buffer)
-            self._buffer, self._buffered = [], 0
-            part = (records["hash"] >> _SHIFT).astype(np.intp)
-            order = np.argsort(part, kind="stable")
-            records, part = records[order], part[order]
-            bounds = np.searchsorted(part, np.arange(PARTITIONS + 1))
-            for number in range(PARTITIONS):
-                chunk = records[bounds[number]:bounds[number + 1]]
-                if len(chunk):
-                    with (self.folder / f"part-{number:02d}.bin").open("ab") as stream:
-                        stream.write(chunk.tobytes())
+        """The documents, then their records. A run killed in between leaves documents whose
+        records are missing, never records of a number the next run gives another document; the
+        documents are not yet in the manifest, so the rerun redoes them and their new entries
+        replace these. A line or a record torn by a kill is cut off before the next write."""
         if self._lines:
-            with self.documents_path.open("a", encoding="utf-8") as stream:
-                stream.write("".join(line + "\n" for line in self._lines))
+            with self.documents_path.open("ab") as stream:
+                if stream.tell() and _last_byte(self.documents_path) != b"\n":
+                    stream.write(b"\n")  # the torn line stays unreadable, and alone
+                stream.write("".join(line + "\n" for line in self._lines).encode())
             self._lines = []
+        if not self._buffer:
+            return
+        records = np.concatenate(self._buffer)
+        self._buffer, self._buffered = [], 0
+        part = (records["hash"] >> _SHIFT).astype(np.intp)
+        order = np.argsort(part, kind="stable")
+        records, part = records[order], part[order]
+        bounds = np.searchsorted(part, np.arange(PARTITIONS + 1))
+        for number in range(PARTITIONS):
+            chunk = records[bounds[number]:bounds[number + 1]]
+            if len(chunk):
+                with (self.folder / f"part-{number:02d}.bin").open("ab") as stream:
+                    torn = stream.tell() % RECORD.itemsize
+                    if torn:
+                        stream.truncate(stream.tell() - torn)
+                    stream.write(chunk.tobytes())
 
     # -- reading -----------------------------------------------------------------
 
@@ -187,6 +189,12 @@ class Index:
         keep = docs < len(current)
         keep[keep] = current[docs[keep]]
         return records[keep]
+
+
+def _last_byte(path: Path) -> bytes:
+    with path.open("rb") as stream:
+        stream.seek(-1, os.SEEK_END)
+        return stream.read(1)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -346,4 +354,4 @@ def withhold_repeats(document: Document, decisions: Decisions, others: Sequence[
 
 
 __all__ = ["INDEX_DIR", "Conflict", "Entry", "Hashes", "Index", "Other", "Piece", "View", "conflicts", "describe",
-           "entry_for", "index_dir_for", "pieces_of", "withhold_repeats"]
+           "entry_for", "pieces_of", "withhold_repeats"]

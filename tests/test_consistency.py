@@ -232,3 +232,21 @@ def test_a_prior_that_cannot_be_read_stops_the_run_before_it_writes(tmp_path: Pa
                                        "text", "--prior", str(tmp_path / "in")])
     assert result.exit_code == 2 and "no audit log here" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_an_index_torn_by_a_kill_is_repaired_before_the_next_write(tmp_path: Path, public_release) -> None:
+    """A documents line and a record cut short (a kill mid-write) are cut off: the next documents
+    are numbered past them and every record stays aligned, so the join finds what it should."""
+    paths = two_documents(tmp_path / "in")
+    run(paths[:1], public_release, options(tmp_path / "out"))
+    folder = tmp_path / "out" / INDEX_DIR
+    with (folder / "documents.jsonl").open("a", encoding="utf-8") as stream:
+        stream.write('{"doc": 1, "source": "torn')
+    for part in folder.glob("part-*.bin"):
+        with part.open("ab") as stream:
+            stream.write(b"\x01\x02\x03")
+    result = run(paths, public_release, options(tmp_path / "out"))
+    assert result.findings is not None
+    assert [(r["released"]["doc_id"], r["withheld"]["doc_id"]) for r in result.findings.conflicts] == [("B", "A")]
+    entries = Index(folder).entries(Index(folder).current())
+    assert sorted(e["doc_id"] for e in entries.values()) == ["A", "B"]
