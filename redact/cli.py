@@ -15,12 +15,11 @@ import time
 import traceback
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .audit import verify_log, verify_outputs
-from .batch import run
 from .cli_check import check_command
 from .cli_common import (
     EXIT_FINDINGS,
@@ -34,7 +33,6 @@ from .cli_common import (
     policy_named,
 )
 from .cli_review import review_group
-from .crosscheck import REPORT, Findings
 from .decide import Context, decide
 from .errors import AuditError, InputError, PolicyError, RedactError
 from .model import Document
@@ -45,6 +43,9 @@ from .read import DEFAULT_MAX_BYTES, read_source
 from .report import RENDERERS, write_report
 from .review import apply_review, load_review
 from .version import __version__
+
+if TYPE_CHECKING:
+    from .crosscheck import Findings
 
 EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a command whose reader went away
 
@@ -182,6 +183,8 @@ def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir
         raise click.UsageError("--engine dask needs --scheduler ADDRESS")
     workers = jobs or os.cpu_count() or 1
     reporter = _Progress(len(paths))
+    from .batch import run  # with the index and numpy: only a run imports them
+
     try:
         result = run(paths, policy, options, audit_path=audit_path, progress=reporter.update,
                      command=command, jobs=min(workers, len(paths)), engine=engine, scheduler=scheduler,
@@ -218,6 +221,8 @@ def run_command(inputs: tuple[str, ...], policy_name: str, formats: str, out_dir
 
 def _echo_findings(findings: Findings | None, out_dir: Path) -> None:
     """The cross-checks in a few lines; the whole of them is in OUT/consistency.json."""
+    from .crosscheck import REPORT
+
     if findings is None:
         return
     summary = findings.summary()

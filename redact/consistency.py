@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .decide import Decision, Decisions, Span, merged
+from .decide import Decisions, runs_withheld
 from .echoes import find_echoes
 from .errors import InputError
 from .model import Document
@@ -86,10 +86,7 @@ class Index:
     def __init__(self, folder: Path, key: bytes | None = None) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        key_path = folder / "key"
-        if key is not None and not key_path.exists():
-            _write_private(key_path, key)
-        self.key = load_or_create_key(key_path)
+        self.key = load_or_create_key(folder / "key", key)
         if key is not None and key != self.key:
             raise InputError("the index already has another case's key: compare with an earlier run in a new "
                              "output directory", path=str(folder))
@@ -197,12 +194,6 @@ def _last_byte(path: Path) -> bytes:
         return stream.read(1)
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "wb") as stream:
-        stream.write(data)
-
-
 def _current_mask(documents: set[int]) -> npt.NDArray[np.bool_]:
     mask = np.zeros(max(documents, default=-1) + 1, dtype=bool)
     mask[list(documents)] = True
@@ -281,11 +272,6 @@ def conflicts(released_in: View, withheld_in: View, holders: int = 50, partners:
                      int(p["withheld_portion"]), int(r)) for p, r in zip(pairs[keep], runs[keep], strict=True)]
 
 
-def fingerprint_count(index: Index) -> int:
-    return sum((index.folder / f"part-{n:02d}.bin").stat().st_size // RECORD.itemsize
-               for n in range(PARTITIONS) if (index.folder / f"part-{n:02d}.bin").exists())
-
-
 def describe(found: Sequence[Conflict], released_in: View, withheld_in: View) -> list[dict[str, Any]]:
     """Conflicts as a report lists them: sources, document ids, portion numbers, labels; no words."""
     mine = released_in.index.entries({c.released_doc for c in found})
@@ -342,15 +328,10 @@ def withhold_repeats(document: Document, decisions: Decisions, others: Sequence[
     found = find_echoes(released, [(n, o.text) for n, o in enumerate(others)], size)
     if not found:
         return decisions, []
-    portions: list[Decision] = list(decisions.portions)
-    rows: list[list[Any]] = []
-    for echo in found:
-        other = others[echo.withheld]
-        added = tuple(Span(start, end, other.label, "consistency") for start, end in echo.runs)
-        target = portions[echo.released]
-        portions[echo.released] = replace(target, spans=merged((*target.spans, *added)))
-        rows.append([echo.released, other.doc_id, other.portion, len(echo.runs)])
-    return replace(decisions, portions=tuple(portions)), sorted(rows)
+    portions = runs_withheld(decisions.portions, found, lambda echo: others[echo.withheld].label, "consistency")
+    rows = [[echo.released, others[echo.withheld].doc_id, others[echo.withheld].portion, len(echo.runs)]
+            for echo in found]
+    return replace(decisions, portions=portions), sorted(rows)
 
 
 __all__ = ["INDEX_DIR", "Conflict", "Entry", "Hashes", "Index", "Other", "Piece", "View", "conflicts", "describe",

@@ -9,7 +9,7 @@ Three safety nets run after the rules, whatever the rules said:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -374,9 +374,15 @@ def _echoes(document: Document, decisions: tuple[Decision, ...], policy: Policy)
 
 def _echoes_withheld(decisions: tuple[Decision, ...], echoes: list[Echo]) -> tuple[Decision, ...]:
     """Each echo's runs withheld inside the released portion, under the repeated portion's label."""
+    return runs_withheld(decisions, echoes, lambda echo: decisions[echo.withheld].label or "(b)(1)", "echo")
+
+
+def runs_withheld(decisions: tuple[Decision, ...], echoes: Sequence[Echo], label_of: Callable[[Echo], str],
+                  rule_id: str) -> tuple[Decision, ...]:
+    """Each echo's runs withheld as spans inside its released portion, under ``label_of(echo)``."""
     result = list(decisions)
     for echo in echoes:
-        released, source = result[echo.released], decisions[echo.withheld]
-        added = tuple(Span(start, end, source.label or "(b)(1)", "echo") for start, end in echo.runs)
+        released = result[echo.released]
+        added = tuple(Span(start, end, label_of(echo), rule_id) for start, end in echo.runs)
         result[echo.released] = replace(released, spans=merged((*released.spans, *added)))
     return tuple(result)

@@ -109,11 +109,7 @@ class _Reader:
         found = self.lead.match(item.text) if self.lead is not None and _OPENS_MARKED.match(item.text) else None
         if found is None:
             return item
-        lead = found.group(0)
-        stripped = lead.rstrip()
-        cut = stripped.rfind("(")
-        return Item("marked", item.line, item.lines, lead=lead[:cut], marking=stripped[cut:],
-                    text=item.text[found.end():])
+        return _marked(item.line, item.lines, found.group(0), item.text[found.end():])
 
     def _read(self, token: Token, text: str, items: list[Item]) -> None:
         kind = token.type
@@ -156,15 +152,19 @@ class _Reader:
         if kind == "titled" or kind == "entire":
             items.append(Item(kind, line, 1, lead=lead, text=parts["text"]))
         elif kind == "marked":
-            stripped = lead.rstrip()
-            cut = stripped.rfind("(")
-            items.append(Item(kind, line, _count_lines(rest), lead=lead[:cut], marking=stripped[cut:],
-                               text=rest))
+            items.append(_marked(line, _count_lines(rest), lead, rest))
         else:
             items.append(Item(kind, line, _count_lines(rest), lead=lead, marking=marking, text=rest))
 
 
 _BODY_KINDS = ("para", "titled", "entire", "marked", "sub")
+
+
+def _marked(line: int, lines: int, lead: str, rest: str) -> Item:
+    """A block that opens with a marking: the lead's last parenthesis opens the marking."""
+    stripped = lead.rstrip()
+    cut = stripped.rfind("(")
+    return Item("marked", line, lines, lead=lead[:cut], marking=stripped[cut:], text=rest)
 
 
 @cache

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from .errors import InputError
+from .shapes import RULE_LINE
 
 Box = tuple[float, float, float, float]  # left, bottom, right, top in PDF points
 
@@ -241,14 +242,13 @@ def _joined(pages: list[list[Line]]) -> list[Line]:
 
 
 _SENTENCE_END = re.compile(r"[.:;!?][\"')\u201d\u2019]?$")
-_RULE = re.compile(r"^([-=_*\u2013\u2014][ \t]*){3,}$")
 
 
 def _block_on_top(last: Line, page: list[Line]) -> bool:
     """A page that opens with a block of one line (a heading: a paragraph gap or a rule of dashes
     under it) after a page that ended a sentence: the page break fell between blocks (a
     paragraph's last line alone at the top of a page is what a browser's widow control prevents)."""
-    return (len(page) >= 2 and bool(page[0].text) and (not page[1].text or bool(_RULE.match(page[1].text)))
+    return (len(page) >= 2 and bool(page[0].text) and (not page[1].text or bool(RULE_LINE.match(page[1].text)))
             and bool(_SENTENCE_END.search(last.text)) and len(page[0].text) <= 100)
 
 

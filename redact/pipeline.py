@@ -19,16 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .audit import AuditLog, Sealed, seal
-from .consistency import Entry, Other, Piece, entry_for, pieces_of, withhold_repeats
 from .decide import Context, Decision, Decisions, decide
 from .errors import InputError, LeakError, RedactError, RenderError
 from .model import Document, Marking
 from .parse import parse
 from .policy import Policy
-from .read import DEFAULT_MAX_BYTES, read_source
+from .read import DEFAULT_MAX_BYTES, Source, read_source
 from .render import build_view, render_html, render_pdf, render_text
 from .render.html import TEMPLATES, page_header, stylesheet
 from .render.original import Plan, check_copy, render_original
@@ -38,6 +37,9 @@ from .review import SUFFIX as REVIEW_SUFFIX
 from .review import apply_review, load_review
 from .verify import Withheld, released_markings, released_text, verify_bytes, withheld_items
 from .version import __version__
+
+if TYPE_CHECKING:  # redact.consistency imports numpy: only a document that is indexed pays for it
+    from .consistency import Entry, Other, Piece
 
 FORMATS = ("html", "pdf", "text")
 SUFFIX = {"html": ".release.html", "pdf": ".release.pdf", "text": ".release.txt"}
@@ -325,12 +327,12 @@ def process_one(path: str, policy: Policy, options: Options, others: tuple[Other
     documents of the batch withhold; runs of it in released portions are withheld too.
     """
     try:
-        source = read_source(Path(path), max_bytes=options.max_bytes, encoding=options.encoding, ocr=options.ocr)
-        stem = safe_stem(source.path)
-        document = parse(source.text, source=source.path, doc_id=stem, doc_type=options.doc_type)
-        decisions = decide(document, policy, Context(as_of=options.as_of, audience=options.audience))
-        decisions, review_record, warnings = _reviewed(document, decisions, policy, options, stem, source.sha256)
-        decisions, repeats = withhold_repeats(document, decisions, others, policy.echoes.words)
+        source, stem, document, decisions, review_record, warnings = _decided(path, policy, options)
+        repeats: list[list[Any]] = []
+        if others:
+            from .consistency import withhold_repeats
+
+            decisions, repeats = withhold_repeats(document, decisions, others, policy.echoes.words)
         above = released_markings(document, decisions, policy.ceiling)
         if above:
             raise LeakError("verification failed, nothing written: " + "; ".join(str(f) for f in above),
@@ -387,6 +389,8 @@ def process_one(path: str, policy: Policy, options: Options, others: tuple[Other
     labels = tuple(d.label for d in decisions.portions if d.withheld and d.label)
     entry = None
     if options.index_key is not None:
+        from .consistency import entry_for
+
         entry = entry_for(source.path, stem, _pieces(document, decisions), options.index_key)
     return Outcome(source.path, stem, decisions.status, source.sha256, outputs, records,
                    sum(d.withheld for d in decisions.portions), sum(not d.withheld for d in decisions.portions),
@@ -394,19 +398,31 @@ def process_one(path: str, policy: Policy, options: Options, others: tuple[Other
 
 
 def _pieces(document: Document, decisions: Decisions) -> list[Piece]:
+    from .consistency import pieces_of
+
     pairs = list(zip(document.portions, decisions.portions, strict=True))
     return pieces_of([p.text for p, _ in pairs], [d.withheld for _, d in pairs], [d.label for _, d in pairs],
                      [[(s.start, s.end) for s in d.spans] for _, d in pairs])
 
 
-def withheld_portions(path: str, policy: Policy, options: Options, portions: set[int]) -> tuple[Other, ...]:
-    """The text and label of some withheld portions of a document, decided again as the run decided
-    it (policy, then review): for the document that repeats them (--consistent)."""
+def _decided(path: str, policy: Policy, options: Options) -> tuple[Source, str, Document, Decisions,
+                                                                  dict[str, Any] | None, tuple[str, ...]]:
+    """Read, parse, decide and apply the review: the document as the run decides it (source, output
+    stem, document, decisions, the review's audit record, its warnings)."""
     source = read_source(Path(path), max_bytes=options.max_bytes, encoding=options.encoding, ocr=options.ocr)
     stem = safe_stem(source.path)
     document = parse(source.text, source=source.path, doc_id=stem, doc_type=options.doc_type)
     decisions = decide(document, policy, Context(as_of=options.as_of, audience=options.audience))
-    decisions, _, _ = _reviewed(document, decisions, policy, options, stem, source.sha256)
+    decisions, review_record, warnings = _reviewed(document, decisions, policy, options, stem, source.sha256)
+    return source, stem, document, decisions, review_record, warnings
+
+
+def withheld_portions(path: str, policy: Policy, options: Options, portions: set[int]) -> tuple[Other, ...]:
+    """The text and label of some withheld portions of a document, decided again as the run decided
+    it (policy, then review): for the document that repeats them (--consistent)."""
+    from .consistency import Other
+
+    _, stem, document, decisions, _, _ = _decided(path, policy, options)
     return tuple(Other(stem, p.index, d.label or "(b)(1)", p.text)
                  for p, d in zip(document.portions, decisions.portions, strict=True)
                  if d.withheld and p.index in portions)

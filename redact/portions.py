@@ -10,7 +10,15 @@ from functools import cache
 
 from .markings import parse_portion_marking, unrecognised
 from .model import Kind, Marking, Portion, combine
-from .shapes import DEBRIS, LEVEL_SHAPED, OPENS_WITH_MARKING, PRINTED_MARKING, SENTENCE_END, clean_field_text
+from .shapes import (
+    DEBRIS,
+    LEVEL_SHAPED,
+    OPENS_WITH_MARKING,
+    PRINTED_MARKING,
+    RULE_CHAR,
+    SENTENCE_END,
+    clean_field_text,
+)
 
 _NUMBER = re.compile(r"\d{1,3}")
 
@@ -60,7 +68,7 @@ def label_of(lead: str) -> str | None:
 
 # A heading's underline (or overline) printed on its own line is a divider; a reflowed copy puts it
 # on the heading's line: "ELECTION POLL: LULA LEADS AGAIN ----------------".
-_RULE_ENDS = re.compile(r"^(?:[-=_*\u2013\u2014]\s*){3,}|(?:\s*[-=_*\u2013\u2014]){3,}$")
+_RULE_ENDS = re.compile(rf"^(?:{RULE_CHAR}\s*){{3,}}|(?:\s*{RULE_CHAR}){{3,}}$")
 
 
 def is_heading(text: str) -> bool:

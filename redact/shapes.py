@@ -43,6 +43,11 @@ DEBRIS = re.compile(r"\*\*|\[(\d{1,3})\]\(#\)|\[([^\]\n]{1,40})\]\(#\)")
 
 WHITESPACE = re.compile(r"\s+")
 
+# A divider's characters: a line of three or more (spaces between) is a rule ("-----", "= = =");
+# the grammar's DIVIDER is the same shape.
+RULE_CHAR = r"[-=_*\u2013\u2014]"
+RULE_LINE = re.compile(rf"^(?:{RULE_CHAR}[ \t]*){{3,}}$")
+
 SENTENCE_END = re.compile(r"[.!?:;\"')\]]\s*$")
 
 

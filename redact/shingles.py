@@ -40,13 +40,14 @@ MAX_SIZE = len(_MULTIPLIERS)
 Hashes = npt.NDArray[np.uint64]
 
 
-def load_or_create_key(path: Path) -> bytes:
-    """The case's secret: read from ``path``, or made (random, readable by the owner only)."""
+def load_or_create_key(path: Path, new: bytes | None = None) -> bytes:
+    """The case's secret: read from ``path``, or written there (``new``, an earlier index's key, or
+    a random one; readable by the owner only)."""
     try:
         key = path.read_bytes()
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
-        key = os.urandom(KEY_BYTES)
+        key = new if new is not None else os.urandom(KEY_BYTES)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         except FileExistsError:  # made by another process meanwhile: use that one
@@ -130,7 +131,7 @@ def portion_fingerprints(texts: Sequence[str], key: bytes, size: int = SIZE,
     runs[~inside] = np.uint64(2**64 - 1)  # never the least of a window that holds a real run
     kept = _winnowed(runs, window)
     kept = kept[inside[kept]]
-    keyed = _keyed(runs[kept], key)
+    keyed = siphash8(runs[kept], key)
     return np.split(keyed, np.searchsorted(owner[kept], np.arange(1, len(texts))))
 
 
@@ -169,7 +170,3 @@ def siphash8(values: Hashes, key: bytes) -> Hashes:
     v[2] ^= np.uint64(0xFF)
     _sip_rounds(v, 4)
     return v[0] ^ v[1] ^ v[2] ^ v[3]
-
-
-def _keyed(values: Hashes, key: bytes) -> Hashes:
-    return siphash8(values, key)

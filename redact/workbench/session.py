@@ -16,7 +16,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..batch import run
 from ..decide import Context, Decision, Decisions, decide
 from ..model import LEVEL_NAMES, Document
 from ..parse import parse
@@ -207,6 +206,8 @@ class Session:
         options = Options(out_dir=self.settings.out_dir, formats=("html", "pdf"), reviewer=self.settings.reviewer,
                           as_of=self.settings.as_of, review=review, reviews_sha256=reviews_digest(review, None),
                           ocr=self.settings.ocr)
+        from ..batch import run  # with the index and numpy: only an export imports them
+
         result = run([self.settings.document], self.settings.policy, options,
                      command={"policy": self.settings.policy.name, "workbench": True, "inputs": 1})
         if result.failed_count:
