@@ -246,10 +246,13 @@ _SENTENCE_END = re.compile(r"[.:;!?][\"')\u201d\u2019]?$")
 
 def _block_on_top(last: Line, page: list[Line]) -> bool:
     """A page that opens with a block of one line (a heading: a paragraph gap or a rule of dashes
-    under it) after a page that ended a sentence: the page break fell between blocks (a
-    paragraph's last line alone at the top of a page is what a browser's widow control prevents)."""
+    under it, and no sentence's end) after a page that ended a sentence: the page break fell
+    between blocks. A line that ends a sentence there is a paragraph's last line, alone on the
+    page (a printout has no widow control): split off, an all-capitals one would read as a heading
+    and take the markings of what follows it, so it stays with its paragraph."""
     return (len(page) >= 2 and bool(page[0].text) and (not page[1].text or bool(RULE_LINE.match(page[1].text)))
-            and bool(_SENTENCE_END.search(last.text)) and len(page[0].text) <= 100)
+            and bool(_SENTENCE_END.search(last.text)) and not _SENTENCE_END.search(page[0].text)
+            and len(page[0].text) <= 100)
 
 
 def _ends_paragraph(lines: list[Line]) -> bool:

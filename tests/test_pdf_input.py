@@ -230,3 +230,16 @@ def test_released_text_of_a_pdf_is_the_released_text_of_its_text() -> None:
         document = parse(body, source="x")
         released.append(words(released_text(document, decide(document, policy, Context(as_of=AS_OF)))))
     assert released[0] == released[1]
+
+
+def test_a_paragraphs_last_line_alone_on_a_page_stays_with_its_paragraph() -> None:
+    """A printout has no widow control: "THE MEETING ENDED." alone at the top of a page, after a page
+    that ended a sentence, is the (C) paragraph's last line. Split off it would read as a heading
+    and take the (U) of the paragraph under it; a heading there ("NATIONAL SERVICE") is a block."""
+    from redact.pdftext import Line, _block_on_top
+
+    last = Line("1. (C) THE MINISTER SAID THE TALKS WOULD RESUME. HE LEFT.", 1, 60)
+    widow = [Line("THE MEETING ENDED.", 2, 1), Line("", 2, 2), Line("2. (U) THE WEATHER WAS FINE.", 2, 3)]
+    heading = [Line("NATIONAL SERVICE", 2, 1), Line("", 2, 2), Line("2. (U) THE WEATHER WAS FINE.", 2, 3)]
+    assert not _block_on_top(last, widow)
+    assert _block_on_top(last, heading)
