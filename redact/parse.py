@@ -3,7 +3,8 @@
 The steps, one module each: redact.lines puts every paragraph start and header field on a
 line of its own; here the grammar classifies every line by its shape and state (start, header
 or body), each token a whole line shape (a numbered, marked paragraph with the blank lines
-before it is one token, and the parse tree one flat list of tokens), and a reader turns each
+before it is one token, and the parse tree one flat list of tokens: redact.lalr runs Lark's
+lexer and parse table for that list without building the tree), and a reader turns each
 token into an item, reading its parts (number, marking, rest) with the grammar's own part
 definitions; redact.assemble joins the items into header fields and portions; redact.portions
 finishes the portions (signature, headings that take the markings of what they head) and
@@ -25,6 +26,8 @@ from lark.exceptions import LarkError, UnexpectedInput
 
 from .assemble import Assembler, Item
 from .header import header_problems, parse_decl, parse_reasons
+from .lalr import Driver
+from .lalr import Token as _Token
 from .lines import Lines, layout, normalise_newlines, split_run_on_lines  # noqa: F401 (re-exported)
 from .model import Document, Header, HeaderField, Kind, Level, Portion, Problem
 from .resources import grammar_path
@@ -71,6 +74,7 @@ class _Reader:
 
     def __init__(self, lark: Lark) -> None:
         self.lark = lark
+        self.driver = Driver.of(lark)
         blank = lark.get_terminal("BLANK").pattern.to_regexp()
         self.blanks = re.compile(f"(?:{blank})*")
         self.parts: dict[str, tuple[str, re.Pattern[str]]] = {}
@@ -91,16 +95,21 @@ class _Reader:
             if "LEAD_MARKING" in defined else None
 
     def items(self, text: str) -> list[Item]:
-        tree = self.lark.parse(text, start="start")
         items: list[Item] = []
         in_body = False
-        for token in tree.children:
-            assert isinstance(token, Token)
+        for token in self.tokens(text):
             self._read(token, text, items)
             in_body = in_body or items[-1].kind in _BODY_KINDS
             if in_body and items[-1].kind == "text" and len(items) > 1 and items[-2].kind == "divider":
                 items[-1] = self._marked_after_divider(items[-1])
         return items
+
+    def tokens(self, text: str) -> list[_Token]:
+        """The grammar's tokens of ``text``: what ``Lark.parse`` reads, without its tree."""
+        if self.driver is None:
+            return [_Token(str(t.type), t.start_pos or 0, t.end_pos or 0, t.line or 1)
+                    for t in self.lark.parse(text, start="start").children if isinstance(t, Token)]
+        return self.driver.tokens(text)
 
     def _marked_after_divider(self, item: Item) -> Item:
         """A run of text under a divider that opens with a portion marking ("(U) Opening remarks"):
@@ -111,10 +120,9 @@ class _Reader:
             return item
         return _marked(item.line, item.lines, found.group(0), item.text[found.end():])
 
-    def _read(self, token: Token, text: str, items: list[Item]) -> None:
-        kind = token.type
-        line = token.line or 0
-        value = str(token)
+    def _read(self, token: _Token, text: str, items: list[Item]) -> None:
+        kind, line = token.type, token.line
+        value = text[token.start:token.end]
         if kind == "BLANKS":
             items.append(Item("blank", line, _count_lines(value), text=value))
             return
@@ -133,22 +141,21 @@ class _Reader:
         else:
             items.append(Item(_PLAIN[kind], line, _count_lines(value), text=value))
 
-    def _read_parts(self, composed: tuple[str, re.Pattern[str]], token: Token, text: str,
+    def _read_parts(self, composed: tuple[str, re.Pattern[str]], token: _Token, text: str,
                     items: list[Item]) -> None:
         kind, pattern = composed
-        start = token.start_pos or 0
-        found = pattern.match(text, start)
+        found = pattern.match(text, token.start)
         if found is None:  # cannot happen (the lexer matched these parts here); if it did: fail closed
             raise LarkError(f"the parts of a {token.type} token could not be read")
         blanks = found.group("blanks")
-        line = token.line or 0
+        line = token.line
         if blanks:
             items.append(Item("blank", line, _count_lines(blanks), text=blanks))
             line += blanks.count("\n")
         parts = found.groupdict()
         lead = parts.get("lead") or ""
         marking = parts.get("marking")
-        rest = str(token)[found.end() - start:]
+        rest = text[found.end():token.end]
         if kind == "titled" or kind == "entire":
             items.append(Item(kind, line, 1, lead=lead, text=parts["text"]))
         elif kind == "marked":

@@ -7,9 +7,13 @@ definitions. These tests pin that shape, which keeps the parser's work small.
 
 from __future__ import annotations
 
-from redact.parse import _items, _reader, normalise_newlines, parse
+import random
 
-from .conftest import seed_path
+from lark.exceptions import UnexpectedInput
+
+from redact.parse import _items, _reader, normalise_newlines, parse, split_run_on_lines
+
+from .conftest import SHARED, TESTS, seed_path
 
 HEADER = "S E C R E T SECTION 01 OF 02 AMMAN 001288\n\nE.O. 12958: DECL: 02/19/2014\nTAGS: PREL\nSUBJECT: X\n"
 
@@ -165,3 +169,58 @@ def test_hundred_kilobyte_lines_of_every_shape_parse_in_bounded_time() -> None:
     result = subprocess.run([sys.executable, "-c", HUNDRED_KB_LINES], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "done"
+
+
+def _lark_tokens(text: str, doc_type: str) -> list[tuple[str, int, int, int]] | tuple[str, int]:
+    try:
+        tree = _reader(doc_type).lark.parse(text, start="start")
+    except UnexpectedInput as error:
+        return ("error", error.line)
+    return [(str(t.type), t.start_pos, t.end_pos, t.line) for t in tree.children]  # type: ignore[union-attr]
+
+
+def _driven_tokens(text: str, doc_type: str) -> list[tuple[str, int, int, int]] | tuple[str, int]:
+    driver = _reader(doc_type).driver
+    assert driver is not None, "the LALR driver no longer fits this Lark version's internals"
+    try:
+        return [tuple(token) for token in driver.tokens(text)]  # type: ignore[misc]
+    except UnexpectedInput as error:
+        return ("error", error.line)
+
+
+def _corpus_texts() -> list[str]:
+    corpus = SHARED / "corpus"
+    paths = [*sorted((corpus / "cablegate").rglob("*.txt")), *sorted((corpus / "mirror").rglob("*.txt")),
+             *sorted((corpus / "sidtoday").rglob("*.txt")), *sorted((TESTS / "hostile").glob("*.txt"))]
+    return [p.read_text(encoding="utf-8", errors="replace") for p in paths if p.name != "README.txt"]
+
+
+def test_the_driver_reads_exactly_the_tokens_lark_reads() -> None:
+    """redact.lalr runs Lark's own tables without a tree: the same tokens (type, span, line) on
+    every document of the three corpora and the hostile catalogue, under both grammars."""
+    texts = _corpus_texts()
+    assert len(texts) > 4000
+    differ = []
+    for text in texts:
+        lines = split_run_on_lines(normalise_newlines(text)).text
+        for doc_type in ("cable", "memo"):
+            if _driven_tokens(lines, doc_type) != _lark_tokens(lines, doc_type):
+                differ.append((doc_type, lines[:80]))
+    assert differ == []
+
+
+def test_the_driver_rejects_what_lark_rejects_at_the_same_line() -> None:
+    """Random lines of markings, numbers, header words and stray characters, with and without a
+    final newline: where Lark fails the driver fails at the same line, else the same tokens."""
+    pieces = ["1. (S) text\n", "(C) x\n", "\n", "   \n", "TAGS: PREL\n", "SUBJECT: X\n", "-----\n",
+              "E.O. 12958: DECL: 1/1/2020\n", "A. (U) sub\n", "plain words\n", "(S)", "\r", "\x0c",
+              "ASTANA 00002450 002 OF 003\n", "S E C R E T\n", "\u2028", "¶", "x"]
+    generator = random.Random(7)
+    failures = 0
+    for _ in range(3000):
+        text = "".join(generator.choice(pieces) for _ in range(generator.randint(0, 12)))
+        for doc_type in ("cable", "memo"):
+            expected = _lark_tokens(text, doc_type)
+            failures += isinstance(expected, tuple)
+            assert _driven_tokens(text, doc_type) == expected, repr(text)
+    assert failures > 100  # the comparison saw rejections, not only readings

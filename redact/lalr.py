@@ -1,0 +1,124 @@
+"""The grammar's own LALR tables and contextual lexer, driven without building a tree.
+
+``Lark.parse`` lexes a token, builds a Token object (line and column counted character by
+character), feeds it to the parser, which keeps a value stack and calls a tree-building callback
+on every reduction. Our grammars' trees are one flat list of line-shape tokens, and redact.parse
+reads only each token's type, position and line: this driver runs the same lexer patterns (one
+compiled pattern per parser state, built by Lark) and the same parse table (shift, reduce, goto),
+keeps only the state stack and returns those four values. It accepts exactly the inputs Lark
+accepts and yields the same tokens (a test compares the two on every corpus document and every
+hostile case); it rejects what Lark rejects, with Lark's own exceptions, at the same line.
+When a Lark version lays its internals out differently, ``Driver.of`` returns None and
+redact.parse falls back to ``Lark.parse``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, NamedTuple
+
+from lark import Lark
+from lark import Token as LarkToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+from lark.parsers.lalr_analysis import Shift
+
+
+class Token(NamedTuple):
+    """One line-shape token: its terminal, where it starts and ends in the text, its first line."""
+
+    type: str
+    start: int
+    end: int
+    line: int
+
+
+class Driver:
+    def __init__(self, scanners: dict[int, tuple[re.Pattern[str], ...]],
+                 states: dict[int, dict[str, tuple[Any, Any]]], start: int, end: int) -> None:
+        self.scanners = scanners
+        self.states = states
+        self.start = start
+        self.end = end
+
+    @classmethod
+    def of(cls, lark: Lark, start: str = "start") -> Driver | None:
+        """The driver of ``lark``'s ``start`` rule, or None when Lark's internals are not the
+        ones this driver knows (a contextual lexer with neither ignored terminals nor callbacks,
+        and an LALR parse table)."""
+        try:
+            frontend: Any = lark.parser
+            table = frontend.parser.parser.parse_table
+            lexers = frontend.lexer.lexers
+            scanners = {}
+            for state, lexer in lexers.items():
+                scanners[state] = tuple(lexer.scanner._mres)  # (builds the lexer's callbacks too)
+                if lexer.ignore_types or lexer.callback:
+                    return None
+            driver = cls(scanners, table.states, table.start_states[start], table.end_states[start])
+        except (AttributeError, KeyError, TypeError):
+            return None
+        return driver if set(scanners) >= set(driver.states) else None
+
+    def tokens(self, text: str) -> list[Token]:
+        stack = [self.start]
+        found: list[Token] = []
+        position, line, size = 0, 1, len(text)
+        while position < size:
+            match = self._match(stack[-1], text, position)
+            if match is None or match.end() == position:
+                raise UnexpectedCharacters(text, position, line, _column(text, position))  # type: ignore[no-untyped-call]
+            kind = match.lastgroup or ""
+            self._shift(stack, kind, text, position, line)
+            end = match.end()
+            found.append(Token(kind, position, end, line))
+            line += text.count("\n", position, end)
+            position = end
+        self._accept(stack, text, found)
+        return found
+
+    def _match(self, state: int, text: str, position: int) -> re.Match[str] | None:
+        for pattern in self.scanners[state]:
+            match = pattern.match(text, position)
+            if match is not None:
+                return match
+        return None
+
+    def _shift(self, stack: list[int], kind: str, text: str, position: int, line: int) -> None:
+        """Reduce as the table says, then shift ``kind``."""
+        states = self.states
+        while True:
+            action = states[stack[-1]].get(kind)
+            if action is None:
+                raise _unexpected(kind, text, position, line)
+            what, argument = action
+            if what is Shift:
+                stack.append(argument)
+                return
+            self._reduce(stack, argument)
+
+    def _reduce(self, stack: list[int], rule: Any) -> int:
+        if rule.expansion:
+            del stack[-len(rule.expansion):]
+        state: int = self.states[stack[-1]][rule.origin.name][1]
+        stack.append(state)
+        return state
+
+    def _accept(self, stack: list[int], text: str, found: list[Token]) -> None:
+        """The end of the text: reduce until the start rule is complete, as Lark does."""
+        last = found[-1] if found else Token("$END", 0, 0, 1)
+        while True:
+            action = self.states[stack[-1]].get("$END")
+            if action is None or action[0] is Shift:
+                raise _unexpected("$END", text, last.start, last.line)
+            if self._reduce(stack, action[1]) == self.end:
+                return
+
+
+def _column(text: str, position: int) -> int:
+    return position - (text.rfind("\n", 0, position) + 1) + 1
+
+
+def _unexpected(kind: str, text: str, position: int, line: int) -> UnexpectedToken:
+    """A token the table has no action for (``$END``: the text ended too soon), as Lark says it."""
+    token = LarkToken(kind, "", position, line, _column(text, position))
+    return UnexpectedToken(token, set())  # type: ignore[no-untyped-call]
