@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from lark.exceptions import UnexpectedInput
 
 from redact.parse import _items, _reader, normalise_newlines, parse, split_run_on_lines
@@ -224,3 +225,11 @@ def test_the_driver_rejects_what_lark_rejects_at_the_same_line() -> None:
             failures += isinstance(expected, tuple)
             assert _driven_tokens(text, doc_type) == expected, repr(text)
     assert failures > 100  # the comparison saw rejections, not only readings
+
+
+def test_without_the_driver_lark_parse_reads_the_same_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Lark whose internals the driver does not know: the reader falls back to Lark.parse."""
+    text = seed_path("08ASTANA2450").read_text(encoding="utf-8")
+    driven = parse(text)
+    monkeypatch.setattr(_reader("cable"), "driver", None)
+    assert parse(text) == driven
