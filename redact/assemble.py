@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .fields import MEMO_FIELD, continuation_fits, memo_line_fits
+from .fields import MEMO_FIELD, SHAPED_FIELDS, continuation_fits, memo_line_fits
 from .header import opens_portion, read_header
 from .markings import parse_banner_marking, parse_portion_marking
 from .model import Header, HeaderField, Kind, Marking, Portion, Problem, combine
@@ -132,9 +132,11 @@ class Assembler:
                 return
             self.seen_banner |= name == "banner"
             self.seen_core_field |= name in ("eo", "tags", "subject", "classified_by", "memo_header")
-            if name == "banner" and not self.fields:
-                pass
             self._field(name, item.text, item.line)
+            # A field with a shape ends the block that went to the body: the lines under it are
+            # the field's when they fit its shape (redact.fields), not the rest of that block.
+            # (Addressing has no such shape: lines under a caption still follow the block.)
+            self.in_body_text = self.in_body_text and name not in SHAPED_FIELDS
             self.after_blank = False
             return
         # TEXT in the header: the first line decides where the run belongs; the rest follows it.

@@ -37,6 +37,8 @@ _MARKING = re.compile(
 # "1. Summary", "12. The minister": a numbered paragraph (marked or not).
 _NUMBERED = re.compile(r"(?<=[ \t])\d{1,3}[ \t]?\.[ \t]+(?:\(|[A-Z])")
 _DIVIDER = re.compile(r"[ \t](?:-{4,}|={4,})")
+# A colon inside a line, between words: a title's ("NETHERLANDS/EU: WHERE'S PLAN B?"); tags have none.
+_TITLE_COLON = re.compile(r"\w[ \t]*:[ \t]+\w")
 # Running prose: several lower-case words in a row.
 _PROSE = re.compile(r"(?<![\w'])[a-z][a-z'-]*(?:[ \t,]+[a-z][a-z'-]*(?![\w'])){4,}")
 # Prose under TAGS: three or more words with lower case in a row, one of them a function word
@@ -182,6 +184,8 @@ def memo_line_fits(line: str, continuation: bool = False) -> bool:
 CONTINUATION_LIMIT = 40
 _PREFIX = {"classified_by": "Classified By:", "ref": "REF:", "tags": "TAGS:", "subject": "SUBJECT:",
            "eo": "E.O. 12958:"}
+# The fields whose continuation lines are checked against a shape here.
+SHAPED_FIELDS = frozenset(_PREFIX)
 
 
 def continuation_fits(name: str, field: str, line: str) -> bool:
@@ -193,6 +197,8 @@ def continuation_fits(name: str, field: str, line: str) -> bool:
         return False  # no real field runs this long; and checking a growing field is quadratic
     if name == "tags" and not field.rstrip().endswith(",") and line.upper() != line:
         return False  # codes wrap in capitals, or after a comma; a lower-case line is something else
+    if name == "tags" and (_TITLE_COLON.search(line) or _DIVIDER.search(" " + line)):
+        return False  # "HANNIBAL GOES TO SEA: INSIGHTS ...", "FRENCH EDGY ... -----": a title, not tags
     if name == "subject" and field.upper() == field and len(LOWER_WORD.findall(line)) >= 3:
         return False  # a title in capitals does not wrap into a sentence in lower case
     before = " ".join(field.split())

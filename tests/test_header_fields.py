@@ -57,6 +57,46 @@ def test_a_lower_case_line_under_tags_is_not_a_tag_and_is_withheld_as_body() -> 
     assert any("here it is" in p.text and p.effective is None for p in document.portions)
 
 
+def test_a_title_under_tags_is_not_a_tag() -> None:
+    """A title printed under TAGS without its SUBJECT: name (mirror/08TRIPOLI642), or with its rule
+    (mirror/08USNATO279): capitals, but a title's colon or rule; withheld as body text."""
+    for title in ("HANNIBAL GOES TO SEA: INSIGHTS INTO ANOTHER AL-QADHAFI FAMILY BUSINESS",
+                  "FRENCH EDGY ABOUT NATO INVOLVEMENT ----------------------------------"):
+        document = parse(f"C O N F I D E N T I A L\n\nTAGS: ECON EPET LY\n{title}\n\n1. (C) Text.\n", doc_type="cable")
+        assert document.header.tags == ("ECON", "EPET", "LY")
+        assert any(title in p.text for p in document.portions)
+
+
+# A printed page (mirror/08BEIJING3107 as a browser prints it): the header repeated on one line
+# after the routing block, wrapped by the page inside its TAGS, then the wrapped Classified By.
+_WRAPPED_AFTER_BODY_TEXT = """C O N F I D E N T I A L BEIJING 003107
+
+SIPDIS
+
+E.O. 12958: DECL: 08/13/2028 TAGS: PREL PGOV MARR MOPS RS CH GG SUBJECT: CHINA
+WILLING TO ENGAGE IN UNSC DISCUSSIONS
+
+C O N F I D E N T I A L BEIJING 003107 SIPDIS E.O. 12958: DECL: 08/13/2028 TAGS: PREL
+PGOV MARR MOPS RS CH GG
+Classified By: Political Minister Counselor Josiah Rosenblatt for reaso
+ns 1.4 (b) and (d).
+
+1. (C) Text.
+"""
+
+
+def test_lines_under_a_field_are_the_fields_after_a_block_that_went_to_the_body() -> None:
+    """A line of the header that is no field (here the banner with SIPDIS on it) goes to the body;
+    a field printed under it ends that block: the lines under the field are the field's when they
+    fit its shape (before, they were added to the block: withheld, the TAGS and reasons lost)."""
+    document = parse(_WRAPPED_AFTER_BODY_TEXT, doc_type="cable")
+    fields = [(f.name, " ".join(f.text.split())) for f in document.header.fields]
+    assert ("tags", "TAGS: PREL PGOV MARR MOPS RS CH GG") in fields
+    assert ("classified_by", "Classified By: Political Minister Counselor Josiah Rosenblatt for reaso "
+            "ns 1.4 (b) and (d).") in fields
+    assert not any("PGOV MARR" in p.text or "ns 1.4" in p.text for p in document.portions)
+
+
 @pytest.mark.parametrize(("lines", "subject"), [
     # the title ends where a reference list begins on its line
     ("SUBJECT: AMBASSADOR MEETS ENERGY ENTITIES Ref(s): A) 08 RIO 138; B) 08 RIO 44",
