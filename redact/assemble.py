@@ -24,6 +24,7 @@ from .portions import (
     headings_take_marking,
     inline_markings,
     is_heading,
+    is_wrapped_heading,
     label_of,
     number_of,
     printed_markings,
@@ -315,6 +316,10 @@ class Assembler:
     def _extend_open(self, text: str, line: int, count: int) -> None:
         current = self.open
         assert current is not None
+        if current.kind is Kind.HEADING and count == 1 and len(current.lines) == 1 \
+                and is_wrapped_heading(current.lines[0], text):
+            current.add(text, line, count)  # its rule on its second line: a heading that wrapped
+            return
         if current.kind is Kind.HEADING:
             # A heading is one line; a block of several lines is an unmarked portion.
             current.kind = Kind.TEXT

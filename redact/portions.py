@@ -80,6 +80,17 @@ def is_heading(text: str) -> bool:
     return bool(_HEADING_LINE.match(line))
 
 
+_RULE_END = re.compile(rf"(?:\s*{RULE_CHAR}){{3,}}\s*$")
+
+
+def is_wrapped_heading(first: str, second: str) -> bool:
+    """A heading printed with its rule on its own line, wrapped onto a second line that ends with
+    the rule ("------ BRAZILIAN SPACE FLIGHT IS A" / "MERE \"PUBLICITY STUNT\" ------"): one heading."""
+    if "\n" in second.strip("\n") or not _RULE_END.search(second):
+        return False
+    return is_heading(first.rstrip("\n") + " " + second.strip())
+
+
 def with_signature(portions: list[Portion]) -> list[Portion]:
     """The sender's name on the last line ("HOAGLAND") is a signature, not text."""
     if not portions:

@@ -54,6 +54,22 @@ def test_a_divider_ends_a_block_as_a_blank_line_does() -> None:
         assert all(p.marking is None or p.marking.text != line.split(" ")[0] for p in other.portions[1:])
 
 
+def test_a_heading_with_its_rule_that_wraps_is_one_heading() -> None:
+    """A reflowed heading with its rules on its line ("----- TITLE -----"), wrapped by a printed
+    page onto a second line that ends with the rule (mirror/06SAOPAULO251 printed): a heading,
+    which takes the markings of what it heads; a block that does not end with a rule, or a third
+    line, stays an unmarked portion."""
+    def portions(block: str) -> list[tuple[str, str | None]]:
+        document = parse(HEADER + f"\n1. (U) One.\n\n{block}\n\n2. (U) Two.\n")
+        return [(p.kind.value, p.effective.canonical if p.effective else None) for p in document.portions]
+
+    wrapped = '-' * 45 + ' ----- BRAZILIAN SPACE FLIGHT IS A\nMERE "PUBLICITY STUNT" -------'
+    assert portions(wrapped) == [("paragraph", "U"), ("heading", "U"), ("paragraph", "U")]
+    assert portions("=======================CABLE\nENDS============================")[1] == ("heading", "U")
+    for block in ("----- BRAZILIAN SPACE FLIGHT IS A\nMERE PUBLICITY STUNT", wrapped + "\nAND A THIRD LINE ----"):
+        assert portions(block)[1] == ("text", None)
+
+
 def test_a_date_wrapped_to_the_start_of_a_line_is_no_paragraph() -> None:
     """"... met the minister on June\n¶11. He said ..." (a mirror prints the day as a paragraph
     number): the rest of paragraph 3, not an unmarked paragraph 11. The next number, a blank line,
