@@ -46,10 +46,28 @@ def inline_markings(text: str, own: Marking | None) -> tuple[Marking, ...]:
         printed = match.group(0)
         if printed == own.text:
             continue  # its own marking, printed at its start
-        marking = parse_portion_marking(printed) if printed.endswith(")") else unrecognised(printed)
+        marking = parse_portion_marking(printed) if printed.endswith(")") else _wrapped(printed, text, match.end())
         if _restricts(own, marking):
             found.append(marking)
     return tuple(found)
+
+
+# The rest of a marking that a line break cut: "(CONFIDENTIAL//REL AUSTRALIA" / "GROUP)".
+_WRAPPED_REST = re.compile(r"[^()\n]{0,40}\n[ \t]*[^()\n]{0,40}?\)")
+
+
+def _wrapped(printed: str, text: str, end: int) -> Marking:
+    """A marking left open at the end of its line, read with its rest from the next line when
+    the two make a marking of one line's shape that the grammar reads; else unreadable (TOP
+    SECRET: fail closed)."""
+    rest = _WRAPPED_REST.match(text, end)
+    if rest is not None:
+        joined = " ".join((printed + rest.group(0)).split())
+        # only what one line could print as a whole marking: no longer for being wrapped
+        marking = parse_portion_marking(joined) if LEVEL_SHAPED.fullmatch(joined) else None
+        if marking is not None and marking.recognised:
+            return marking
+    return unrecognised(printed)
 
 
 @cache  # few distinct pairs in a corpus; asked for every marking printed inside a portion

@@ -249,3 +249,21 @@ def test_without_the_driver_lark_parse_reads_the_same_document(monkeypatch: pyte
     driven = parse(text)
     monkeypatch.setattr(_reader("cable"), "driver", None)
     assert parse(text) == driven
+
+
+def test_a_marking_printed_inside_a_paragraph_and_cut_by_a_line_break_is_read_whole() -> None:
+    """"(CONFIDENTIAL//REL AUSTRALIA" / "GROUP)" (mirror/09STATE67207 as a printout wraps it): the
+    marking of one line, not an unreadable one (TOP SECRET) over the paragraph and its items.
+    What one line could not print whole stays unreadable: wrapping does not make a marking
+    readable; neither does a rest that is no marking."""
+    def levels(paragraph: str) -> list[str | None]:
+        document = parse(HEADER + f"\n5. (C) {paragraph}\n-- An item.\n")
+        return [p.effective.canonical if p.effective else None for p in document.portions]
+
+    # (a release to a group restricts nothing more than the paragraph's (C) already does)
+    assert levels("Begin talking points: (CONFIDENTIAL//REL AUSTRALIA\nGROUP) We look forward.") == ["C", "C"]
+    assert levels("It said: (SECRET//\nNOFORN) the plan.") == ["S//NOFORN"] * 2
+    too_long = "Points: a. (S//REL AS, CA, FR, GM, IS, IT,\nJP, ROK, and UK) FOR ALL:"
+    for paragraph in (too_long, "It said: (SECRET//\nXYZZY 123) the plan."):
+        assert levels(paragraph) == ["UNRECOGNISED"] * 2
+    assert levels(too_long.replace(",\nJP", ", JP")) == ["UNRECOGNISED"] * 2  # the same on one line
