@@ -86,7 +86,8 @@ def label_of(lead: str) -> str | None:
 
 # A heading's underline (or overline) printed on its own line is a divider; a reflowed copy puts it
 # on the heading's line: "ELECTION POLL: LULA LEADS AGAIN ----------------".
-_RULE_ENDS = re.compile(rf"^(?:{RULE_CHAR}\s*){{3,}}|(?:\s*{RULE_CHAR}){{3,}}$")
+_RULE_TAIL = rf"(?:\s*{RULE_CHAR}){{3,}}"
+_RULE_ENDS = re.compile(rf"^(?:{RULE_CHAR}\s*){{3,}}|{_RULE_TAIL}$")
 
 
 def is_heading(text: str) -> bool:
@@ -98,7 +99,7 @@ def is_heading(text: str) -> bool:
     return bool(_HEADING_LINE.match(line))
 
 
-_RULE_END = re.compile(rf"(?:\s*{RULE_CHAR}){{3,}}\s*$")
+_RULE_END = re.compile(rf"{_RULE_TAIL}\s*$")
 
 
 def is_wrapped_heading(first: str, second: str) -> bool:
