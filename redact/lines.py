@@ -140,12 +140,50 @@ def _header_pieces(line: str) -> tuple[list[str], bool, bool]:
 
 
 def split_run_on_lines(text: str) -> Lines:
-    """Break lines where a marked paragraph starts mid-line, and (before the body) where a header
-    field name or a portion marking is printed after other text; map new lines to original ones.
+    """Break lines where a marked paragraph starts mid-line, (before the body) where a header
+    field name or a portion marking is printed after other text, and after the rest of a page-break
+    line that opens a line; map new lines to original ones.
 
     The header is read line by line; the body, where only paragraph starts are split, in one
     pass of each pattern over the text (most documents have no line to split there)."""
-    text = normalise_newlines(text)
+    text, tails = _cut_page_tails(normalise_newlines(text))
+    lines = _split_starts(text)
+    if not tails:
+        return lines
+    origin = lines.origin or tuple(range(1, text.count("\n") + 1))
+    return Lines(lines.text, tuple(tails[line - 1] for line in origin),
+                 tuple(tails[line - 1] for line in lines.overflows))
+
+
+# A page-break line that a narrower page wrapped after its post name ("... REF: 08 STATE 74840
+# TRIPOLI" / "00000772 001.2 OF 003 1.The following ...") or after its document number ("TRIPOLI
+# 00000269" / "001.2 OF 003 1.The ..."): what is left of it opens a line, and the text after it
+# would be read as part of that line. (A page number alone is zero-padded, as cables print it.)
+_PAGE_REST = r"(?:0\d{7}[ \t]+0*\d{1,3}|0\d{2})(?:\.\d)?[ \t]+(?:OF|0F)[ \t]+0*\d{1,3}"
+_PAGE_TAIL = re.compile(rf"\n[ \t]*{_PAGE_REST}([ \t]+)(?=\S)")
+
+
+def _cut_page_tails(text: str) -> tuple[str, tuple[int, ...]]:
+    """The text with a line break after every page-break rest that opens a line and has text after
+    it (the grammar reads the rest alone as a page break), and the original line of each of its
+    lines; no lines when nothing was cut (nearly always: one fast pass)."""
+    cuts = [match.span(1) for match in _PAGE_TAIL.finditer(text)]
+    if not cuts:
+        return text, ()
+    parts, position = [], 0
+    for start, end in cuts:
+        parts.append(text[position:start])
+        position = end
+    parts.append(text[position:])
+    cut_lines = {text.count("\n", 0, start) + 1 for start, _ in cuts}
+    # each cut line is two lines now, both from the same original line
+    origin = [number for number in range(1, text.count("\n") + 1)
+              for _ in range(2 if number in cut_lines else 1)]
+    return "\n".join(parts), tuple(origin)
+
+
+def _split_starts(text: str) -> Lines:
+    """The lines of ``text`` (newlines normalised), cut where paragraphs and header fields start."""
     body = _body_offset(text)
     shared = body > 0 and text[body - 1] != "\n"  # the body starts mid-line: the line is shared
     head = text[:body] + ("\n" if shared else "")

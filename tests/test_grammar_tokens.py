@@ -267,3 +267,28 @@ def test_a_marking_printed_inside_a_paragraph_and_cut_by_a_line_break_is_read_wh
     for paragraph in (too_long, "It said: (SECRET//\nXYZZY 123) the plan."):
         assert levels(paragraph) == ["UNRECOGNISED"] * 2
     assert levels(too_long.replace(",\nJP", ", JP")) == ["UNRECOGNISED"] * 2  # the same on one line
+
+
+def test_a_page_break_line_wrapped_after_its_post_name_is_a_page_break() -> None:
+    """A page narrower than a reflowed line wraps its page-break line: "... REF: 08 STATE 74840
+    TRIPOLI" / "00000772 001.2 OF 003 1.The following ..." (a webpage print of mirror/09TRIPOLI772),
+    or after the document number, "... TRIPOLI 00000269" / "001.2 OF 003 1.The ..." (a printout; a
+    mirror copy, 09TRIPOLI268, prints it so in its text). The rest of the page-break line is a page
+    break, and paragraph 1 and its items are read as printed, not one unmarked block; lines cite
+    the lines the reviewer sees."""
+    head = "UNCLAS TRIPOLI 000772\n\nTAGS: KFRD CVIS\n\nSUBJECT: FRAUD SUMMARY REF: 08 STATE 74840 TRIPOLI"
+    items = "a. COUNTRY CONDITIONS: Fraud Level: Low.\n\nb. NIV FRAUD: Little fraud.\n"
+    for rest in ("\n00000772 001.2 OF 003 1.The following responses are keyed to reftel.\n\n",
+                 " 00000772\n001.2 OF 003 1.The following responses are keyed to reftel.\n\n"):
+        document = parse(head + rest + items)
+        assert [(p.kind.value, p.number, p.start_line) for p in document.portions] == [
+            ("paragraph", "1", 6), ("subparagraph", "a", 8), ("subparagraph", "b", 10)], rest
+        assert "OF 003" not in "".join(p.text for p in document.portions)
+    real = (SHARED / "corpus" / "mirror" / "09TRIPOLI268.txt").read_text(encoding="utf-8")
+    assert "\n001.2 OF 003 1.\n" in real
+    labels = [p.number for p in parse(real).portions if p.kind.value == "subparagraph"]
+    assert labels[:3] == ["a", "b", "c"] and len(labels) == 13
+    # A page number alone is zero-padded; "12 OF 20 delegates" opens no page break.
+    document = parse(HEADER + "\n1. (U) The vote:\n12 OF 20 delegates agreed.\n")
+    assert [p.text for p in document.portions] == ["1. (U) The vote:\n12 OF 20 delegates agreed."]
+
