@@ -18,6 +18,7 @@ from .shapes import (
     RULE_CHAR,
     SENTENCE_END,
     clean_field_text,
+    continues_lettered_list,
 )
 
 _NUMBER = re.compile(r"\d{1,3}")
@@ -38,7 +39,8 @@ def number_of(lead: str) -> str | None:
 
 def inline_markings(text: str, own: Marking | None) -> tuple[Marking, ...]:
     """Markings printed inside a portion that change its own ("(U) ... -- (S) ...", "(C) ...
-    (C//NF) ..."): higher, with other controls, or unreadable (then TOP SECRET: fail closed)."""
+    (C//NF) ..."): higher, with other controls, or unreadable (then TOP SECRET: fail closed).
+    A one-letter one that goes on a list lettered before it ("(b) ... (c) Definition") is a label."""
     if own is None or "(" not in text:
         return ()
     found = []
@@ -46,6 +48,9 @@ def inline_markings(text: str, own: Marking | None) -> tuple[Marking, ...]:
         printed = match.group(0)
         if printed == own.text:
             continue  # its own marking, printed at its start
+        letter = printed.strip("() \t")
+        if len(letter) == 1 and continues_lettered_list(text, match.start(), letter):
+            continue
         marking = parse_portion_marking(printed) if printed.endswith(")") else _wrapped(printed, text, match.end())
         if _restricts(own, marking):
             found.append(marking)

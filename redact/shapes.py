@@ -39,6 +39,17 @@ OPENS_LEVEL_SHAPED = re.compile(r"^[ \t]*(?:(?:\*\*|#|\[\d{1,3}\]\(#\))+[ \t]*)?
 
 LIST_LABEL = re.compile(r"\([ \t]*[a-z][ \t]*\)")
 
+_LETTER_LABEL = r"(?:^|[\s(]){letter}[.)]"
+
+
+def continues_lettered_list(text: str, start: int, letter: str) -> bool:
+    """Is "(C)" (one letter) printed at ``start`` the next label of a list lettered before it in
+    ``text`` ("(A) ... (B) ... (C)", "b. ... (c)")? Only when the letter before it is printed as a
+    label and its own letter is not (letters do not repeat in a list)."""
+    before = text[:start]
+    return (re.search(_LETTER_LABEL.format(letter=re.escape(chr(ord(letter) - 1))), before) is not None
+            and re.search(_LETTER_LABEL.format(letter=re.escape(letter)), before) is None)
+
 DEBRIS = re.compile(r"\*\*|\[(\d{1,3})\]\(#\)|\[([^\]\n]{1,40})\]\(#\)")
 
 WHITESPACE = re.compile(r"\s+")

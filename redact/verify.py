@@ -29,7 +29,7 @@ from pypdfium2 import PdfiumError
 from .decide import Decisions
 from .markings import parse_portion_marking
 from .model import FIELD_PREFIX, Document, Level
-from .shapes import JOINT_OWNERS, OWNER
+from .shapes import JOINT_OWNERS, OWNER, continues_lettered_list
 
 NGRAM = 5
 # A word broken at a line end ("ex-\n  ample"). It opens with the hyphen so that the engine can skip
@@ -150,7 +150,6 @@ _PORTION_START = re.compile(
     r"(?:(?:^|(?<=\s))(?:¶[ \t]*)?\d{1,3}(?:[ \t]?\.|\))[ \t]{0,6}|^[ \t*#]*|(?<=[.;])[ \t]{1,6})"
     r"(?P<mark>\([ \t]*" + OWNER + r"(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|U|SBU)" + JOINT_OWNERS +
     r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\))(?=[ \t]+[A-Z\"“'])", re.M)
-_LETTER_BEFORE = r"(?:^|[\s(]){letter}[.)]"
 
 
 def _reference_letter(text: str, match: re.Match[str]) -> bool:
@@ -158,9 +157,7 @@ def _reference_letter(text: str, match: re.Match[str]) -> bool:
     word = match.group("mark").strip("() \t")
     if len(word) != 1 or re.search(r"\d[ \t]?[.)]", match.group(0)):
         return False
-    before = text[:match.start()]
-    return (re.search(_LETTER_BEFORE.format(letter=chr(ord(word) - 1)), before) is not None
-            and re.search(_LETTER_BEFORE.format(letter=word), before) is None)  # letters do not repeat
+    return continues_lettered_list(text, match.start(), word)
 
 
 def markings_above(text: str, ceiling: Level) -> list[str]:

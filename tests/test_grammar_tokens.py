@@ -292,3 +292,20 @@ def test_a_page_break_line_wrapped_after_its_post_name_is_a_page_break() -> None
     document = parse(HEADER + "\n1. (U) The vote:\n12 OF 20 delegates agreed.\n")
     assert [p.text for p in document.portions] == ["1. (U) The vote:\n12 OF 20 delegates agreed."]
 
+
+def test_a_lettered_list_label_inside_a_paragraph_is_no_marking() -> None:
+    """"(U) ... post cannot ensure (a) their safe conduct ...; (b) their future safety ...; or (c)
+    their entry ..." (cablegate/09STATE119085 paragraph 42): "(c)" goes on the list, so the
+    paragraph stays (U). A "(c)" or "(C)" that follows no "(b)", or repeats its letter, still
+    raises the paragraph (fail closed), as the release verifier reads it too."""
+    def level(paragraph: str) -> str | None:
+        portion = parse(HEADER + f"\n42. (U) {paragraph}\n").portions[0]
+        return portion.effective.canonical if portion.effective else None
+
+    assert level("Post cannot ensure (a)\ntheir safe conduct; (b)\ntheir safety; or (c)\ntheir entry.") == "U"
+    assert level("It (A) will be used; (B) will be sold; or (C) Will be stored.") == "U"
+    assert level("As defined in paragraph (c) of this section.") == "C"
+    assert level("Items (a) and (b) follow. (C) The talks failed.") == "C"  # a list in lower case
+    assert level("(a) one; (b) two; (c) three; (c) the plan.") == "C"
+    assert level("(R) one; (S) the plan.") == "U"
+    assert level("(Q) one; (S) the plan.") == "S"
