@@ -107,10 +107,21 @@ def is_heading(text: str) -> bool:
 _RULE_END = re.compile(rf"{_RULE_TAIL}\s*$")
 
 
+# A line of a title in Title Case: words only, no punctuation that lists, addresses or dates use
+# (":", ",", ".", "|"), no columns (runs of spaces), and a lower-case letter (capitals alone are
+# also routing, captions and names: "END TEXT" / "RICE").
+_TITLE_CASE_LINE = re.compile(r"^(?=.*[a-z])[A-Z][^:,.|\n]*?(?<! )[ \t]*$")
+
+
 def is_wrapped_heading(first: str, second: str) -> bool:
     """A heading printed with its rule on its own line, wrapped onto a second line that ends with
-    the rule ("------ BRAZILIAN SPACE FLIGHT IS A" / "MERE \"PUBLICITY STUNT\" ------"): one heading."""
-    if "\n" in second.strip("\n") or not _RULE_END.search(second):
+    the rule ("------ BRAZILIAN SPACE FLIGHT IS A" / "MERE \"PUBLICITY STUNT\" ------"), or a
+    heading in Title Case wrapped onto a second line ("Energy Commission Fears Problems Unless GOS
+    Increases" / "Electricity Charges"): one heading."""
+    if "\n" in second.strip("\n"):
+        return False
+    if not _RULE_END.search(second) and not all(
+            _TITLE_CASE_LINE.match(line) and "  " not in line.strip() for line in (first.strip(), second.strip())):
         return False
     return is_heading(first.rstrip("\n") + " " + second.strip())
 

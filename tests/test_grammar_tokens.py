@@ -70,6 +70,23 @@ def test_a_heading_with_its_rule_that_wraps_is_one_heading() -> None:
         assert portions(block)[1] == ("text", None)
 
 
+def test_a_title_case_heading_that_wraps_is_one_heading() -> None:
+    """"Energy Commission Fears Problems Unless GOS Increases" / "Electricity Charges" (mirror/
+    08MADRID1003; a web page prints it on one line): a heading, and the heading before it heads
+    only what lies between them. Two lines that list, address, date or tabulate ("Embassy
+    Reykjavik" / "Cdr. Patrick Geraghty", "From: ..." / "Friday, April 4, 2003"), capitals alone
+    ("END TEXT" / "RICE"), or prose stay an unmarked portion."""
+    def portions(block: str) -> list[tuple[str, str | None]]:
+        document = parse(HEADER + f"\nReturn Incentive Approved\n\n1. (U) One.\n\n{block}\n\n2. (C) Two.\n")
+        return [(p.kind.value, p.effective.canonical if p.effective else None) for p in document.portions]
+
+    title = "Energy Commission Fears Problems Unless GOS Increases\nElectricity Charges"
+    assert portions(title) == [("heading", "U"), ("paragraph", "U"), ("heading", "C"), ("paragraph", "C")]
+    for block in ("Embassy Reykjavik\nCdr. Patrick Geraghty", "From: SIGINT Communications\nFriday, April 4, 2003",
+                  "END TEXT\nRICE", "Index\nRanking       Year", "The Commission Fears Problems\nand said so."):
+        assert portions(block) == [("heading", "C"), ("paragraph", "U"), ("text", None), ("paragraph", "C")], block
+
+
 def test_a_date_wrapped_to_the_start_of_a_line_is_no_paragraph() -> None:
     """"... met the minister on June\n¶11. He said ..." (a mirror prints the day as a paragraph
     number): the rest of paragraph 3, not an unmarked paragraph 11. The next number, a blank line,
