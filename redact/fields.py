@@ -180,12 +180,29 @@ def memo_line_fits(line: str, continuation: bool = False) -> bool:
     return _PROSE.search(text) is None and _SENTENCE_GOES_ON.search(text) is None
 
 
+# A sentence that ends the line: "... would go ahead in March." Abbreviations ("U.S.", "D.C.",
+# "Jr.") and an ellipsis do not end one.
+_SENTENCE_ENDS = re.compile(r"(?:[a-z]{2}|[A-Z][a-z]{3,})[.!?][\"'\u201d\u2019)]?[ \t]*$")
+
 # The most lines a shaped field may hold (a long REF list has about twenty).
 CONTINUATION_LIMIT = 40
 _PREFIX = {"classified_by": "Classified By:", "ref": "REF:", "tags": "TAGS:", "subject": "SUBJECT:",
            "eo": "E.O. 12958:"}
 # The fields whose continuation lines are checked against a shape here.
 SHAPED_FIELDS = frozenset(_PREFIX)
+
+
+def _wraps_into_prose(title: str, line: str) -> bool:
+    """A title does not wrap into a sentence: lower-case words under a title in capitals, a
+    sentence that ends, or a run of lower-case words under a title in Title Case (a title
+    written as a sentence, "(s) germany requests information concerning", wraps as one)."""
+    if len(LOWER_WORD.findall(line)) < 3:
+        return False
+    if title.upper() == title or _SENTENCE_ENDS.search(line) or _SENTENCE_GOES_ON.search(line):
+        return True
+    first_word = re.search(r"[A-Za-z]{2,}", _FIELD.sub("", title, count=1))
+    as_sentence = _PROSE.search(title) is not None or (first_word is not None and first_word.group(0).islower())
+    return not as_sentence and _PROSE.search(line) is not None
 
 
 def continuation_fits(name: str, field: str, line: str) -> bool:
@@ -199,8 +216,8 @@ def continuation_fits(name: str, field: str, line: str) -> bool:
         return False  # codes wrap in capitals, or after a comma; a lower-case line is something else
     if name == "tags" and (_TITLE_COLON.search(line) or _DIVIDER.search(" " + line)):
         return False  # "HANNIBAL GOES TO SEA: INSIGHTS ...", "FRENCH EDGY ... -----": a title, not tags
-    if name == "subject" and field.upper() == field and len(LOWER_WORD.findall(line)) >= 3:
-        return False  # a title in capitals does not wrap into a sentence in lower case
+    if name == "subject" and _wraps_into_prose(field, line):
+        return False
     before = " ".join(field.split())
     if field_name(before) != name:
         before = _PREFIX[name] + " " + before

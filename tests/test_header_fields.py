@@ -106,6 +106,19 @@ def test_lines_under_a_field_are_the_fields_after_a_block_that_went_to_the_body(
     # a title in capitals does not wrap into a sentence
     ("SUBJECT: DEPUTY PM URGES SENIOR USG VISITS DURING\nEU PRESIDENCY\nThis is an action request. Please see para 2.",
      "DEPUTY PM URGES SENIOR USG VISITS DURING EU PRESIDENCY"),
+    # ... nor, in Title Case, into a sentence that ends, goes on, or runs in lower case
+    ("Subject: (U) Meeting with the minister on Iran\nThe minister said the plan would go ahead in March.",
+     "(U) Meeting with the minister on Iran"),
+    ("Subject: Meeting with the Minister\nHe said so. Then he left the room", "Meeting with the Minister"),
+    ("SUBJECT: Lame Duck Governor Kicked Upstairs\nthe minister said the plan would go ahead",
+     "Lame Duck Governor Kicked Upstairs"),
+    # real wrapped titles (cablegate/09SANSALVADOR1105, 08BERLIN643, mirror/07REYKJAVIK125)
+    ("SUBJECT: FMLN Affirms Socialist Course; Leadership Acknowledges Need\nfor Strong Relations with U.S.",
+     "FMLN Affirms Socialist Course; Leadership Acknowledges Need for Strong Relations with U.S."),
+    ("Subject: (s) germany requests information concerning\niranian procurement of xxxxxxxxxxxx test chamber",
+     "(s) germany requests information concerning iranian procurement of xxxxxxxxxxxx test chamber"),
+    ("SUBJECT:  Iceland: Local vote to stop smelter expansion may have \nsilver lining for U.S. firms ",
+     "Iceland: Local vote to stop smelter expansion may have silver lining for U.S. firms"),
 ])
 def test_subject_ends_where_the_next_part_begins(lines: str, subject: str) -> None:
     assert _header(f"TAGS: PREL\n{lines}").subject == subject
