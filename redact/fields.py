@@ -19,7 +19,10 @@ marking, or withheld as unmarked). A field never grows by swallowing prose.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import cache
 
+from .resources import grammar_path
 from .shapes import JOINT_OWNERS, LOWER_WORD, OWNER
 
 # A field name opening a line, after an optional marking of its own ("(U) SUBJECT:").
@@ -130,7 +133,16 @@ def _ref_end(line: str, start: int) -> int | None:
     prose = _PROSE.search(line, start)
     numbered = _NUMBERED.search(line, start)
     return _first(marking, numbered.start() if numbered else None,
-                  _sentence_start(line, start, prose.start()) if prose else None)
+                  _sentence_start(line, start, prose.start()) if prose else None,
+                  _capitals_prose(line, start, 2, _is_reference_word))
+
+
+_REFERENCE_LETTER = re.compile(r"[(¶]*[A-Z][.)]")
+
+
+def _is_reference_word(word: str) -> bool:
+    """A word a reference item keeps: its letter ("B.", "(C)") or a number (a cable, a date)."""
+    return _REFERENCE_LETTER.fullmatch(word) is not None or any(c.isdigit() for c in word)
 
 
 def _tags_end(line: str, start: int) -> int | None:
@@ -138,7 +150,61 @@ def _tags_end(line: str, start: int) -> int | None:
     numbered = _NUMBERED.search(line, start)
     prose = _MIXED_CASE_RUN.search(line, start)
     return _first(marking.start() if marking else None, numbered.start() if numbered else None,
-                  prose.start() if prose else None)
+                  prose.start() if prose else None, _capitals_prose(line, start, 2, _is_tag_word))
+
+
+@cache
+def codes() -> frozenset[str]:
+    """The known TAGS codes (``grammar/tag_codes.txt``, built from the shared corpora by
+    ``scripts/tag_vocabulary.py``)."""
+    lines = grammar_path("tag_codes.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.split()[0] for line in lines if line.strip() and not line.startswith("#"))
+
+
+# A subject code's shape: a four-letter code opens with its family's letter (Administration,
+# Consular, Economic, K general, Military, Operations, Political, Social, Technology).
+_CODE_SHAPE = re.compile(r"[ACEKMOPST][A-Z]{3}")
+
+
+def is_code_shaped(token: str) -> bool:
+    return _CODE_SHAPE.fullmatch(token) is not None
+
+
+def _is_tag_word(word: str) -> bool:
+    token = word.strip("().,;:").upper()
+    return token in codes() or is_code_shaped(token) or word.startswith("(")
+
+
+# Prose in capitals, as older cables print everything: words that a sentence needs and no tag or
+# reference item does (articles, auxiliaries, pronouns; not "and", "for", "with" or "from", which
+# name reports: "E-MAIL WITH TPS FROM DAN BISCHOF", "REPORT FOR NOV 9 AND PREVIOUS"), two different
+# ones among a few words. Two-letter ones are left out: IS, IT and TO are also country codes.
+_FUNCTION_WORD = re.compile(
+    r"(?i:the|was|were|will|would|should|could|has|have|had|been|being|are|this|that|these|those|not|but|"
+    r"said|says|his|her|their|they|which|who|its|our)")
+_WORD = re.compile(
+    r"(?i:the|and|for|with|that|was|will|from|are|this|has|have|not|but|were|would|said|had|his|her|"
+    r"their|which|who|been|should|could|they|our|its)")
+_WORD = re.compile(r"[^\s,;]+")
+_PROSE_WINDOW = 8
+
+
+def _capitals_prose(line: str, start: int, needed: int, kept: Callable[[str], bool]) -> int | None:
+    """Where prose in capitals begins in a field's text: ``needed`` different function words
+    among a few words, and the words before them that are not ``kept`` (a tag code, a reference
+    item): a name or a word of the sentence is not left in the field."""
+    words = [(m.start(), m.group(0)) for m in _WORD.finditer(line, start)]
+    plain = [w.strip("().,;:\"'").upper() for _, w in words]
+    for i, word in enumerate(plain):
+        if not _FUNCTION_WORD.fullmatch(word):
+            continue
+        if len({w for w in plain[i:i + _PROSE_WINDOW] if _FUNCTION_WORD.fullmatch(w)}) < needed:
+            continue
+        first = i
+        while first > 0 and not kept(words[first - 1][1]):
+            first -= 1
+        return words[first][0]
+    return None
 
 
 def _eo_end(line: str, start: int) -> int | None:

@@ -18,9 +18,8 @@ glue codes together ("PHUMBA", "KFRDKIRFCVIS..."). The vocabulary of codes is
 from __future__ import annotations
 
 import re
-from functools import cache
 
-from .resources import grammar_path
+from .fields import codes, is_code_shaped
 
 _PERSON = re.compile(r"\(([^()]{3,60})\)")
 _ITEM_SEPARATOR = re.compile(r"[,;]")
@@ -28,20 +27,8 @@ _NOT_TAGS = {"SIPDIS"}
 _SPLIT_LIMIT = 40  # the longest glued run worth splitting (nine codes)
 
 
-@cache
-def codes() -> frozenset[str]:
-    """The known tag codes."""
-    lines = grammar_path("tag_codes.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(line.split()[0] for line in lines if line.strip() and not line.startswith("#"))
-
-
-# A subject code's shape: a four-letter code opens with its family's letter (Administration,
-# Consular, Economic, K general, Military, Operations, Political, Social, Technology).
-_CODE_SHAPE = re.compile(r"[ACEKMOPST][A-Z]{3}")
-
-
 def _is_code(token: str) -> bool:
-    return token in codes() or _CODE_SHAPE.fullmatch(token) is not None
+    return token in codes() or is_code_shaped(token)
 
 
 def _splits(token: str) -> list[tuple[int, int, list[str]]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from redact import parse
-from redact.model import Header
+from redact.model import Header, Level
 from redact.tags import parse_tags
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +65,37 @@ def test_a_title_under_tags_is_not_a_tag() -> None:
         document = parse(f"C O N F I D E N T I A L\n\nTAGS: ECON EPET LY\n{title}\n\n1. (C) Text.\n", doc_type="cable")
         assert document.header.tags == ("ECON", "EPET", "LY")
         assert any(title in p.text for p in document.portions)
+
+
+@pytest.mark.parametrize("field", ["TAGS: PREL PGOV", "REF: A. STATE 1234 B. 09 LONDON 55"])
+@pytest.mark.parametrize("prose", [
+    "CANARY THE MINISTER WILL DEFECT TO THE WEST IN MAY",   # a line of its own under the field
+    " HE SAID THE MINISTER WILL DEFECT TO THE WEST IN MAY",  # on the field's line, reflowed
+])
+def test_prose_in_capitals_is_not_a_tag_or_a_reference(field: str, prose: str) -> None:
+    """Older cables print everything in capitals: a sentence under TAGS or REF has no lower-case
+    word, but words a sentence needs and no tag or reference does ("THE", "WILL"). It is body
+    text (withheld as unmarked), and none of its words stay in the field."""
+    lines = field + ("\n" if not prose.startswith(" ") else "") + prose
+    document = parse(f"C O N F I D E N T I A L\n\nE.O. 12958: DECL: 01/01/2040\n{lines}\nSUBJECT: X\n\n1. (U) Text.\n",
+                     doc_type="cable")
+    text = " ".join(f.text for f in document.header.fields)
+    assert "MINISTER" not in text and "CANARY" not in text and "SAID" not in text
+    assert field.split()[-1] in text
+    held = next(p for p in document.portions if "MINISTER WILL DEFECT" in p.text)
+    # unmarked text, or a heading, which takes the banner's level here: never (U)
+    assert held.effective is None or held.effective.level >= Level.C
+
+
+@pytest.mark.parametrize("ref", [
+    # reference items that name reports (cablegate/05PARIS7682, 06LISBON2365, mirror/09KUALALUMPUR1016)
+    "REF: A. PARIS 7599 B. EMBASSY PARIS SIPRNET DAILY REPORT FOR NOV 9 AND PREVIOUS",
+    "REF: A. 2005 LISBON 1609 B. OCTOBER 12 DVC (WITH DOS DOD AND EMBASSY LISBON)",
+    "REF: A. E-MAIL WITH TPS FROM DAN BISCHOF 24 DECEMBER 09 B. KUALA LUMPUR 1013",
+    "REF: A. THE HAGUE 393 B. 5/25 \"POLITICS IN THE NETHERLANDS\" E-MAIL REPORT AND PREVIOUS",
+])
+def test_reference_items_that_name_reports_stay_references(ref: str) -> None:
+    assert [f.text.strip() for f in _header(ref).fields if f.name == "ref"] == [ref]
 
 
 # A printed page (mirror/08BEIJING3107 as a browser prints it): the header repeated on one line
