@@ -466,11 +466,10 @@ class Assembler:
         self._close()
         self._closing_block_is_last()
         portions = with_signature(self.portions)
-        portions = headings_take_marking(portions)
         fields = [HeaderField(f.name, "".join(lines).rstrip("\n"), f.start_line, f.end_line)
                   for f, lines in zip(self.fields, self.field_lines, strict=True)]
-        header = read_header(fields, portions)
-        return header, portions, self.problems
+        header = read_header(fields, portions)  # reads the portions' text only, not their markings
+        return header, headings_take_marking(portions, header.banner), self.problems
 
 
 # Tag codes in lower case, wrapped after a comma: "etra, mnuc, marr, ch, jp"

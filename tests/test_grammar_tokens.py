@@ -326,3 +326,19 @@ def test_a_lettered_list_label_inside_a_paragraph_is_no_marking() -> None:
     assert level("(a) one; (b) two; (c) three; (c) the plan.") == "C"
     assert level("(R) one; (S) the plan.") == "U"
     assert level("(Q) one; (S) the plan.") == "S"
+
+
+def test_a_heading_before_paragraph_one_takes_the_banner_as_what_comes_before() -> None:
+    """An unmarked line never takes its marking from what follows alone: at the top of the body,
+    what comes before it is the header, whose banner gives the document's level (it took (U) from
+    a (U) paragraph 1 in a CONFIDENTIAL cable, and was released). In an unclassified cable the
+    heading is (U); with no banner, what follows decides, as before."""
+    def first(banner: str) -> str | None:
+        portion = parse(f"{banner}\n\nTAGS: PREL\nSUBJECT: X\n\nSUMMARY\n\n1. (U) One.\n").portions[0]
+        assert portion.kind.value == "heading"
+        return portion.effective.canonical if portion.effective else None
+
+    assert first("C O N F I D E N T I A L") == "C"
+    assert first("UNCLAS") == "U"
+    assert first("S E C R E T//NOFORN") == "S//NOFORN"
+    assert first("") == "U"
