@@ -137,6 +137,11 @@ def _ref_end(line: str, start: int) -> int | None:
                   _capitals_prose(line, start, 2, _is_reference_word))
 
 
+def reads_as_prose(line: str) -> bool:
+    """Does ``line`` hold prose in capitals (which no addressing or caption line does)?"""
+    return _capitals_prose(line, 0, 2, lambda word: True) is not None
+
+
 _REFERENCE_LETTER = re.compile(r"[(¶]*[A-Z][.)]")
 
 

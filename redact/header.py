@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from .fields import reads_as_prose
 from .markings import parse_banner_marking, parse_portion_marking, unrecognised
 from .model import Decl, Header, HeaderField, Portion, Problem, combine
 from .shapes import (
@@ -146,11 +147,12 @@ def _split_banner(text: str) -> tuple[str, str | None]:
 
 
 def _not_addressing(line: str) -> bool:
-    """Running prose (three or more lower-case words), a line that opens like a portion
-    ("(S) ...", "(Ѕ) ..." with a look-alike letter, or a name in parentheses: fail closed), or
-    one that prints a portion marking anywhere ("FM AMEMBASSY X (S) SITES ...")."""
+    """Running prose (three or more lower-case words, or prose in capitals: "THE MINISTER WILL
+    ..."), a line that opens like a portion ("(S) ...", "(Ѕ) ..." with a look-alike letter, or a
+    name in parentheses: fail closed), or one that prints a portion marking anywhere ("FM
+    AMEMBASSY X (S) SITES ...")."""
     return (len(LOWER_WORD.findall(line)) >= 3 or OPENS_WITH_MARKING.match(line) is not None
-            or ("(" in line and LEVEL_SHAPED.search(line) is not None))
+            or ("(" in line and LEVEL_SHAPED.search(line) is not None) or reads_as_prose(line))
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
