@@ -27,6 +27,7 @@ from pypdf.errors import PdfReadError
 from pypdfium2 import PdfiumError
 
 from .decide import Decisions
+from .fields import reads_as_prose
 from .markings import parse_portion_marking
 from .model import FIELD_PREFIX, Document, Level
 from .shapes import JOINT_OWNERS, OWNER, continues_lettered_list
@@ -205,10 +206,19 @@ def released_markings(document: Document, decisions: Decisions, ceiling: Level) 
         above = markings_above(shown, ceiling)
         if name.startswith("header field"):
             above += _field_markings_above(name, shown, ceiling)
+            if name.removeprefix("header field ") in _ADDRESSING and reads_as_prose(" ".join(shown.split())):
+                findings.append(Finding("released text", f"{name} holds a sentence (\"the ... will\", \"said that\"): "
+                                        "running prose rode out in a line released as addressing or reference"))
         for canonical in dict.fromkeys(above):
             findings.append(Finding("released text", f"{name} prints a {canonical} portion marking above the "
                                     f"policy's ceiling ({ceiling.name})"))
     return findings
+
+
+# Header fields released as addressing, codes and references: no sentence belongs in them (the
+# subject is a title, a memo's addressing block names people and offices, and header text is
+# prose a policy chose to release).
+_ADDRESSING = frozenset({"routing", "caption", "eo", "tags", "ref", "classified_by", "derived_from", "declassify_on"})
 
 
 class Checker:

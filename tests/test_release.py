@@ -261,3 +261,22 @@ def test_symlinked_output_is_refused(tmp_path: Path, public_release) -> None:
     with log.session(), pytest.raises(RenderError, match="symbolic link"):
         process_document(SEEDS / "08ASTANA2450.txt", public_release, options, log)
     assert elsewhere.read_text() == "keep me"
+
+
+def test_the_verifier_finds_a_sentence_released_as_addressing() -> None:
+    """A second line of defence behind the parser's field shapes: a caption (addressing, which
+    policies release) that holds a sentence means prose rode out in it, whatever the parser
+    decided. Forged here as if the parser had missed it; the real parse passes."""
+    from redact import Context, decide, load_policy
+    from redact.verify import released_markings
+
+    document = parse("C O N F I D E N T I A L\n\nSIPDIS\nSTATE FOR NEA/ELA\n\nTAGS: PREL\nSUBJECT: (U) X\n\n"
+                     "1. (U) Text.\n")
+    forged = replace(document, header=replace(document.header, fields=tuple(
+        replace(f, text=f.text + "\nCANARY THE MINISTER SAID HE WILL DEFECT") if "NEA/ELA" in f.text else f
+        for f in document.header.fields)))
+    policy = load_policy("public-release")
+    context = Context(as_of=AS_OF)
+    assert released_markings(document, decide(document, policy, context), policy.ceiling) == []
+    findings = released_markings(forged, decide(forged, policy, context), policy.ceiling)
+    assert [f.channel for f in findings] == ["released text"] and "sentence" in findings[0].message
