@@ -51,8 +51,10 @@ _RUN_ON_MARKING = re.compile(
     r"(?<=[^\d\s]\.)[ \t\u00a0]+(?=\(" + OWNER + r"(?:TS|S|C|U|SBU)" + JOINT_OWNERS +
     r"(?:[ \t]*/{1,2}[ \t]*[A-Z][A-Z ,]*)*\)[ \t]+\S)")
 _REF_LINE = re.compile(r"[ \t]*(?i:refs?|reftels?)\b")
-# A line that opens with a paragraph number: "1. Summary", "¶2. The", "**3.** text"
-_NUMBERED_LINE = re.compile(rf"^[ \t]*{_NUMBER}[A-Z(]", re.M)
+# A line that opens with a paragraph number: "1. Summary", "¶2. The", "**3.** text"; not a routing
+# line a page wrapped after a number ("... WSC6491" / "508) O 011538Z AUG 08": a precedence letter
+# and a date-time group follow it).
+_NUMBERED_LINE = re.compile(rf"^[ \t]*{_NUMBER}(?:\(|[A-Z](?![ \t]+\d))", re.M)
 # What a header line needs for any cut: a parenthesis, a colon or a field name (in lower case).
 _CUT_HINT = re.compile(r"[(:]|classified|tags|subj|ref|e\.[ ]?o\.")
 _CUT_HINT_ANY_CASE = re.compile(_CUT_HINT.pattern, re.I)

@@ -202,3 +202,16 @@ def test_cutting_header_lines_adds_and_drops_nothing_but_spaces(header: str) -> 
 
     text = f"C O N F I D E N T I A L\n\n{header}\n1. (U) Text.\n"
     assert split_run_on_lines(text).text.split() == text.split()
+
+
+def test_a_routing_line_wrapped_after_a_number_does_not_open_the_body() -> None:
+    """A web page's print of mirror/08LONDON2008 wraps its routing block after "WSC6491", so a line
+    opens "508) O 011538Z AUG 08": not paragraph 508. Read as one, it ended the header's field
+    splitting there, and paragraph 1, printed on the REF line, rode out in REF."""
+    text = ("DE RUEHLO #2008 2141538 ZNR UUUUU ZZH (CCY ADDED CLASS AD0BFDC82 WSC6491\n"
+            "508) O 011538Z AUG 08 ZDS CITE RUEHSD 0005\nFM AMEMBASSY LONDON\n\nUNCLAS LONDON 002008\n\n"
+            "E.O. 12958: N/A TAGS: PREL UNGA UK\n\nREF: SECSTATE 72078 (U) Embassy London has received the "
+            "following information.\n")
+    document = parse(text, doc_type="cable")
+    assert [f.text.strip() for f in document.header.fields if f.name == "ref"] == ["REF: SECSTATE 72078"]
+    assert document.portions[0].text.startswith("(U) Embassy London")
