@@ -190,6 +190,7 @@ _FUNCTION_WORD = re.compile(
 _WORD = re.compile(
     r"(?i:the|and|for|with|that|was|will|from|are|this|has|have|not|but|were|would|said|had|his|her|"
     r"their|which|who|been|should|could|they|our|its)")
+_FUNCTION_WORD_IN_TEXT = re.compile(rf"(?<![\w'/-]){_FUNCTION_WORD.pattern}(?![\w'/-])")
 _WORD = re.compile(r"[^\s,;]+")
 _PROSE_WINDOW = 8
 
@@ -198,6 +199,8 @@ def _capitals_prose(line: str, start: int, needed: int, kept: Callable[[str], bo
     """Where prose in capitals begins in a field's text: ``needed`` different function words
     among a few words, and the words before them that are not ``kept`` (a tag code, a reference
     item): a name or a word of the sentence is not left in the field."""
+    if len(_FUNCTION_WORD_IN_TEXT.findall(line, start)) < needed:
+        return None  # nearly every line: one scan in C
     words = [(m.start(), m.group(0)) for m in _WORD.finditer(line, start)]
     plain = [w.strip("().,;:\"'").upper() for _, w in words]
     for i, word in enumerate(plain):
