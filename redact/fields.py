@@ -187,9 +187,6 @@ def _is_tag_word(word: str) -> bool:
 _FUNCTION_WORD = re.compile(
     r"(?i:the|was|were|will|would|should|could|has|have|had|been|being|are|this|that|these|those|not|but|"
     r"said|says|his|her|their|they|which|who|its|our)")
-_WORD = re.compile(
-    r"(?i:the|and|for|with|that|was|will|from|are|this|has|have|not|but|were|would|said|had|his|her|"
-    r"their|which|who|been|should|could|they|our|its)")
 _FUNCTION_WORD_IN_TEXT = re.compile(rf"(?<![\w'/-]){_FUNCTION_WORD.pattern}(?![\w'/-])")
 _WORD = re.compile(r"[^\s,;]+")
 _PROSE_WINDOW = 8
