@@ -28,7 +28,8 @@ from .shapes import (
 from .tags import parse_tags
 
 _BANNER_SPLIT = re.compile(
-    r"^(?P<level>.*?)(?:[ \t]+SECTION[ \t]+(?P<section>\d+)[ \t]+OF[ \t]+(?P<of>\d+))?"
+    r"^(?P<level>.*?)(?:[ \t]+SECTION[ \t]+(?P<section>\d+)[ \t]+OF[ \t]+(?P<of>\d+)"
+    r"(?:[ \t]+(?P<wrapped>[A-Z][A-Za-z .'-]*?)(?=[ \t]*$))?)?"
     r"(?:[ \t]+(?P<post>[A-Z][A-Za-z .'-]*?)[ \t]+(?P<num>\d+))?[ \t]*$")
 
 _FIELD_PREFIX = {
@@ -143,7 +144,7 @@ def _split_banner(text: str) -> tuple[str, str | None]:
     match = _BANNER_SPLIT.match(line)
     if match is None:
         return line, None
-    return match.group("level").strip(), match.group("post")
+    return match.group("level").strip(), match.group("post") or match.group("wrapped")
 
 
 def _not_addressing(line: str) -> bool:

@@ -44,7 +44,11 @@ _LOST_PARENTHESIS = re.compile(
 # Header field names printed after other text on the same line ("SUBJECT: X Classified By: Y").
 _RUN_ON_FIELD = re.compile(
     r"(?<=\S)[ \t\u00a0]+(?=(?i:classified[ \t]+by)\b|(?i:refs?|ref\(s\)|reftels?|tags|subject|subj)[ \t]*:"
-    r"|E\.[ ]?O\.[ \t]*\d{4,5}[ \t]*:?[ \t]*(?i:decl))")
+    r"|E\.?[ ]?O\.?[ \t]*\d{4,5}[ \t]*:?[ \t]*(?i:decl))")
+# A banner in spaced capitals printed after other text (the grammar's spaced levels).
+_RUN_ON_BANNER = re.compile(
+    r"(?<=\S)[ \t\u00a0]+(?=(?:T[ ]O[ ]P[ ]+)?(?:S[ ]E[ ]C[ ]R[ ]E[ ]T|C[ ]O[ ]N[ ]F[ ]I[ ]D[ ]E[ ]N[ ]T[ ]I[ ]A[ ]L"
+    r"|U[ ]N[ ]C[ ]L[ ]A[ ]S[ ]S[ ]I[ ]F[ ]I[ ]E[ ]D)(?![A-Za-z]))")
 # In the header, an unnumbered marking after a sentence end ("... (b) and (d). (C) Summary"):
 # printed in capitals, as markings are and reference letters under REF are too (REF is left alone).
 _RUN_ON_MARKING = re.compile(
@@ -63,7 +67,8 @@ _BODY_START = re.compile(rf"^[ \t]*{_NUMBER}\(?[ \t]*{OWNER}{_LEVEL}{_AFTER_LEVE
 
 
 # What a header line needs for any cut below: a parenthesis, a colon or a field name.
-_FIELD_WORD = re.compile(r"classified|tags|subj|ref|e\.[ ]?o\.")  # searched in lower case: faster than (?i:)
+# (searched in lower case: faster than (?i:))
+_FIELD_WORD = re.compile(r"classified|tags|subj|ref|e\.[ ]?o\.|eo[ ]?\d{4}")
 _SPACE_RUN = re.compile(r"[ \t\u00a0]*")
 
 # A marking alone: "(U) SUBJECT: ..." prints the field's own marking before its name.
@@ -71,10 +76,14 @@ _MARKING_ONLY = re.compile(r"[ \t]*\([^()\n]{1,40}\)[ \t]*")
 
 
 def _split_fields(line: str) -> list[str]:
-    """The line cut before every field name printed after other text (not after a marking alone)."""
-    if line.isascii() and _FIELD_WORD.search(line.lower(), len(line) - len(line.lstrip()) + 1) is None:
+    """The line cut before every field name printed after other text (not after a marking alone),
+    and before a banner in spaced capitals ("Thursday, 03 September 2009, 13:41 S E C R E T
+    BELGRADE 000841": a web page joins the viewer's date line and the banner)."""
+    banners = list(_RUN_ON_BANNER.finditer(line)) if " E " in line or " N " in line else []
+    if not banners and line.isascii() and _FIELD_WORD.search(line.lower(), len(line) - len(line.lstrip()) + 1) is None:
         return [line]  # no field name after the line's first word (lower case, ASCII: same offsets)
-    return _cut(line, [m for m in _RUN_ON_FIELD.finditer(line) if not _MARKING_ONLY.fullmatch(line[:m.start()])])
+    fields = [m for m in _RUN_ON_FIELD.finditer(line) if not _MARKING_ONLY.fullmatch(line[:m.start()])]
+    return _cut(line, sorted(fields + banners, key=lambda m: m.start()))
 
 
 def _cut(line: str, cuts: list[re.Match[str]]) -> list[str]:

@@ -215,3 +215,20 @@ def test_a_routing_line_wrapped_after_a_number_does_not_open_the_body() -> None:
     document = parse(text, doc_type="cable")
     assert [f.text.strip() for f in document.header.fields if f.name == "ref"] == ["REF: SECSTATE 72078"]
     assert document.portions[0].text.startswith("(U) Embassy London")
+
+
+@pytest.mark.parametrize("printed", [
+    # cablegate/09BELGRADE841 as a web page prints it: the viewer's date line joined to the banner
+    "Thursday, 03 September 2009, 13:41 S E C R E T BELGRADE 000841",
+    # cablegate/08ISLAMABAD405 so printed: and the post's number wrapped to the next line
+    "Monday, 28 January 2008, 09:30 S E C R E T SECTION 01 OF 04 ISLAMABAD\n000405",
+    # cablegate/09ASMARA429 so printed: and the E.O. line (without its dots) after it
+    "Tuesday, 15 December 2009, 11:19 S E C R E T ASMARA 000429 EO 12958 DECL: 12/10/2019",
+])
+def test_a_banner_printed_after_the_date_line_is_the_banner(printed: str) -> None:
+    """The banner gives the document's level to what has no marking of its own (the first
+    heading, the subject of an unclassified cable): a web page's reflow must not lose it."""
+    document = parse(f"FM AMEMBASSY X\n\n{printed}\nSIPDIS\nTAGS: PREL\nSUBJECT: X\n\nSummary\n\n1. (C) Text.\n",
+                     doc_type="cable")
+    assert document.header.banner is not None and document.header.banner.canonical == "S"
+    assert document.portions[0].effective is not None and document.portions[0].effective.canonical == "S"
