@@ -59,8 +59,9 @@ _REF_LINE = re.compile(r"[ \t]*(?i:refs?|reftels?)\b")
 # line a page wrapped after a number ("... WSC6491" / "508) O 011538Z AUG 08": a precedence letter
 # and a date-time group follow it).
 _NUMBERED_LINE = re.compile(rf"^[ \t]*{_NUMBER}(?:\(|[A-Z](?![ \t]+\d))", re.M)
-# What a header line needs for any cut: a parenthesis, a colon or a field name (in lower case).
-_CUT_HINT = re.compile(r"[(:]|classified|tags|subj|ref|e\.[ ]?o\.")
+# What a header line needs for any cut: a parenthesis, a colon, a field name or a spaced banner
+# (in lower case).
+_CUT_HINT = re.compile(r"[(:]|classified|tags|subj|ref|e\.[ ]?o\.|s e c r e t|c o n f i d e n t i a l|u n c l a s s")
 _CUT_HINT_ANY_CASE = re.compile(_CUT_HINT.pattern, re.I)
 # Where the body starts: a line that opens with a marked paragraph (after the split above).
 _BODY_START = re.compile(rf"^[ \t]*{_NUMBER}\(?[ \t]*{OWNER}{_LEVEL}{_AFTER_LEVEL}", re.M)
@@ -127,7 +128,8 @@ def _header_pieces(line: str) -> tuple[list[str], bool, bool]:
     where a field's text stops fitting its shape (redact.fields). Then: whether a numbered
     paragraph began the body here (it gets a blank line, "", in front), and whether a field's
     text ran past its shape."""
-    if "(" not in line and ":" not in line and line.isascii() and _FIELD_WORD.search(line.lower()) is None:
+    if "(" not in line and ":" not in line and line.isascii() and _FIELD_WORD.search(line.lower()) is None \
+            and _RUN_ON_BANNER.search(line) is None:
         return [line], False, False  # most routing lines
     pieces: list[str] = []
     opened = overflowed = False

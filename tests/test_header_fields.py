@@ -224,6 +224,8 @@ def test_a_routing_line_wrapped_after_a_number_does_not_open_the_body() -> None:
     "Monday, 28 January 2008, 09:30 S E C R E T SECTION 01 OF 04 ISLAMABAD\n000405",
     # cablegate/09ASMARA429 so printed: and the E.O. line (without its dots) after it
     "Tuesday, 15 December 2009, 11:19 S E C R E T ASMARA 000429 EO 12958 DECL: 12/10/2019",
+    # mirror/09ASUNCION189 so printed: after the export's divider, on a line with no colon
+    "----------------- header ends ---------------- S E C R E T ASUNCION 000189",
 ])
 def test_a_banner_printed_after_the_date_line_is_the_banner(printed: str) -> None:
     """The banner gives the document's level to what has no marking of its own (the first
