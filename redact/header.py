@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from .fields import reads_as_prose
+from .fields import may_read_as_prose, reads_as_prose
 from .markings import parse_banner_marking, parse_portion_marking, unrecognised
 from .model import Decl, Header, HeaderField, Portion, Problem, combine
 from .shapes import (
@@ -147,13 +147,13 @@ def _split_banner(text: str) -> tuple[str, str | None]:
     return match.group("level").strip(), match.group("post") or match.group("wrapped")
 
 
-def _not_addressing(line: str) -> bool:
+def _not_addressing(line: str, capitals: bool = True) -> bool:
     """Running prose (three or more lower-case words, or prose in capitals: "THE MINISTER WILL
-    ..."), a line that opens like a portion ("(S) ...", "(Ѕ) ..." with a look-alike letter, or a
-    name in parentheses: fail closed), or one that prints a portion marking anywhere ("FM
-    AMEMBASSY X (S) SITES ...")."""
+    ..."; ``capitals``: whether the field can hold any), a line that opens like a portion ("(S)
+    ...", "(Ѕ) ..." with a look-alike letter, or a name in parentheses: fail closed), or one that
+    prints a portion marking anywhere ("FM AMEMBASSY X (S) SITES ...")."""
     return (len(LOWER_WORD.findall(line)) >= 3 or OPENS_WITH_MARKING.match(line) is not None
-            or ("(" in line and LEVEL_SHAPED.search(line) is not None) or reads_as_prose(line))
+            or ("(" in line and LEVEL_SHAPED.search(line) is not None) or (capitals and reads_as_prose(line)))
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -195,14 +195,15 @@ def _prose_is_not_routing(field: HeaderField) -> list[HeaderField]:
     if field.name not in ("routing", "caption"):
         return [field]
     lines = field.text.split("\n")
-    if not any(_not_addressing(line) for line in lines):
+    capitals = may_read_as_prose(field.text)  # one scan of the field, not one of each line
+    if not any(_not_addressing(line, capitals) for line in lines):
         return [field]
     parts: list[HeaderField] = []
     run: list[str] = []
     run_start, run_prose, marked = field.start_line, False, False
     for offset, line in enumerate(lines):
         marked = marked or OPENS_WITH_MARKING.match(line) is not None
-        prose = marked or _not_addressing(line)
+        prose = marked or _not_addressing(line, capitals)
         if run and prose != run_prose:
             parts.append(HeaderField("header_text" if run_prose else field.name, "\n".join(run), run_start,
                                      run_start + len(run) - 1))
