@@ -198,6 +198,8 @@ _FUNCTION_WORD_IN_LOWER = re.compile(rf"(?<![\w'/-])(?:{_FUNCTION_WORDS})(?![\w'
 
 def _function_words(text: str) -> int:
     return len(_FUNCTION_WORD_IN_LOWER.findall(text.lower()))
+
+
 _WORD = re.compile(r"[^\s,;]+")
 _PROSE_WINDOW = 8
 
