@@ -11,8 +11,8 @@ marking, or withheld as unmarked). A field never grows by swallowing prose.
 - REF: reference items ("A. STATE 1234", "(B) 09 LONDON 55 (NOTAL)"); no portion marking that
   is not the next reference letter, no numbered paragraph, no run of prose.
 - TAGS: tag codes and names; no prose, marking or numbered paragraph.
-- SUBJECT: one title (with its own leading marking); no second marking, numbered paragraph or
-  divider.
+- SUBJECT: one title (with its own leading marking); no second marking, numbered paragraph,
+  divider, or sentence (in capitals or not) after the title's full stop or on a line under it.
 - E.O.: the order and its DECL instruction; no marking or numbered paragraph.
 """
 
@@ -238,7 +238,50 @@ def _subject_end(line: str, start: int) -> int | None:
     marking = _MARKING.search(line, title)
     numbered = _NUMBERED.search(line, title)
     divider = _DIVIDER.search(line, title)
-    return _first(*(m.start() for m in (marking, numbered, divider) if m is not None))
+    return _first(*(m.start() for m in (marking, numbered, divider) if m is not None),
+                  _sentence_after_title(line, title))
+
+
+# A full stop after a word in capitals, at the end of a line or before the next word
+# ("... IN MARCH.", "... ACTS. THE MINISTER"); "MR. NICE GUY" has one too, but no sentence.
+_FULL_STOP = re.compile(r"[A-Z]{2}\.(?:[\"'\u201d\u2019)]?[ \t]*$|[ \t]+(?=[A-Z]))")
+_SENTENCE_WORDS = 4
+
+
+def is_capitals_sentence(text: str) -> bool:
+    """Does ``text`` (a line in capitals) read as a sentence, not a title? Four different function
+    words ("THE ... SAID ... WOULD ... THAT"), or two and a full stop. Of 3,274 corpus subjects no
+    line in capitals has more than three, and none with two ends with a full stop (those that end
+    a sentence ask a question: "WHAT WILL THE U.S. DO ABOUT IRAN?")."""
+    distinct = len(set(_FUNCTION_WORD_IN_LOWER.findall(text.lower())))
+    return distinct >= _SENTENCE_WORDS or (distinct >= 2 and _FULL_STOP.search(text) is not None)
+
+
+# A sentence that ends and the next that begins, in either case: "ACTS. THE", "Minister. The".
+_NEXT_SENTENCE = re.compile(r"(?:[A-Z]{2}|[a-z]{2})\.[\"'\u201d\u2019)]?[ \t]+(?=[A-Z])")
+_SENTENCE_BREAK = re.compile(r"\w{2}[.!?][\"'\u201d\u2019)]?[ \t]+")
+
+
+def title_holds_sentence(title: str) -> bool:
+    """Does a subject's text (its lines as printed) hold a sentence that is not the title's: a
+    line that reads as a sentence in capitals, or a sentence after a full stop in the title?"""
+    lines = title.split("\n")
+    return any(line.upper() == line and is_capitals_sentence(line) for line in lines[1:]) \
+        or _sentence_after_title(" ".join(title.split()), 0) is not None
+
+
+def _sentence_after_title(line: str, start: int) -> int | None:
+    """Where a sentence begins after a full stop in a title's line ("SUBJECT: (U) GERMANY ACTS.
+    THE MINISTER SAID THE PLAN WOULD GO AHEAD.", "Subject: Meeting with the Minister. The
+    minister said ..."): the rest is not the title's."""
+    if _function_words(line[start:]) < 2 and _PROSE.search(line, start) is None:
+        return None  # nearly every title: two scans in C
+    for stop in _NEXT_SENTENCE.finditer(line, start):
+        following = _SENTENCE_BREAK.search(line, stop.end())
+        sentence = line[stop.end():following.end() if following else len(line)]  # that one alone
+        if is_capitals_sentence(sentence) if sentence.upper() == sentence else _PROSE.search(sentence):
+            return stop.end()
+    return None
 
 
 # A memo's or article's addressing lines: "FROM: the editor", "TO: All SID", "Run Date: 11/04/2005",
@@ -276,9 +319,12 @@ SHAPED_FIELDS = frozenset(_PREFIX)
 
 
 def _wraps_into_prose(title: str, line: str) -> bool:
-    """A title does not wrap into a sentence: lower-case words under a title in capitals, a
-    sentence that ends, or a run of lower-case words under a title in Title Case (a title
-    written as a sentence, "(s) germany requests information concerning", wraps as one)."""
+    """A title does not wrap into a sentence: a sentence in capitals (under any title), lower-case
+    words under a title in capitals, a sentence that ends, or a run of lower-case words under a
+    title in Title Case (a title written as a sentence, "(s) germany requests information
+    concerning", wraps as one)."""
+    if line.upper() == line:
+        return is_capitals_sentence(line)
     if len(LOWER_WORD.findall(line)) < 3:
         return False
     if title.upper() == title or _SENTENCE_ENDS.search(line) or _SENTENCE_GOES_ON.search(line):

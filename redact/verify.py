@@ -27,7 +27,7 @@ from pypdf.errors import PdfReadError
 from pypdfium2 import PdfiumError
 
 from .decide import Decisions
-from .fields import reads_as_prose
+from .fields import reads_as_prose, title_holds_sentence
 from .markings import parse_portion_marking
 from .model import FIELD_PREFIX, Document, Level
 from .shapes import JOINT_OWNERS, OWNER, continues_lettered_list
@@ -209,6 +209,9 @@ def released_markings(document: Document, decisions: Decisions, ceiling: Level) 
             if name.removeprefix("header field ") in _ADDRESSING and reads_as_prose(" ".join(shown.split())):
                 findings.append(Finding("released text", f"{name} holds a sentence (\"the ... will\", \"said that\"): "
                                         "running prose rode out in a line released as addressing or reference"))
+            if name == "header field subject" and title_holds_sentence(shown):
+                findings.append(Finding("released text", f"{name} holds a sentence after its title: running prose "
+                                        "rode out in the released subject line"))
         for canonical in dict.fromkeys(above):
             findings.append(Finding("released text", f"{name} prints a {canonical} portion marking above the "
                                     f"policy's ceiling ({ceiling.name})"))

@@ -280,3 +280,22 @@ def test_the_verifier_finds_a_sentence_released_as_addressing() -> None:
     assert released_markings(document, decide(document, policy, context), policy.ceiling) == []
     findings = released_markings(forged, decide(forged, policy, context), policy.ceiling)
     assert [f.channel for f in findings] == ["released text"] and "sentence" in findings[0].message
+
+
+@pytest.mark.parametrize("sentence", ["\nCANARY THE MINISTER SAID THE PLAN WOULD GO AHEAD.",
+                                      ". The minister said the plan would go ahead in March"])
+def test_the_verifier_finds_a_sentence_released_in_the_subject(sentence: str) -> None:
+    """The same behind the subject's shape: a released subject that holds a sentence in
+    capitals on a line of its own, or a sentence after its title's full stop, fails the copy."""
+    from redact import Context, decide, load_policy
+    from redact.verify import released_markings
+
+    document = parse("C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: (U) MEETING WITH THE MINISTER\n\n"
+                     "1. (U) Text.\n")
+    forged = replace(document, header=replace(document.header, fields=tuple(
+        replace(f, text=f.text + sentence) if f.name == "subject" else f for f in document.header.fields)))
+    policy = load_policy("public-release")
+    context = Context(as_of=AS_OF)
+    assert released_markings(document, decide(document, policy, context), policy.ceiling) == []
+    findings = released_markings(forged, decide(forged, policy, context), policy.ceiling)
+    assert [f.channel for f in findings] == ["released text"] and "subject" in findings[0].message
