@@ -284,11 +284,13 @@ def read_header(fields: list[HeaderField], portions: list[Portion]) -> Header:
         elif f.name == "subject":  # every SUBJECT line carries its own marking; the first is the title
             body = _FIELD_PREFIX["subject"].sub("", _LEADING_MARKING.sub("", clean_field_text(f.text), 1)
                                                 if _MARKED_SUBJECT.match(f.text) else clean_field_text(f.text))
-            lead = _LEADING_MARKING.match(body) or _MARKED_SUBJECT.match(f.text)
+            own = _LEADING_MARKING.match(body)
+            lead = own or _MARKED_SUBJECT.match(f.text)
             if lead:
                 marking = parse_portion_marking(lead.group(1))
                 fields[position] = HeaderField(f.name, f.text, f.start_line, f.end_line, marking)
-            values.setdefault("subject", body)
+            # the title alone: its marking is the field's (above), as the peer reads it
+            values.setdefault("subject", body[own.end():] if own else body)
         elif f.name == "ref":
             body = _FIELD_PREFIX["ref"].sub("", clean_field_text(f.text))
             values["refs"] = tuple(r.strip(" ;") for r in _REF_ITEM.split(body) if r.strip(" ;"))

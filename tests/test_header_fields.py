@@ -139,7 +139,7 @@ def test_lines_under_a_field_are_the_fields_after_a_block_that_went_to_the_body(
      "DEPUTY PM URGES SENIOR USG VISITS DURING EU PRESIDENCY"),
     # ... nor, in Title Case, into a sentence that ends, goes on, or runs in lower case
     ("Subject: (U) Meeting with the minister on Iran\nThe minister said the plan would go ahead in March.",
-     "(U) Meeting with the minister on Iran"),
+     "Meeting with the minister on Iran"),
     ("Subject: Meeting with the Minister\nHe said so. Then he left the room", "Meeting with the Minister"),
     ("SUBJECT: Lame Duck Governor Kicked Upstairs\nthe minister said the plan would go ahead",
      "Lame Duck Governor Kicked Upstairs"),
@@ -147,7 +147,7 @@ def test_lines_under_a_field_are_the_fields_after_a_block_that_went_to_the_body(
     ("SUBJECT: FMLN Affirms Socialist Course; Leadership Acknowledges Need\nfor Strong Relations with U.S.",
      "FMLN Affirms Socialist Course; Leadership Acknowledges Need for Strong Relations with U.S."),
     ("Subject: (s) germany requests information concerning\niranian procurement of xxxxxxxxxxxx test chamber",
-     "(s) germany requests information concerning iranian procurement of xxxxxxxxxxxx test chamber"),
+     "germany requests information concerning iranian procurement of xxxxxxxxxxxx test chamber"),
     ("SUBJECT:  Iceland: Local vote to stop smelter expansion may have \nsilver lining for U.S. firms ",
      "Iceland: Local vote to stop smelter expansion may have silver lining for U.S. firms"),
 ])
@@ -234,3 +234,13 @@ def test_a_banner_printed_after_the_date_line_is_the_banner(printed: str) -> Non
                      doc_type="cable")
     assert document.header.banner is not None and document.header.banner.canonical == "S"
     assert document.portions[0].effective is not None and document.portions[0].effective.canonical == "S"
+
+
+def test_the_subject_is_the_title_alone_and_its_marking_the_fields() -> None:
+    """``header.subject`` is the title as a reader cites it ("GERMANY TAKING ACTION ..."); the
+    marking printed before it is the subject field's own, and decides it."""
+    document = parse("S E C R E T\n\nTAGS: PREL\nSUBJECT: (S) GERMANY TAKING ACTION ON SHIPMENT\n\n1. (U) Text.\n")
+    subject = next(f for f in document.header.fields if f.name == "subject")
+    assert document.header.subject == "GERMANY TAKING ACTION ON SHIPMENT"
+    assert subject.marking is not None and subject.marking.canonical == "S"
+    assert subject.text.startswith("SUBJECT: (S)")
