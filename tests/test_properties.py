@@ -103,3 +103,15 @@ def test_verification_never_passes_text_that_contains_the_withheld_words(secret_
     secret = " ".join(secret_words)
     copy = (noise[:cut] + " " + secret.upper() + " " + noise[cut:]).encode()
     assert not verify_bytes(copy, "text", [Withheld("portion", secret)], "").ok
+
+
+@given(st.text(alphabet="ab9:.-=_ \t\n<>/\"'&;", max_size=60))
+def test_markup_names_are_cut_as_the_plain_pattern_cuts_them(text: str) -> None:
+    """The verifier's HTML-source reading tries an attribute name only where a run of name
+    characters starts (for speed); it must cut exactly what the plain pattern cuts."""
+    import re
+
+    from redact.verify import _MARKUP_NAMES
+
+    plain = re.compile(r"</?[A-Za-z][\w:.-]*|[\w:.-]+[ \t\n]*=")
+    assert _MARKUP_NAMES.sub(" ", text) == plain.sub(" ", text)
