@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 
 import regex
 
@@ -111,9 +112,21 @@ class Undecidable(Exception):
     """A condition could not be evaluated (a pattern ran out of time): the item is withheld."""
 
 
+# A policy's patterns, compiled once per process: the regex module's own cache costs about as
+# much as the match on a short field, and every field and portion of every document is searched.
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> regex.Pattern[str]:
+    return regex.compile(pattern)
+
+
+@lru_cache(maxsize=4096)
+def _term_pattern(term: str) -> regex.Pattern[str]:
+    return regex.compile(r"(?<!\w)" + regex.escape(term) + r"(?!\w)", flags=regex.IGNORECASE)
+
+
 def _search(pattern: str, text: str) -> bool:
     try:
-        return regex.search(pattern, text, timeout=REGEX_TIMEOUT) is not None
+        return _compiled(pattern).search(text, timeout=REGEX_TIMEOUT) is not None
     except TimeoutError:
         # Neither "holds" nor "does not hold" is safe: a withhold rule that silently failed
         # would let a later rule release. The caller withholds.
@@ -322,7 +335,7 @@ def _find_spans(text: str, policy: Policy, document: Document) -> tuple[Span, ..
         label = format_label(span_rule.rule.label, document, None)
         for pattern in span_rule.rule.patterns:
             try:
-                matches = list(regex.finditer(pattern, text, timeout=REGEX_TIMEOUT))
+                matches = list(_compiled(pattern).finditer(text, timeout=REGEX_TIMEOUT))
             except TimeoutError:
                 # A pattern that cannot finish cannot prove the text clean: redact it all.
                 matches = []
@@ -330,10 +343,10 @@ def _find_spans(text: str, policy: Policy, document: Document) -> tuple[Span, ..
             found.extend(Span(m.start(), m.end(), label, span_rule.rule.id) for m in matches
                          if m.end() > m.start())
         for term in span_rule.terms:
-            pattern = r"(?<!\w)" + regex.escape(term) + r"(?!\w)"
             found.extend(Span(m.start(), m.end(), label, span_rule.rule.id)
-                         for m in regex.finditer(pattern, text, flags=regex.IGNORECASE))
+                         for m in _term_pattern(term).finditer(text))
     return merged(found)
+
 
 
 def merged(spans: Sequence[Span]) -> tuple[Span, ...]:
