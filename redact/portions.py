@@ -8,6 +8,7 @@ import re
 from dataclasses import replace
 from functools import cache
 
+from .fields import is_capitals_sentence
 from .markings import parse_portion_marking, unrecognised
 from .model import Kind, Marking, Portion, combine
 from .shapes import (
@@ -101,6 +102,8 @@ def is_heading(text: str) -> bool:
         return False
     if line.endswith((".", ",", ";")) and not line.isupper():
         return False
+    if line.isupper() and is_capitals_sentence(line):
+        return False  # "NOTE: THE MINISTER SAID HE WILL DEFECT.": prose, not a heading to take a marking
     return bool(_HEADING_LINE.match(line))
 
 

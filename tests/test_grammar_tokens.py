@@ -117,6 +117,19 @@ def test_a_heading_with_its_underline_on_its_line_is_a_heading() -> None:
     assert heading.kind.value == "heading" and heading.effective is not None and heading.effective.text == "(U)"
 
 
+@pytest.mark.parametrize(("line", "kind"), [
+    ("NOTE BY OC/T: THE MINISTER SAID HE WILL DEFECT.", "text"),  # a sentence: two function words, a stop
+    ("THE MINISTER SAID THAT HE WOULD DEFECT TO THE WEST", "text"),  # four function words
+    ("WHAT WILL THE U.S. DO ABOUT IRAN?", "heading"),  # real headings and titles ask
+    ("QADHAFI SAYS THE LIBYAN PEOPLE WILL DECIDE", "heading"),
+])
+def test_a_line_in_capitals_that_reads_as_a_sentence_is_no_heading(line: str, kind: str) -> None:
+    """A heading takes the markings around it; a sentence in capitals after (U) paragraphs took
+    their (U) and was released. It is unmarked text (withheld) instead."""
+    portions = parse(HEADER + f"\n1. (U) One.\n\n2. (U) Two.\n\n{line}\n").portions
+    assert portions[-1].kind.value == kind
+
+
 def test_titled_entire_and_subparagraph_parts() -> None:
     text = HEADER + "\n1. CONFIDENTIAL - ENTIRE TEXT.\n\n2. Summary (C)\nA. (S) Part.\n"
     kinds = [(i.kind, i.lead.strip(), i.marking) for i in _items(text) if i.kind in ("entire", "titled", "sub")]
