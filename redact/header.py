@@ -121,6 +121,15 @@ def _find_date(text: str) -> date | None:
     return None
 
 
+def _better_authority(kept: object, text: str) -> bool:
+    """The first Classified By line, unless it gives no reasons and a later one does: "Classified
+    By: ADANA 222 / ADANA 216" (references under the wrong label) or "CLASSIFIED BY LINE ADDED"
+    (a corrected copy's note) before the real "Classified by DCM ...; reasons 1.4 b and d"."""
+    if not isinstance(kept, str):
+        return True
+    return not parse_reasons(kept) and bool(parse_reasons(clean_field_text(text)))
+
+
 def parse_reasons(text: str) -> tuple[str, ...]:
     """E.O. 12958/13526 section 1.4 (1.5 before 2003) letters: ``("b", "d")``."""
     start = _REASONS_AT.search(text)
@@ -294,7 +303,7 @@ def read_header(fields: list[HeaderField], portions: list[Portion]) -> Header:
         elif f.name == "ref":
             body = _FIELD_PREFIX["ref"].sub("", clean_field_text(f.text))
             values["refs"] = tuple(r.strip(" ;") for r in _REF_ITEM.split(body) if r.strip(" ;"))
-        elif f.name == "classified_by" and "classified_by" not in values:
+        elif f.name == "classified_by" and _better_authority(values.get("classified_by"), f.text):
             values["classified_by"] = clean_field_text(f.text)
         elif f.name == "declassify_on" and "decl" not in values:
             values["decl"] = parse_decl(re.sub(r"^\s*declassify\s+on\s*:?", "", clean_field_text(f.text), flags=re.I))

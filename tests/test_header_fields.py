@@ -244,3 +244,21 @@ def test_the_subject_is_the_title_alone_and_its_marking_the_fields() -> None:
     assert document.header.subject == "GERMANY TAKING ACTION ON SHIPMENT"
     assert subject.marking is not None and subject.marking.canonical == "S"
     assert subject.text.startswith("SUBJECT: (S)")
+
+
+@pytest.mark.parametrize("first", ["Classified By:", "Classified By: Ambassador...", "CLASSIFIED BY LINE ADDED"])
+def test_a_classified_by_line_without_reasons_gives_way_to_a_later_one_with_them(first: str) -> None:
+    """Mirror prints cut the header's Classified By short ("Classified By: Ambassador...", or the
+    label alone) and print the whole line later; a corrected copy notes "CLASSIFIED BY LINE
+    ADDED". The authority and reasons are the later line's (66 corpus cables)."""
+    document = parse(f"C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: X\n{first}\n\n"
+                     "Classified by Ambassador Jane Roe for reasons 1.4 (b) and (d).\n\n1. (C) Text.\n")
+    assert "Jane Roe" in (document.header.classified_by or "")
+    assert document.header.reasons == ("b", "d")
+
+
+def test_the_first_classified_by_line_with_reasons_stays() -> None:
+    document = parse("C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: X\n"
+                     "Classified By: DCM A. B. Roe, reasons 1.4 (d)\n\n"
+                     "1. (C) Text. Classified by Ambassador Jane Roe for reasons 1.4 (b) and (d).\n")
+    assert document.header.reasons == ("d",)
