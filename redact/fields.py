@@ -13,7 +13,7 @@ marking, or withheld as unmarked). A field never grows by swallowing prose.
 - TAGS: tag codes and names; no prose, marking or numbered paragraph.
 - SUBJECT: one title (with its own leading marking); no second marking, numbered paragraph,
   divider, or sentence (in capitals or not) after the title's full stop or on a line under it.
-- E.O.: the order and its DECL instruction; no marking or numbered paragraph.
+- E.O.: the order and its DECL instruction; no marking, numbered paragraph or prose.
 """
 
 from __future__ import annotations
@@ -224,12 +224,24 @@ def _capitals_prose(line: str, start: int, needed: int, kept: Callable[[str], bo
     return None
 
 
+def _is_eo_word(word: str) -> bool:
+    """A word an E.O. line keeps: a number or date ("12958:", "01/01/2040", "1.6X1"), or one of its
+    labels ("E.O.", "DECL:", "N/A", "OADR")."""
+    return any(c.isdigit() for c in word) or word.strip(":;,.").upper() in _EO_WORDS
+
+
+_EO_WORDS = frozenset({"E.O", "EO", "DECL", "N/A", "NA", "OADR", "DECLASSIFY", "ON", "EXECUTIVE", "ORDER"})
+
+
 def _eo_end(line: str, start: int) -> int | None:
     """The E.O. line holds the order and its declassification instruction: no marking, no
-    numbered paragraph (TAGS and SUBJECT printed on it are cut off before this is asked)."""
+    numbered paragraph, no prose (TAGS and SUBJECT printed on it are cut off before this is asked)."""
     marking = _MARKING.search(line, start)
     numbered = _NUMBERED.search(line, start)
-    return _first(marking.start() if marking else None, numbered.start() if numbered else None)
+    prose = _PROSE.search(line, start)
+    return _first(marking.start() if marking else None, numbered.start() if numbered else None,
+                  _sentence_start(line, start, prose.start()) if prose else None,
+                  _capitals_prose(line, start, 2, _is_eo_word))
 
 
 def _subject_end(line: str, start: int) -> int | None:
@@ -302,8 +314,8 @@ def memo_line_fits(line: str, continuation: bool = False) -> bool:
     if continuation and (len(text.split()) > _MEMO_CONTINUATION_WORDS or MEMO_FIELD.match(text)):
         return False
     # Office names are in title case ("Deputy Director for Analysis and Production"): prose is a
-    # run of lower-case words, or a sentence that ends and goes on.
-    return _PROSE.search(text) is None and _SENTENCE_GOES_ON.search(text) is None
+    # run of lower-case words, a sentence that ends and goes on, or prose in capitals.
+    return _PROSE.search(text) is None and _SENTENCE_GOES_ON.search(text) is None and not reads_as_prose(text)
 
 
 # A sentence that ends the line: "... would go ahead in March." Abbreviations ("U.S.", "D.C.",

@@ -221,7 +221,8 @@ def released_markings(document: Document, decisions: Decisions, ceiling: Level) 
 # Header fields released as addressing, codes and references: no sentence belongs in them (the
 # subject is a title, a memo's addressing block names people and offices, and header text is
 # prose a policy chose to release).
-_ADDRESSING = frozenset({"routing", "caption", "eo", "tags", "ref", "classified_by", "derived_from", "declassify_on"})
+_ADDRESSING = frozenset({"routing", "caption", "eo", "tags", "ref", "classified_by", "derived_from", "declassify_on",
+                         "memo_header"})
 
 
 class Checker:

@@ -299,3 +299,20 @@ def test_the_verifier_finds_a_sentence_released_in_the_subject(sentence: str) ->
     assert released_markings(document, decide(document, policy, context), policy.ceiling) == []
     findings = released_markings(forged, decide(forged, policy, context), policy.ceiling)
     assert [f.channel for f in findings] == ["released text"] and "subject" in findings[0].message
+
+
+def test_the_verifier_finds_a_sentence_released_in_a_memo_addressing_block() -> None:
+    """An article's FROM block is addressing too: a sentence in it fails the copy."""
+    from redact import Context, decide, load_policy
+    from redact.verify import released_markings
+
+    document = parse("# (U) A Title\n\nFROM: Jane Doe\nDeputy Director\nRun Date: 03/31/2003\n(U) Text.\n")
+    assert any(f.name == "memo_header" for f in document.header.fields)
+    forged = replace(document, header=replace(document.header, fields=tuple(
+        replace(f, text=f.text + "\nCANARY THE DIRECTOR SAID THE PROGRAM WILL EXPAND") if f.name == "memo_header"
+        else f for f in document.header.fields)))
+    policy = load_policy("public-release")
+    context = Context(as_of=AS_OF)
+    assert released_markings(document, decide(document, policy, context), policy.ceiling) == []
+    findings = released_markings(forged, decide(forged, policy, context), policy.ceiling)
+    assert findings and all(f.channel == "released text" and "sentence" in f.message for f in findings)
