@@ -7,7 +7,9 @@ that shape is not the field's: ``overflow_at`` says where it begins, and redact.
 it in a block of its own, which the grammar then reads as body text (decided by its own
 marking, or withheld as unmarked). A field never grows by swallowing prose.
 
-- Classified By: an authority, then the E.O. 1.4 (or 1.5) reasons; nothing after the reasons.
+- Classified By: an authority, then the E.O. 1.4 (or 1.5) reasons; nothing after the reasons, and
+  no prose in an authority printed without them.
+- Derived From / Declassify On (a CAPCO classification block): a source and dates; no prose.
 - REF: reference items ("A. STATE 1234", "(B) 09 LONDON 55 (NOTAL)"); no portion marking that
   is not the next reference letter, no numbered paragraph, no run of prose.
 - TAGS: tag codes and names; no prose, marking or numbered paragraph.
@@ -73,11 +75,25 @@ def field_name(line: str) -> str | None:
     return opening[0] if opening else None
 
 
+# A CAPCO classification block's lines: "Derived From: NSA/CSSM 1-52, DATED 08 JAN 2007",
+# "Declassify On: 20320108". Their shape: a source and dates, no prose. (Not field names that cut
+# a line: the two are printed on one line, and read as one.)
+_CLASSIFICATION_LINE = re.compile(r"[ \t]*(?:derived[ \t]+from|declassify[ \t]+on)\b[ \t]*:?", re.I)
+
+
+def _classification_end(line: str, start: int) -> int | None:
+    prose = _PROSE.search(line, start)
+    return _first(_sentence_start(line, start, prose.start()) if prose else None,
+                  _capitals_prose(line, start, 2, _is_eo_word))
+
+
 def overflow_at(line: str) -> int | None:
     """Where the text of a header field line stops fitting the field's shape (None: it all fits)."""
     opening = _opening_field(line)
     if opening is None:
-        return None
+        block = _CLASSIFICATION_LINE.match(line)
+        cut = _classification_end(line, block.end()) if block else None
+        return cut if cut is not None and line[cut:].strip() else None
     name, start = opening
     cut = {"classified_by": _classified_by_end, "ref": _ref_end, "tags": _tags_end,
            "subject": _subject_end, "eo": _eo_end}[name](line, start)
@@ -89,8 +105,12 @@ def overflow_at(line: str) -> int | None:
 def _classified_by_end(line: str, start: int) -> int | None:
     reasons = _REASONS.search(line, start)
     if reasons is None:
-        if len(line) - start <= _AUTHORITY_LIMIT:
-            return None
+        # An authority alone (its reasons on the next line, or none): a name and title, not prose
+        prose = _PROSE.search(line, start)
+        cut = _first(_sentence_start(line, start, prose.start()) if prose else None,
+                     _capitals_prose(line, start, 2, lambda word: False))
+        if cut is not None or len(line) - start <= _AUTHORITY_LIMIT:
+            return cut
         return line.rfind(" ", start, start + _AUTHORITY_LIMIT) + 1 or start + _AUTHORITY_LIMIT
     end = reasons.end()
     last = re.search(r"[(\[]?[ \t]*([a-hA-H])[ \t]*[)\]]?[ \t]*\.?[ \t]*$", reasons.group(0))
