@@ -14,7 +14,6 @@ from .cli_common import as_of_date, fail, ocr_option, policy_named
 from .errors import InputError, RedactError
 from .pipeline import safe_stem
 from .review import SUFFIX, ReviewError, approve, load_review, review_json_schema, write_review
-from .workbench import Session, Settings, Workbench, serve, url
 
 
 class _DocumentFirst(click.Group):
@@ -72,6 +71,8 @@ def review_open(document: Path, policy_name: str, review_file: Path | None, revi
     if not reviewer or not reviewer.strip():
         raise click.UsageError("say who reviews: --reviewer NAME")
     policy = policy_named(policy_name)
+    from .workbench import Session, Settings, Workbench, serve, url  # the web server loads for this command only
+
     try:
         session = Session(Settings(document, policy, review_path, reviewer, out_dir, as_of_date(as_of), ocr))
     except RedactError as error:

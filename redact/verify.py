@@ -20,11 +20,7 @@ from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 
-import pypdfium2 as pdfium
 from lxml import etree
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-from pypdfium2 import PdfiumError
 
 from .decide import Decisions
 from .fields import reads_as_prose, title_holds_sentence
@@ -392,6 +388,8 @@ def _html_channels_in_python(html: str) -> dict[str, str]:
 
 def pdf_text_layer(data: bytes) -> str:
     """Every page's text as PDFium (the engine of Chromium's viewer) extracts it."""
+    import pypdfium2 as pdfium  # here, not at the top: an HTML-only run never loads a PDF library
+
     document = pdfium.PdfDocument(data)
     try:
         pages = []
@@ -408,6 +406,9 @@ def pdf_text_layer(data: bytes) -> str:
 
 def pdf_channels(data: bytes) -> tuple[dict[str, str], list[Finding]]:
     """The PDF text layer (PDFium) and every other channel (pypdf: info, XMP, outline, annotations, files)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+    from pypdfium2 import PdfiumError
 
     findings: list[Finding] = []
     try:
