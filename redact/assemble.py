@@ -13,7 +13,7 @@ redact.header (the header's values).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from .fields import MEMO_FIELD, SHAPED_FIELDS, continuation_fits, memo_line_fits
@@ -469,7 +469,25 @@ class Assembler:
         fields = [HeaderField(f.name, "".join(lines).rstrip("\n"), f.start_line, f.end_line)
                   for f, lines in zip(self.fields, self.field_lines, strict=True)]
         header = read_header(fields, portions)  # reads the portions' text only, not their markings
+        portions = self._entire_text_under_banner(portions, header.banner)
         return header, headings_take_marking(portions, header.banner), self.problems
+
+    def _entire_text_under_banner(self, portions: list[Portion], banner: Marking | None) -> list[Portion]:
+        """"UNCLASSIFIED - ENTIRE TEXT" under a SECRET banner: the document contradicts itself, and
+        where markings disagree the higher governs (fail closed). The paragraphs the entire-text
+        line marks take the banner's level with it, and the contradiction is reported."""
+        entire = self.entire
+        if entire is None or banner is None or not banner.recognised or not entire.recognised \
+                or banner.level <= entire.level:
+            return portions
+        marked = [p for p in portions if p.marking == entire]
+        if not marked:
+            return portions
+        self.problems.append(Problem(marked[0].start_line, "entire-text-below-banner",
+                                     f"the entire text is marked {entire.canonical} under a {banner.canonical} "
+                                     f"banner; its paragraphs are read at {banner.canonical}"))
+        raised = combine([entire, banner])
+        return [replace(p, marking=raised) if p.marking == entire else p for p in portions]
 
 
 # Tag codes in lower case, wrapped after a comma: "etra, mnuc, marr, ch, jp"

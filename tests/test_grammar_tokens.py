@@ -356,3 +356,14 @@ def test_a_heading_before_paragraph_one_takes_the_banner_as_what_comes_before() 
     assert first("UNCLAS") == "U"
     assert first("S E C R E T//NOFORN") == "S//NOFORN"
     assert first("") == "U"
+
+
+def test_an_entire_text_marking_below_the_banner_takes_the_banner() -> None:
+    """"UNCLASSIFIED - ENTIRE TEXT" under a SECRET banner contradicts it: the higher governs, and
+    the parser says so. An entire-text marking that agrees with the banner stays as printed."""
+    body = "\n1. {} - ENTIRE TEXT.\n\n2. The minister said so.\n"
+    raised = parse("S E C R E T\n\nTAGS: PREL\nSUBJECT: X\n" + body.format("UNCLASSIFIED"))
+    assert [p.effective.canonical for p in raised.portions if p.effective] == ["S", "S"]
+    assert [p.code for p in raised.problems] == ["entire-text-below-banner"]
+    agreed = parse("C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: X\n" + body.format("CONFIDENTIAL"))
+    assert [p.effective.canonical for p in agreed.portions if p.effective] == ["C", "C"] and not agreed.problems
