@@ -228,14 +228,16 @@ def bench_stages(paths: list[Path], policy) -> dict[str, float]:
     the same calls process_one makes, timed one by one, then process_one itself (which also
     writes the copy through a temporary file with fsync)."""
     from redact.audit import seal
-    from redact.pipeline import Options, _item_rows, process_one, render_outputs
+    from redact.consistency import entry_for
+    from redact.pipeline import Options, _item_rows, _pieces, process_one, render_outputs
     from redact.read import read_source
     from redact.verify import released_markings
 
     work = Path(tempfile.mkdtemp(prefix="redact-stages-"))
-    options = Options(out_dir=work, formats=("html",), as_of=AS_OF)
+    key = bytes(32)  # `redact run` gives its workers the index's key: every document is fingerprinted
+    options = Options(out_dir=work, formats=("html",), as_of=AS_OF, index_key=key)
     stages = dict.fromkeys(("read", "parse", "decide", "marking check", "render HTML", "verify HTML",
-                            "audit record (rows, canonical JSON)"), 0.0)
+                            "audit record (rows, canonical JSON)", "consistency fingerprints"), 0.0)
     try:
         for path in paths:
             started = time.perf_counter()
@@ -255,9 +257,12 @@ def bench_stages(paths: list[Path], policy) -> dict[str, float]:
             portions, fields, labels = _item_rows(document, decisions, policy)
             seal([{"type": "document", "labels": labels, "portions": portions, "fields": fields}])
             logged = time.perf_counter()
+            entry_for(source.path, path.stem, _pieces(document, decisions), key)
+            indexed = time.perf_counter()
             for name, (start, end) in zip(stages, [(started, read), (read, parsed), (parsed, decided),
                                                    (decided, checked), (checked, rendered_at),
-                                                   (rendered_at, verified), (verified, logged)], strict=True):
+                                                   (rendered_at, verified), (verified, logged),
+                                                   (logged, indexed)], strict=True):
                 stages[name] += end - start
         started = time.perf_counter()
         for path in paths:
