@@ -348,7 +348,6 @@ def _find_spans(text: str, policy: Policy, document: Document) -> tuple[Span, ..
     return merged(found)
 
 
-
 def merged(spans: Sequence[Span]) -> tuple[Span, ...]:
     """Spans in order, overlapping ones joined (under the first one's label)."""
     merged: list[Span] = []

@@ -108,7 +108,7 @@ def _classified_by_end(line: str, start: int) -> int | None:
         # An authority alone (its reasons on the next line, or none): a name and title, not prose
         prose = _PROSE.search(line, start)
         cut = _first(_sentence_start(line, start, prose.start()) if prose else None,
-                     _capitals_prose(line, start, 2, lambda word: False))
+                     _capitals_prose(line, start, 2, lambda word: False))  # no word of a name is told apart
         if cut is not None or len(line) - start <= _AUTHORITY_LIMIT:
             return cut
         return line.rfind(" ", start, start + _AUTHORITY_LIMIT) + 1 or start + _AUTHORITY_LIMIT
@@ -244,13 +244,13 @@ def _capitals_prose(line: str, start: int, needed: int, kept: Callable[[str], bo
     return None
 
 
+_EO_WORDS = frozenset({"E.O", "EO", "DECL", "N/A", "NA", "OADR", "DECLASSIFY", "ON", "EXECUTIVE", "ORDER"})
+
+
 def _is_eo_word(word: str) -> bool:
     """A word an E.O. line keeps: a number or date ("12958:", "01/01/2040", "1.6X1"), or one of its
     labels ("E.O.", "DECL:", "N/A", "OADR")."""
     return any(c.isdigit() for c in word) or word.strip(":;,.").upper() in _EO_WORDS
-
-
-_EO_WORDS = frozenset({"E.O", "EO", "DECL", "N/A", "NA", "OADR", "DECLASSIFY", "ON", "EXECUTIVE", "ORDER"})
 
 
 def _eo_end(line: str, start: int) -> int | None:

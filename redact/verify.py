@@ -214,9 +214,9 @@ def released_markings(document: Document, decisions: Decisions, ceiling: Level) 
     return findings
 
 
-# Header fields released as addressing, codes and references: no sentence belongs in them (the
-# subject is a title, a memo's addressing block names people and offices, and header text is
-# prose a policy chose to release).
+# Header fields released as addressing, codes and references: no sentence belongs in them (a
+# memo's addressing block names people and offices). The subject is a title, checked on its own
+# terms above; header text is prose a policy chose to release.
 _ADDRESSING = frozenset({"routing", "caption", "eo", "tags", "ref", "classified_by", "derived_from", "declassify_on",
                          "memo_header"})
 
