@@ -262,3 +262,15 @@ def test_the_first_classified_by_line_with_reasons_stays() -> None:
                      "Classified By: DCM A. B. Roe, reasons 1.4 (d)\n\n"
                      "1. (C) Text. Classified by Ambassador Jane Roe for reasons 1.4 (b) and (d).\n")
     assert document.header.reasons == ("d",)
+
+
+@pytest.mark.parametrize(("decl", "kind"), [("2/19/2010", "unknown"), ("2/19/1010", "unknown"),
+                                             ("2/19/2020", "date"), ("2/26/2010", "date")])
+def test_a_decl_date_before_the_cable_is_no_date(decl: str, kind: str) -> None:
+    """A declassification date before the cable's own (26 February 2010 here) was mistyped; read as
+    a date it would declassify the cable by date. It is unknown, and reported."""
+    document = parse(f"P 261443Z FEB 10\nFM AMEMBASSY MOSCOW\n\nS E C R E T\n\nE.O. 12958: DECL: {decl}\n"
+                     "TAGS: PREL\nSUBJECT: X\n\n1. (S) Text.\n")
+    assert document.header.date is not None and document.header.date.isoformat() == "2010-02-26"
+    assert document.header.decl is not None and document.header.decl.kind == kind
+    assert ("impossible-decl-date" in [p.code for p in document.problems]) == (kind == "unknown")
