@@ -480,7 +480,7 @@ class Assembler:
         decl = header.decl
         if decl is None or decl.date is None:
             return header
-        if decl.date >= (header.date or _FIRST_DECL_DATE) and decl.date >= _FIRST_DECL_DATE:
+        if decl.date >= max(header.date or _FIRST_DECL_DATE, _FIRST_DECL_DATE):
             return header
         line = next((f.start_line for f in header.fields if f.name in ("eo", "declassify_on")), 1)
         self.problems.append(Problem(line, "impossible-decl-date",

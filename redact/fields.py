@@ -81,22 +81,26 @@ def field_name(line: str) -> str | None:
 _CLASSIFICATION_LINE = re.compile(r"[ \t]*(?:derived[ \t]+from|declassify[ \t]+on)\b[ \t]*:?", re.I)
 
 
-def _classification_end(line: str, start: int) -> int | None:
+def _prose_start(line: str, start: int, kept: Callable[[str], bool]) -> int | None:
+    """Where prose begins in a field's text: a run of lower-case words (from the start of its
+    sentence), or prose in capitals (from the first word before it that the field does not keep)."""
     prose = _PROSE.search(line, start)
     return _first(_sentence_start(line, start, prose.start()) if prose else None,
-                  _capitals_prose(line, start, 2, _is_eo_word))
+                  _capitals_prose(line, start, 2, kept))
 
 
 def overflow_at(line: str) -> int | None:
     """Where the text of a header field line stops fitting the field's shape (None: it all fits)."""
     opening = _opening_field(line)
-    if opening is None:
+    if opening is not None:
+        name, start = opening
+        cut = {"classified_by": _classified_by_end, "ref": _ref_end, "tags": _tags_end,
+               "subject": _subject_end, "eo": _eo_end}[name](line, start)
+    else:
         block = _CLASSIFICATION_LINE.match(line)
-        cut = _classification_end(line, block.end()) if block else None
-        return cut if cut is not None and line[cut:].strip() else None
-    name, start = opening
-    cut = {"classified_by": _classified_by_end, "ref": _ref_end, "tags": _tags_end,
-           "subject": _subject_end, "eo": _eo_end}[name](line, start)
+        if block is None:
+            return None
+        cut = _prose_start(line, block.end(), _is_eo_word)  # a source and dates
     if cut is None or not line[cut:].strip():
         return None
     return cut
@@ -106,9 +110,7 @@ def _classified_by_end(line: str, start: int) -> int | None:
     reasons = _REASONS.search(line, start)
     if reasons is None:
         # An authority alone (its reasons on the next line, or none): a name and title, not prose
-        prose = _PROSE.search(line, start)
-        cut = _first(_sentence_start(line, start, prose.start()) if prose else None,
-                     _capitals_prose(line, start, 2, lambda word: False))  # no word of a name is told apart
+        cut = _prose_start(line, start, lambda word: False)  # no word of a name is told apart
         if cut is not None or len(line) - start <= _AUTHORITY_LIMIT:
             return cut
         return line.rfind(" ", start, start + _AUTHORITY_LIMIT) + 1 or start + _AUTHORITY_LIMIT
@@ -150,11 +152,8 @@ def _ref_end(line: str, start: int) -> int | None:
             # references cite numbers)
         marking = match.start()
         break
-    prose = _PROSE.search(line, start)
     numbered = _NUMBERED.search(line, start)
-    return _first(marking, numbered.start() if numbered else None,
-                  _sentence_start(line, start, prose.start()) if prose else None,
-                  _capitals_prose(line, start, 2, _is_reference_word))
+    return _first(marking, numbered.start() if numbered else None, _prose_start(line, start, _is_reference_word))
 
 
 def reads_as_prose(line: str) -> bool:
@@ -258,10 +257,8 @@ def _eo_end(line: str, start: int) -> int | None:
     numbered paragraph, no prose (TAGS and SUBJECT printed on it are cut off before this is asked)."""
     marking = _MARKING.search(line, start)
     numbered = _NUMBERED.search(line, start)
-    prose = _PROSE.search(line, start)
     return _first(marking.start() if marking else None, numbered.start() if numbered else None,
-                  _sentence_start(line, start, prose.start()) if prose else None,
-                  _capitals_prose(line, start, 2, _is_eo_word))
+                  _prose_start(line, start, _is_eo_word))
 
 
 def _subject_end(line: str, start: int) -> int | None:
