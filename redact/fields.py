@@ -322,13 +322,30 @@ _MEMO_LINE_LIMIT = 100
 _MEMO_CONTINUATION_WORDS = 8
 
 
+# The small words an office's name keeps in lower case ("Chief of Staff for Analysis and Production").
+_OFFICE_SMALL_WORDS = frozenset(["a", "an", "and", "at", "by", "de", "for", "in", "of", "on", "the", "to", "with"])
+_WORD_EDGES = "()[],.;:!?'\"/-"
+_BLACKED_OUT = "$\\square$"  # the publisher's blackout of a name, as OCR printed it
+
+
+def _names_an_office(line: str) -> bool:
+    """Is ``line`` in Title Case, as an office or a name is ("Chief, Collection Strategies (S2)",
+    "$\\square$ (S02L3)")? Any other word in lower case ("targets", "phone") is text, not addressing."""
+    for word in line.split():
+        bare = word.strip(_WORD_EDGES)
+        if bare[:1].islower() and bare.lower() not in _OFFICE_SMALL_WORDS and _BLACKED_OUT not in bare:
+            return False
+    return True
+
+
 def memo_line_fits(line: str, continuation: bool = False) -> bool:
     """Does a line fit a memo's addressing block: short, no portion marking, no numbered
     paragraph, no prose? A continuation (the line under FROM:) must be shorter still."""
     text = line.strip()
     if not text or len(text) > _MEMO_LINE_LIMIT or _MARKING.search(text) or _NUMBERED.search(" " + text):
         return False
-    if continuation and (len(text.split()) > _MEMO_CONTINUATION_WORDS or MEMO_FIELD.match(text)):
+    if continuation and (len(text.split()) > _MEMO_CONTINUATION_WORDS or MEMO_FIELD.match(text)
+                         or not _names_an_office(text)):
         return False
     # Office names are in title case ("Deputy Director for Analysis and Production"): prose is a
     # run of lower-case words, a sentence that ends and goes on, or prose in capitals.
