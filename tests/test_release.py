@@ -117,6 +117,20 @@ def test_non_interference_withheld_length_changes_nothing(public_release) -> Non
     assert len(PdfReader(__import__("io").BytesIO(outputs[0]["pdf"])).pages) == 1
 
 
+def test_a_withheld_header_line_is_named_in_the_text_copy(public_release) -> None:
+    """A withheld banner or routing line has no field name of its own: the text copy's box still
+    says what it replaced, as the HTML copy's does."""
+    document = parse("S E C R E T STATE 001288 THE MINISTER WILL DEFECT\n\nSUBJECT: (U) Test\n\n"
+                     "1. (U) The meeting opened on time.\n", doc_id="X")
+    decisions = decided(document, public_release)
+    options = Options(out_dir=Path("unused"), formats=("text", "html"), as_of=AS_OF)
+    rendered = render_outputs(document, decisions, public_release, options)[1]
+    text = rendered["text"].decode()
+    assert "Header line withheld -- (b)(1)" in text
+    assert "  withheld" not in text
+    assert "Header line" in rendered["html"].decode()
+
+
 def test_withheld_boxes_have_a_fixed_size_in_css() -> None:
     css = html_module.stylesheet()
     rule = re.search(r"^\.withheld \{([^}]*)\}", css, re.M)
