@@ -148,9 +148,8 @@ def render_outputs(document: Document, decisions: Decisions, policy: Policy,
                       as_of=options.as_of, reviewer=options.reviewer, case=options.case,
                       doc_id=options.doc_id or document.doc_id, origin=origin)
     rendered: dict[str, bytes] = {}
-    html = render_html(view)
     if "html" in options.formats:
-        rendered["html"] = html.encode("utf-8")
+        rendered["html"] = render_html(view).encode("utf-8")
     if "pdf" in options.formats:
         pdf_html = render_html(view, inline_stylesheet=False)
         rendered["pdf"] = render_pdf(pdf_html, title=view.title, as_of=options.as_of)
