@@ -140,7 +140,8 @@ def _marking_holds(when: Condition, marking: Marking | None, audience: str | Non
     if when.unrecognised is not None and when.unrecognised != (marking is not None and not recognised):
         return False
     needs_marking = any(v is not None for v in (
-        when.level, when.level_at_most, when.level_at_least, when.controls_any, when.releasable_to))
+        when.level, when.level_at_most, when.level_at_least, when.controls_any, when.controls_only,
+        when.releasable_to))
     if needs_marking and (marking is None or not recognised):
         return False
     if marking is None:
@@ -159,11 +160,20 @@ def _marking_holds(when: Condition, marking: Marking | None, audience: str | Non
         return False
     if when.controls_none is not None and controls & {c.upper() for c in when.controls_none}:
         return False
+    if when.controls_only is not None and not _controls_within(marking, {c.upper() for c in when.controls_only}):
+        return False
     if when.releasable_to is not None:
         country = (audience if when.releasable_to == "{audience}" else when.releasable_to) or ""
         if not releasable_to(marking, country):
             return False
     return True
+
+
+def _controls_within(marking: Marking, allowed: set[str]) -> bool:
+    """Is every control of ``marking`` one of ``allowed`` (by its full name or its head word;
+    a REL TO list as "REL")? An empty set allows none: "(U)" alone, not "(U//NOFORN)"."""
+    heads_allowed = all(c in allowed or c.split()[0].split("-")[0] in allowed for c in marking.controls)
+    return heads_allowed and (not marking.rel_to or "REL" in allowed)
 
 
 def _document_holds(when: Condition, document: Document, context: Context) -> bool:
@@ -221,8 +231,8 @@ def field_matches(when: Condition, field: HeaderField, document: Document, conte
     if names is None or field.name not in names:
         return False
     marking_tests = any(v is not None for v in (
-        when.level, when.level_at_most, when.level_at_least, when.controls_any, when.releasable_to,
-        when.unrecognised))
+        when.level, when.level_at_most, when.level_at_least, when.controls_any, when.controls_none,
+        when.controls_only, when.releasable_to, when.unrecognised))
     if marking_tests and not _marking_holds(when, field.marking, context.audience):
         return False
     if when.text_matches is not None and not _search(when.text_matches, field.text):

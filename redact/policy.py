@@ -68,6 +68,8 @@ class Condition(_Strict):
     level_at_least: LevelName | None = None
     controls_any: list[str] | None = None
     controls_none: list[str] | None = None
+    controls_only: list[str] | None = Field(
+        default=None, description="every control the marking carries is one of these ([]: none at all)")
     releasable_to: str | None = Field(default=None, description="REL TO lists this country")
     unmarked: bool | None = None
     unrecognised: bool | None = None
@@ -96,7 +98,7 @@ class Condition(_Strict):
                 Level[self.level_at_most] < Level[self.level_at_least]:
             raise ValueError("level_at_most is lower than level_at_least: no portion can match")
         if self.unmarked and (self.level or self.level_at_least or self.level_at_most
-                              or self.controls_any or self.unrecognised):
+                              or self.controls_any or self.controls_only is not None or self.unrecognised):
             raise ValueError("unmarked portions have no level or controls to test")
         if self.field and (self.kind or self.unmarked is not None or self.inherited is not None):
             raise ValueError("a rule is either for header fields (field) or for portions (kind, unmarked)")
