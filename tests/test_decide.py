@@ -90,6 +90,42 @@ def test_controls_are_matched_by_their_head_word(tmp_path: Path) -> None:
     assert [d.action for d in decisions.portions] == ["withhold", "withhold", "release"]
 
 
+def test_controls_only_releases_a_portion_under_no_other_control(tmp_path: Path) -> None:
+    """``controls_only`` names every control a portion may carry (by full name or head word; a
+    REL TO list as REL); ``[]`` none at all. A portion with no marking to read never matches it."""
+    path = tmp_path / "only.yaml"
+    path.write_text("name: only\nceiling: TS\ndefault: {action: withhold, label: '(b)(1)'}\nrules:\n"
+                    "  - id: release-plain\n    when: {controls_only: []}\n    action: release\n"
+                    "  - id: release-fgi\n    when: {controls_only: [FGI, REL]}\n    action: release\n",
+                    encoding="utf-8")
+    document = parse("SUBJECT: X\n\n1. (U) Plain.\n\n2. (U//NOFORN) Not abroad.\n\n3. (U//REL TO USA, FRA) Rel.\n\n"
+                     "4. (S//FGI DEU) Foreign.\n\n5. (S//FGI DEU//NF) Foreign, not abroad.\n\n6. Unmarked.\n\n"
+                     "7. (Iran) Unreadable.\n")
+    decisions = decided(document, load_policy(str(path)))
+    assert [(d.action, d.rule_id) for d in decisions.portions] == [
+        ("release", "release-plain"), ("withhold", "default"), ("release", "release-fgi"),
+        ("release", "release-fgi"), ("withhold", "default"), ("withhold", "default"), ("withhold", "default")]
+
+
+def test_bundled_public_policies_release_no_controlled_portion() -> None:
+    """Every dissemination control the marking grammar reads, on an unclassified portion: the
+    policies that release to the public release none of them, and foreign-release only the
+    sensitivity controls it names and a REL TO list that names its audience."""
+    from datetime import date
+
+    from redact import Context, decide
+    controls = ["NOFORN", "ORCON", "PROPIN", "IMCON", "RELIDO", "DSEN", "RSEN", "FISA", "RD", "FRD", "CNWDI",
+                "SAR-BP", "NODIS", "EXDIS", "LIMDIS", "STADIS", "FGI DEU", "REL TO USA, FRA", "REL TO USA, GBR"]
+    text = "UNCLASSIFIED\n\nSUBJECT: (U) X\n\n" + "".join(
+        f"{n}. (U//{control}) Text {n}.\n\n" for n, control in enumerate(controls, start=1))
+    document = parse(text)
+    assert all(p.effective is not None and p.effective.recognised for p in document.portions)
+    for name in ("public-release", "declassify-by-date", "foreign-release"):
+        decisions = decide(document, load_policy(name), Context(as_of=date(2026, 11, 23), audience="GBR"))
+        released = [c for c, d in zip(controls, decisions.portions, strict=True) if d.action == "release"]
+        assert released == (["REL TO USA, GBR"] if name == "foreign-release" else []), name
+
+
 # Personal data as real documents print it (numbers made up for this test, in each country's
 # usual shape), including through the viewer's "**" debris, which a copy does not print.
 @pytest.mark.parametrize("printed", [
