@@ -299,7 +299,7 @@ def bench_stages(paths: list[Path], policy) -> dict[str, float]:
             parsed = time.perf_counter()
             decisions = decide(document, policy, Context(as_of=AS_OF))
             decided = time.perf_counter()
-            released_markings(document, decisions, policy.ceiling)
+            released_markings(document, decisions, policy.ceiling, policy.released_controls)
             checked = time.perf_counter()
             view, rendered = render_outputs(document, decisions, policy, options)
             rendered_at = time.perf_counter()

@@ -17,7 +17,7 @@ from functools import lru_cache
 import regex
 
 from .echoes import Echo, find_echoes
-from .markings import releasable_to
+from .markings import controls_within, releasable_to
 from .model import Document, HeaderField, Level, Marking, Portion
 from .policy import REGEX_TIMEOUT, Condition, Default, Policy, ResolvedRule, Source
 from .shown import shown_with_offsets
@@ -160,20 +160,13 @@ def _marking_holds(when: Condition, marking: Marking | None, audience: str | Non
         return False
     if when.controls_none is not None and controls & {c.upper() for c in when.controls_none}:
         return False
-    if when.controls_only is not None and not _controls_within(marking, {c.upper() for c in when.controls_only}):
+    if when.controls_only is not None and not controls_within(marking, {c.upper() for c in when.controls_only}):
         return False
     if when.releasable_to is not None:
         country = (audience if when.releasable_to == "{audience}" else when.releasable_to) or ""
         if not releasable_to(marking, country):
             return False
     return True
-
-
-def _controls_within(marking: Marking, allowed: set[str]) -> bool:
-    """Is every control of ``marking`` one of ``allowed`` (by its full name or its head word;
-    a REL TO list as "REL")? An empty set allows none: "(U)" alone, not "(U//NOFORN)"."""
-    heads_allowed = all(c in allowed or c.split()[0].split("-")[0] in allowed for c in marking.controls)
-    return heads_allowed and (not marking.rel_to or "REL" in allowed)
 
 
 def _document_holds(when: Condition, document: Document, context: Context) -> bool:
@@ -298,6 +291,8 @@ def decide_portion(portion: Portion, document: Document, policy: Policy, context
     if marking is not None and marking.recognised and marking.level > policy.ceiling:
         return _fail_closed(decision, f"Above the policy's ceiling ({policy.ceiling.name}).",
                             "ceiling", policy, document, level)
+    if marking is not None and not _controls_released(marking, policy):
+        return _fail_closed(decision, _CONTROLS_NOT_RELEASED, "released-controls", policy, document, level)
     spans = find_spans(portion.text, policy, document)
     if spans:
         decision = Decision(decision.target, decision.index, decision.action, decision.label,
@@ -324,11 +319,21 @@ def decide_field(index: int, field: HeaderField, document: Document, policy: Pol
     if field.marking is not None and (not field.marking.recognised or field.marking.level > policy.ceiling):
         return _fail_closed(decision, f"The field's marking is above the policy's ceiling "
                             f"({policy.ceiling.name}).", "ceiling", policy, document, level)
+    if field.marking is not None and not _controls_released(field.marking, policy):
+        return _fail_closed(decision, _CONTROLS_NOT_RELEASED, "released-controls", policy, document, level)
     spans = find_spans(field.text, policy, document)
     if spans:
         decision = Decision(decision.target, decision.index, decision.action, decision.label,
                             decision.reason, decision.rule_id, decision.source, spans)
     return decision
+
+
+_CONTROLS_NOT_RELEASED = "A control the policy never releases (released_controls): withheld whatever a rule said."
+
+
+def _controls_released(marking: Marking, policy: Policy) -> bool:
+    """The policy's second line for controls, as the ceiling is for levels."""
+    return policy.released_controls is None or controls_within(marking, policy.released_controls)
 
 
 def find_spans(text: str, policy: Policy, document: Document) -> tuple[Span, ...]:

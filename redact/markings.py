@@ -59,6 +59,13 @@ def releasable_to(marking: Marking, country: str) -> bool:
     return any(wanted == named or wanted in RELEASE_GROUPS.get(named, ()) for named in marking.rel_to)
 
 
+def controls_within(marking: Marking, allowed: frozenset[str] | set[str]) -> bool:
+    """Is every control of ``marking`` one of ``allowed`` (by its full name or its head word, "FGI"
+    for "FGI DEU", "SI" for "SI-G"; a REL TO list as "REL")? None allowed: "(U)", not "(U//NOFORN)"."""
+    heads_allowed = all(c in allowed or c.split()[0].split("-")[0] in allowed for c in marking.controls)
+    return heads_allowed and (not marking.rel_to or "REL" in allowed)
+
+
 def _countries(printed: str) -> list[str]:
     words = printed.split()
     return words if len(words) > 1 and all(_TRIGRAPH.fullmatch(w) for w in words) else [printed]

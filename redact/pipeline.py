@@ -332,7 +332,7 @@ def process_one(path: str, policy: Policy, options: Options, others: tuple[Other
             from .consistency import withhold_repeats
 
             decisions, repeats = withhold_repeats(document, decisions, others, policy.echoes.words)
-        above = released_markings(document, decisions, policy.ceiling)
+        above = released_markings(document, decisions, policy.ceiling, policy.released_controls)
         if above:
             raise LeakError("verification failed, nothing written: " + "; ".join(str(f) for f in above),
                             path=source.path)

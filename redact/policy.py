@@ -161,6 +161,9 @@ class PolicyFile(_Strict):
     description: str | None = None
     extends: str | list[str] | None = None
     ceiling: LevelName | None = None
+    released_controls: list[str] | None = Field(
+        default=None, description="the only controls a released portion or field may carry, whatever a rule "
+        "says: a second line behind the rules, as the ceiling is for levels (omitted: any; []: none)")
     default: Default | None = None
     rules: list[Rule] = []
     fields: list[Rule] = Field(default=[], description="rules for header fields")
@@ -204,6 +207,7 @@ class Policy:
     spans: tuple[ResolvedSpan, ...]
     files: tuple[str, ...]
     echoes: Echoes = dataclass_field(default_factory=Echoes)
+    released_controls: frozenset[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         def rule_json(r: ResolvedRule) -> dict[str, Any]:
@@ -220,6 +224,7 @@ class Policy:
             "spans": [{**s.rule.model_dump(exclude_none=True), "terms": list(s.terms),
                        "source": str(s.source)} for s in self.spans],
             "echoes": self.echoes.model_dump(),
+            **({"released_controls": sorted(self.released_controls)} if self.released_controls is not None else {}),
         }
 
     @cached_property
@@ -329,11 +334,15 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> Policy:
     default, default_source = parsed.default, Source(shown, _key_line(data, "default"))
     echoes = parsed.echoes
     ceilings = [Level[parsed.ceiling]] if parsed.ceiling else []
+    # Like the ceiling, the most restrictive wins: a control is released only where every file allows it.
+    allowed = [frozenset(c.upper() for c in parsed.released_controls)] if parsed.released_controls is not None else []
     for parent in parents:
         rules += parent.rules
         fields += parent.fields
         spans += parent.spans
         ceilings.append(parent.ceiling)
+        if parent.released_controls is not None:
+            allowed.append(parent.released_controls)
         if default is None:
             default, default_source = parent.default, parent.default_source
         echoes = echoes or parent.echoes
@@ -346,7 +355,8 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> Policy:
     files = (shown, *[f for p in parents for f in p.files])
     return Policy(name=parsed.name, description=(parsed.description or "").strip(),
                   ceiling=min(ceilings), default=default, default_source=default_source,
-                  rules=rules, fields=fields, spans=spans, files=files, echoes=echoes or Echoes())
+                  rules=rules, fields=fields, spans=spans, files=files, echoes=echoes or Echoes(),
+                  released_controls=frozenset.intersection(*allowed) if allowed else None)
 
 
 def _resolve_span(span: SpanRule, path: Path, source: Source, data: CommentedMap,

@@ -5,9 +5,10 @@ sha256 and names each item it changes by its index in ``redact parse --json`` an
 hash of the item's text, never the text). Every change carries a justification. Rules that keep
 people honest, enforced here whatever the workbench or an editor did:
 
-- releasing anything the policy may not release (above its ceiling, unmarked, unreadable) is a
-  declassification: the override says so, names the authority, and the review carries an
-  approval by a second person over the review's current content (a later edit voids it);
+- releasing anything the policy may not release (above its ceiling or under a control outside its
+  released_controls, unmarked, unreadable) is a declassification: the override says so, names
+  the authority, and the review carries an approval by a second person over the review's current
+  content (a later edit voids it);
 - a review made for another version of the document applies only if every anchor still matches;
 - a justification that repeats withheld text (a word 5-gram of it) is refused: the audit log
   would carry that text.
@@ -30,6 +31,7 @@ from ruamel.yaml import YAML
 from . import canonical, yamldoc
 from .decide import Decision, Decisions, Span, finish, merged
 from .errors import PolicyError
+from .markings import controls_within
 from .model import Document, Marking
 from .policy import Policy
 from .verify import NGRAM, ngrams, words
@@ -263,11 +265,13 @@ def items(document: Document) -> dict[tuple[str, int], Item]:
 
 
 def policy_may_release(item: Item, policy: Policy) -> bool:
-    """Whether releasing the item stays within the policy; if not, releasing it declassifies it."""
+    """Whether releasing the item stays within the policy (its ceiling and its released
+    controls); if not, releasing it declassifies it."""
     marking = item.marking
     if item.target == "field" and marking is None:
         return True  # a header field without a marking of its own: routing, subject, tags
-    return marking is not None and marking.recognised and marking.level <= policy.ceiling
+    return marking is not None and marking.recognised and marking.level <= policy.ceiling and (
+        policy.released_controls is None or controls_within(marking, policy.released_controls))
 
 
 def declassifies(item: Item, before: Decision, policy: Policy) -> bool:
@@ -333,8 +337,8 @@ def _check_override(override: Override, number: int, item: Item, before: Decisio
         level = item.marking.text if item.marking is not None and item.marking.recognised else "unmarked or unreadable"
         if not override.declassify:
             raise _error(review, number, f"releasing this {item.target} ({level}) goes past the policy's ceiling "
-                         f"({policy.ceiling.name}): that is a declassification; say `declassify: true` and name "
-                         "the authority")
+                         f"({policy.ceiling.name}) or the controls it releases: that is a declassification; say "
+                         "`declassify: true` and name the authority")
         if not review.approvers():
             stale = [a.by for a in review.data.approvals if a.covers != review.content_sha256]
             why = (f" (the approval by {stale[0]} covers an earlier version of the review: it was edited since)"

@@ -24,8 +24,8 @@ from lxml import etree
 
 from .decide import Decisions
 from .fields import reads_as_prose, title_holds_sentence
-from .markings import parse_portion_marking
-from .model import FIELD_PREFIX, Document, Level
+from .markings import controls_within, parse_portion_marking
+from .model import FIELD_PREFIX, Document, Level, Marking
 from .shapes import JOINT_OWNERS, OWNER, continues_lettered_list
 
 NGRAM = 5
@@ -157,12 +157,19 @@ def _reference_letter(text: str, match: re.Match[str]) -> bool:
     return continues_lettered_list(text, match.start(), word)
 
 
-def markings_above(text: str, ceiling: Level) -> list[str]:
-    """Portion markings above ``ceiling`` printed where a portion starts in ``text``."""
+def _not_releasable(marking: Marking, ceiling: Level, controls: frozenset[str] | None) -> bool:
+    """Above the ceiling, unreadable, or under a control the policy never releases."""
+    return not marking.recognised or marking.level > ceiling or (
+        controls is not None and not controls_within(marking, controls))
+
+
+def markings_above(text: str, ceiling: Level, controls: frozenset[str] | None = None) -> list[str]:
+    """Portion markings above ``ceiling`` (or under a control not in ``controls``) printed where
+    a portion starts in ``text``."""
     found = []
     for match in _PORTION_START.finditer(text):
         marking = parse_portion_marking(match.group("mark"))
-        if (not marking.recognised or marking.level > ceiling) and not _reference_letter(text, match):
+        if _not_releasable(marking, ceiling, controls) and not _reference_letter(text, match):
             found.append(marking.canonical)
     return found
 
@@ -172,7 +179,7 @@ _FIELD_MARKING = re.compile(r"\([ \t]*" + OWNER + r"(?:TOP SECRET|SECRET|CONFIDE
                             r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\)")
 
 
-def _field_markings_above(name: str, text: str, ceiling: Level) -> list[str]:
+def _field_markings_above(name: str, text: str, ceiling: Level, controls: frozenset[str] | None) -> list[str]:
     """Nothing a policy releases as a header field may print a marking above the ceiling, at any
     place; one-letter ones under REF and Classified By are reference letters and reasons."""
     found = []
@@ -181,15 +188,17 @@ def _field_markings_above(name: str, text: str, ceiling: Level) -> list[str]:
         if one_letter and name in ("header field ref", "header field classified_by"):
             continue
         marking = parse_portion_marking(match.group(0))
-        if not marking.recognised or marking.level > ceiling:
+        if _not_releasable(marking, ceiling, controls):
             found.append(marking.canonical)
     return found
 
 
-def released_markings(document: Document, decisions: Decisions, ceiling: Level) -> list[Finding]:
+def released_markings(document: Document, decisions: Decisions, ceiling: Level,
+                      controls: frozenset[str] | None = None) -> list[Finding]:
     """A second line of defence, independent of how the parser split the document: released text
-    that prints a portion marking above the policy's ceiling where a portion starts means a
-    classified paragraph rode out inside something released (a header field, a (U) paragraph)."""
+    that prints a portion marking above the policy's ceiling (or under a control outside the
+    policy's ``released_controls``) where a portion starts means a classified paragraph rode out
+    inside something released (a header field, a (U) paragraph)."""
     findings = []
     released = [(f"header field {f.name}", f.text, d) for f, d in zip(document.header.fields, decisions.fields,
                                                                        strict=True)]
@@ -199,9 +208,9 @@ def released_markings(document: Document, decisions: Decisions, ceiling: Level) 
         if decision.withheld or decision.declassified:
             continue
         shown = _released_text(text, ((s.start, s.end, s.label) for s in decision.spans))
-        above = markings_above(shown, ceiling)
+        above = markings_above(shown, ceiling, controls)
         if name.startswith("header field"):
-            above += _field_markings_above(name, shown, ceiling)
+            above += _field_markings_above(name, shown, ceiling, controls)
             if name.removeprefix("header field ") in _ADDRESSING and reads_as_prose(" ".join(shown.split())):
                 findings.append(Finding("released text", f"{name} holds a sentence (\"the ... will\", \"said that\"): "
                                         "running prose rode out in a line released as addressing or reference"))
@@ -210,7 +219,7 @@ def released_markings(document: Document, decisions: Decisions, ceiling: Level) 
                                         "rode out in the released subject line"))
         for canonical in dict.fromkeys(above):
             findings.append(Finding("released text", f"{name} prints a {canonical} portion marking above the "
-                                    f"policy's ceiling ({ceiling.name})"))
+                                    f"policy's ceiling ({ceiling.name}) or under a control it never releases"))
     return findings
 
 
@@ -485,9 +494,10 @@ def verify_bytes(data: bytes, fmt: str, withheld: list[Withheld], allowed: str) 
 
 
 def verify_release(data: bytes, fmt: str, document: Document, decisions: Decisions,
-                   ceiling: Level | None = None) -> Report:
-    """Check one release copy; with the policy's ``ceiling``, also its released text's markings."""
+                   ceiling: Level | None = None, controls: frozenset[str] | None = None) -> Report:
+    """Check one release copy; with the policy's ``ceiling`` (and ``released_controls``), also
+    its released text's markings."""
     report = verify_bytes(data, fmt, withheld_items(document, decisions), released_text(document, decisions))
     if ceiling is None:
         return report
-    return Report(report.leaks, (*report.findings, *released_markings(document, decisions, ceiling)))
+    return Report(report.leaks, (*report.findings, *released_markings(document, decisions, ceiling, controls)))

@@ -48,7 +48,8 @@ def _scan(path: str) -> tuple[str, str, int, int, int]:
     for name in POLICIES:
         policy = _policy(name)
         leaks += len(leaked_segments(text, document, policy, context))
-        findings += len(released_markings(document, decide(document, policy, context), policy.ceiling))
+        findings += len(released_markings(document, decide(document, policy, context), policy.ceiling,
+                                          policy.released_controls))
     errors = sum(p.code == "parse-error" for p in document.problems)
     return Path(path).stem, document.layout, leaks, findings, errors
 

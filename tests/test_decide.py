@@ -107,6 +107,23 @@ def test_controls_only_releases_a_portion_under_no_other_control(tmp_path: Path)
         ("release", "release-fgi"), ("withhold", "default"), ("withhold", "default"), ("withhold", "default")]
 
 
+def test_released_controls_withhold_whatever_a_rule_releases(tmp_path: Path) -> None:
+    """The second line for controls, as the ceiling is for levels: a careless rule that releases
+    everything still releases no portion, and no subject, under a control outside the list."""
+    path = tmp_path / "careless.yaml"
+    path.write_text("name: careless\nceiling: U\nreleased_controls: [SBU]\ndefault: {action: release}\n"
+                    "rules:\n  - id: release-all\n    action: release\n"
+                    "fields:\n  - id: release-fields\n    action: release\n", encoding="utf-8")
+    document = parse("SUBJECT: (U//NF) X\n\n1. (U) Plain.\n\n2. (U//SBU) Sensitive.\n\n3. (U//NOFORN) Not abroad.\n\n"
+                     "4. (U//REL TO USA, GBR) Rel.\n")
+    decisions = decided(document, load_policy(str(path)))
+    assert [(d.action, d.rule_id) for d in decisions.portions] == [
+        ("release", "release-all"), ("release", "release-all"), ("withhold", "released-controls"),
+        ("withhold", "released-controls")]
+    subject = next(d for f, d in zip(document.header.fields, decisions.fields, strict=True) if f.name == "subject")
+    assert (subject.action, subject.rule_id) == ("withhold", "released-controls")
+
+
 def test_bundled_public_policies_release_no_controlled_portion() -> None:
     """Every dissemination control the marking grammar reads, on an unclassified portion: the
     policies that release to the public release none of them, and foreign-release only the

@@ -121,6 +121,15 @@ def test_extends_composes_child_rules_first_and_keeps_the_lowest_ceiling(tmp_pat
     assert policy.default.action == "withhold"
 
 
+def test_released_controls_keep_what_every_file_allows(tmp_path: Path) -> None:
+    write(tmp_path, VALID.replace("name: test", "name: base") + "released_controls: [sbu, NOFORN, REL]\n", "base.yaml")
+    child = write(tmp_path, "name: child\nextends: base.yaml\nreleased_controls: [SBU, REL, ORCON]\n", "child.yaml")
+    loose = write(tmp_path, "name: loose\nextends: base.yaml\n", "loose.yaml")
+    assert load_policy(str(child)).released_controls == {"SBU", "REL"}
+    assert load_policy(str(loose)).released_controls == {"SBU", "NOFORN", "REL"}
+    assert load_policy(str(tmp_path / "base.yaml")).released_controls == {"SBU", "NOFORN", "REL"}
+
+
 def test_not_a_mapping(tmp_path: Path) -> None:
     error = error_of(write(tmp_path, "- just\n- a list\n"))
     assert error.line == 1

@@ -315,6 +315,25 @@ def test_the_verifier_finds_a_sentence_released_in_the_subject(sentence: str) ->
     assert [f.channel for f in findings] == ["released text"] and "subject" in findings[0].message
 
 
+def test_the_verifier_finds_a_controlled_marking_in_released_text() -> None:
+    """Behind released_controls: released text that prints "(U//NOFORN)" where a portion starts
+    fails the copy under a policy that releases no control, as a marking above the ceiling does."""
+    from redact import Context, decide, load_policy
+    from redact.verify import released_markings
+
+    document = parse("UNCLASSIFIED\n\nSUBJECT: (U) X\n\n1. (U) Plain text.\n")
+    forged = replace(document, portions=tuple(
+        replace(p, text=p.text + "\n\n2. (U//NOFORN) Not for abroad.") for p in document.portions))
+    policy = load_policy("public-release")
+    context = Context(as_of=AS_OF)
+    decisions = decide(forged, policy, context)
+    plain = decide(document, policy, context)
+    assert released_markings(document, plain, policy.ceiling, policy.released_controls) == []
+    assert released_markings(forged, decisions, policy.ceiling) == []  # not above the ceiling by level
+    findings = released_markings(forged, decisions, policy.ceiling, policy.released_controls)
+    assert [f.channel for f in findings] == ["released text"] and "U//NOFORN" in findings[0].message
+
+
 def test_the_verifier_finds_a_sentence_released_in_a_memo_addressing_block() -> None:
     """An article's FROM block is addressing too: a sentence in it fails the copy."""
     from redact import Context, decide, load_policy

@@ -223,3 +223,26 @@ def test_check_reports_stale_broken_and_unapproved_reviews(tmp_path: Path, cable
     assert by_rule["RD403"].path == str(review) and by_rule["RD403"].line == load_review(review).lines[0]
     review.write_text(review.read_text(encoding="utf-8").replace("action: withhold", "acton: withhold"))
     assert "RD401" in {f.rule_id for f in check_paths([cable], options).findings}
+
+
+def test_releasing_a_portion_under_a_control_the_policy_never_releases_is_a_declassification(
+        tmp_path: Path) -> None:
+    """public-release releases no control (released_controls: []): a reviewer who releases a
+    (U//NOFORN) paragraph goes past the policy as one who releases a (C) one, and the copy made
+    with a second person's approval passes verification."""
+    cable = tmp_path / "controlled.txt"
+    cable.write_text("UNCLASSIFIED\n\nSUBJECT: (U) Test\n\n1. (U) The meeting opened on time.\n\n"
+                     "2. (U//NOFORN) The embassy will brief allies separately.\n", encoding="utf-8")
+    portion = _portion(cable, "2")
+    release = Override(index=portion.index, anchor=anchor_of(portion.text), action="release",
+                       justification="The originator lifted the control.", declassify=False)
+    _write(tmp_path / "plain.review.yaml", cable, release)
+    out = tmp_path / "out"
+    code, output = _run("run", str(cable), "--review", str(tmp_path / "plain.review.yaml"), "--out", str(out))
+    assert code == 2 and "that is a declassification" in output
+    review = _write(tmp_path / "r.review.yaml", cable, release.model_copy(
+        update={"declassify": True, "authority": "Originator's release, 2026"}))
+    assert _run("review", "approve", str(review), "--by", "Bob Approver", "--date", "2026-11-26")[0] == 0
+    code, output = _run("run", str(cable), "--review", str(review), "--out", str(out), "--format", "text")
+    assert code == 0, output
+    assert "brief allies separately" in (out / "controlled.release.txt").read_text(encoding="utf-8")

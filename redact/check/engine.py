@@ -223,7 +223,7 @@ def check_release(copy: Path, source_path: Path, policy: Policy, options: CheckO
         data = copy.read_bytes()
     except OSError as error:
         raise InputError(f"cannot read the release copy: {error.strerror}", path=str(copy)) from None
-    report = verify_release(data, fmt, document, decisions, policy.ceiling)
+    report = verify_release(data, fmt, document, decisions, policy.ceiling, policy.released_controls)
     findings = [Finding("RD301", Severity.ERROR, str(copy), 1, 1, str(leak)) for leak in report.leaks]
     findings += [Finding("RD302", Severity.ERROR, str(copy), 1, 1, str(f)) for f in report.findings]
     result = CheckResult()

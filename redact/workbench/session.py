@@ -142,8 +142,8 @@ class Session:
         if not justification.strip():
             raise Refused("a justification is required for every change")
         if action == "release" and not declassify and self._declassifies(target, index):
-            raise Refused("releasing this item goes past the policy's ceiling: that is a declassification "
-                          "(tick 'declassify' and name the authority; a second person must approve)")
+            raise Refused("releasing this item goes past the policy's ceiling or the controls it releases: that is a "
+                          "declassification (tick 'declassify' and name the authority; a second person must approve)")
         try:
             override = Override.model_validate(fields)
         except ValidationError as error:
