@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
 from typing import NamedTuple
 
 from .fields import MEMO_FIELD, SHAPED_FIELDS, continuation_fits, memo_line_fits
-from .header import opens_portion, read_header
+from .header import governing_decl, opens_portion, read_header
 from .markings import parse_banner_marking, parse_portion_marking
 from .model import Header, HeaderField, Kind, Marking, Portion, Problem, combine
 from .portions import (
@@ -469,24 +468,15 @@ class Assembler:
         portions = with_signature(self.portions)
         fields = [HeaderField(f.name, "".join(lines).rstrip("\n"), f.start_line, f.end_line)
                   for f, lines in zip(self.fields, self.field_lines, strict=True)]
-        header = self._impossible_decl(read_header(fields, portions))  # reads the portions' text only
+        header = self._governing_decl(read_header(fields, portions), portions)  # reads the portions' text only
         portions = self._entire_text_under_banner(portions, header.banner)
         return header, headings_take_marking(portions, header.banner), self.problems
 
-    def _impossible_decl(self, header: Header) -> Header:
-        """A declassification date before the document's own date ("DECL: 2/19/2010" on a cable of
-        26 February 2010: a year mistyped), or before dated declassification existed (1972), is no
-        instruction anyone gave: its kind is unknown, so no policy declassifies by it (fail closed)."""
-        decl = header.decl
-        if decl is None or decl.date is None:
-            return header
-        if decl.date >= max(header.date or _FIRST_DECL_DATE, _FIRST_DECL_DATE):
-            return header
-        line = next((f.start_line for f in header.fields if f.name in ("eo", "declassify_on")), 1)
-        self.problems.append(Problem(line, "impossible-decl-date",
-                                     f"the declassification date {decl.date.isoformat()} comes before the "
-                                     "document's own date; it is not read as a date"))
-        return replace(header, decl=replace(decl, date=None, kind="unknown"))
+    def _governing_decl(self, header: Header, portions: list[Portion]) -> Header:
+        """The declassification instruction that governs, of all the document prints (redact.header)."""
+        decl, problems = governing_decl(header, portions)
+        self.problems += problems
+        return replace(header, decl=decl)
 
     def _entire_text_under_banner(self, portions: list[Portion], banner: Marking | None) -> list[Portion]:
         """"UNCLASSIFIED - ENTIRE TEXT" under a SECRET banner: the document contradicts itself, and
@@ -504,11 +494,6 @@ class Assembler:
                                      f"banner; its paragraphs are read at {banner.canonical}"))
         raised = combine([entire, banner])
         return [replace(p, marking=raised) if p.marking == entire else p for p in portions]
-
-
-# No declassification date before 1972 is plausible: E.O. 11652, the first order with a schedule
-# that declassifies by date, dates from that year.
-_FIRST_DECL_DATE = date(1972, 1, 1)
 
 
 # Tag codes in lower case, wrapped after a comma: "etra, mnuc, marr, ch, jp"

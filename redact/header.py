@@ -1,10 +1,11 @@
 """Header: the values of a document's header fields, read from the fields the assembler found.
 
 Banner and its SECTION/post, the E.O. line's DECL instruction (in every form real cables
-print), TAGS (redact.tags), SUBJECT with its own marking, REF items, Classified By with its
-1.4 reasons, the date-time group and the sender; a field line that held several fields is
-split, prose found among addressing lines becomes header_text, and every field carries the
-join of the markings printed in it (so none is released holding a higher one).
+print; where the document prints several that disagree, the most restrictive governs), TAGS
+(redact.tags), SUBJECT with its own marking, REF items, Classified By with its 1.4 reasons, the
+date-time group and the sender; a field line that held several fields is split, prose found
+among addressing lines becomes header_text, and every field carries the join of the markings
+printed in it (so none is released holding a higher one).
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
 
 def parse_decl(value: str) -> Decl:
     """The DECL value of an E.O. line, in every form real cables print."""
-    text = WHITESPACE.sub(" ", value).strip()
+    text = WHITESPACE.sub(" ", value).strip().rstrip("\\ ")  # a markdown line break ("N/A \\") is no part of it
     body = _DECL_PREFIX.sub("", text)
     upper = body.upper()
     # The order is the order of certainty: an exemption from declassification ("25X1", "50X1-HUM")
@@ -326,3 +327,81 @@ def read_header(fields: list[HeaderField], portions: list[Portion]) -> Header:
         values["origin"] = sender.group(1)
     fields = [_with_printed_marking(f) for f in fields]
     return Header(fields=tuple(fields), **values)
+
+
+# A banner's or a portion marking's own declassification field: "SECRET//20291123", "(S//25X1)",
+# "//X1", "//MR" (manual review).
+_DECL_FIELD = r"//[ \t]*(?P<rest>\d{8}|(?:25|50)?X\d{1,2}(?:-[A-Z]+)?|MR)(?![\w])"
+_MARKING_DECL = re.compile(_DECL_FIELD, re.I)
+# Lines that give an instruction wherever they are printed: a classification line with its own
+# field ("SECRET//NOFORN//20401231"), an E.O. line, a Declassify On line (a cable's classification
+# block in its body, a cable quoted in another).
+_INSTRUCTION_LINE = re.compile(
+    r"^[ \t*#>]*(?:(?:TOP[ \t]+SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED)\b[^\n]*?" + _DECL_FIELD
+    + r"|(?:E\.?[ ]?O\.?|EXECUTIVE[ \t]+ORDER)[ \t]*:?[ \t]*\d{4,5}[ \t]*:?[ \t]*(?P<eo>[^\n]*)"
+    + r"|DECLASSIFY[ \t]+ON[ \t]*:?[ \t]*(?P<on>[^\n]*))", re.M | re.I)
+
+# No declassification date before 1972 is plausible: E.O. 11652, the first order with a schedule
+# that declassifies by date, dates from that year.
+FIRST_DECL_DATE = date(1972, 1, 1)
+
+# Most restrictive first: an exemption, then what gives no date (unreadable, an event, OADR, GDS),
+# then a date (the latest first), then a declassification already done, then "not applicable".
+_RESTRICTION = {"exemption": 0, "unknown": 1, "event": 2, "oadr": 3, "gds": 4, "date": 5, "rds": 5,
+                "declassified": 6, "na": 7}
+
+
+def declassification_instructions(header: Header, portions: list[Portion]) -> list[tuple[int, Decl]]:
+    """Every declassification instruction the document prints, with its line: each E.O. line's
+    DECL, each Declassify On line, a classification line's own field ("SECRET//20401231") and each
+    portion marking's ("(S//25X1)"), in the header or in the body."""
+    found: list[tuple[int, Decl]] = []
+    for f in header.fields:
+        if f.name == "eo":
+            match = _EO.match(clean_field_text(f.text))
+            if match:
+                found.append((f.start_line, parse_decl(match.group("rest"))))
+        elif f.name == "declassify_on":
+            value = re.sub(r"^\s*declassify\s+on\s*:?", "", clean_field_text(f.text), flags=re.I)
+            found.append((f.start_line, parse_decl(value)))
+        else:
+            found += _instruction_lines(f.text, f.start_line)
+    for portion in portions:
+        printed = portion.marking.text if portion.marking is not None else ""
+        found += [(portion.start_line, parse_decl(m.group("rest"))) for m in _MARKING_DECL.finditer(printed)]
+        found += _instruction_lines(portion.text, portion.start_line)
+    return [(line, decl) for line, decl in found if _DECL_PREFIX.sub("", decl.text).strip(" \\")]
+
+
+def _instruction_lines(text: str, first_line: int) -> list[tuple[int, Decl]]:
+    found = []
+    for match in _INSTRUCTION_LINE.finditer(text):
+        value = next(v for v in (match.group("rest"), match.group("eo"), match.group("on"), "") if v is not None)
+        found.append((first_line + text.count("\n", 0, match.start()), parse_decl(value)))
+    return found
+
+
+def governing_decl(header: Header, portions: list[Portion]) -> tuple[Decl | None, list[Problem]]:
+    """The instruction that governs the document's declassification, and what is wrong with its
+    instructions. A date before the document's own date (a year mistyped: "DECL: 2/19/1010") or
+    before 1972 is no instruction anyone gave: its kind is unknown. Where the document prints
+    several that disagree (an E.O. line against a Declassify On line, a banner's "//20401231", a
+    paragraph's "(S//25X1)"), the most restrictive governs (fail closed)."""
+    problems: list[Problem] = []
+    readable: list[tuple[int, Decl]] = []
+    for line, decl in declassification_instructions(header, portions):
+        if decl.date is not None and decl.date < max(header.date or FIRST_DECL_DATE, FIRST_DECL_DATE):
+            problems.append(Problem(line, "impossible-decl-date", f"the declassification date "
+                                    f"{decl.date.isoformat()} comes before the document's own date; it is not "
+                                    "read as a date"))
+            decl = replace(decl, date=None, kind="unknown")
+        readable.append((line, decl))
+    if not readable:
+        return header.decl, problems
+    line, governing = min(readable, key=lambda item: (_RESTRICTION.get(item[1].kind, 1),
+                                                      -(item[1].date.toordinal() if item[1].date else 0)))
+    if len({(decl.kind, decl.date) for _, decl in readable}) > 1:
+        printed = "; ".join(dict.fromkeys(decl.text for _, decl in readable))
+        problems.append(Problem(line, "conflicting-decl", f"the document prints declassification instructions "
+                                f"that disagree ({printed}); the most restrictive governs: {governing.text}"))
+    return governing, problems

@@ -137,7 +137,8 @@ class Portion:
 
 @dataclass(frozen=True)
 class Decl:
-    """The declassification instruction of the E.O. line, e.g. ``DECL: 12/11/2033``."""
+    """The declassification instruction that governs, e.g. the E.O. line's ``DECL: 12/11/2033``
+    (of several printed, the most restrictive)."""
 
     text: str
     date: date | None

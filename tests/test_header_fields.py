@@ -274,3 +274,27 @@ def test_a_decl_date_before_the_cable_is_no_date(decl: str, kind: str) -> None:
     assert document.header.date is not None and document.header.date.isoformat() == "2010-02-26"
     assert document.header.decl is not None and document.header.decl.kind == kind
     assert ("impossible-decl-date" in [p.code for p in document.problems]) == (kind == "unknown")
+
+
+@pytest.mark.parametrize(("other", "governing"), [
+    ("2. (S//25X1) Text.", "exemption"),            # a paragraph's own field
+    ("2. (S//20401231) Text.", "2040-12-31"),
+    ("Declassify On: 20401231\n\n2. (S) Text.", "2040-12-31"),  # a classification block in the body
+    ("2. (S) Text.\n\nE.O. 12958: DECL: 01/01/2040", "2040-01-01"),  # the E.O. line printed again
+    ("2. (S) Text.", "2000-01-01"),                  # one instruction: it governs
+])
+def test_the_most_restrictive_declassification_instruction_governs(other: str, governing: str) -> None:
+    """A document that prints several declassification instructions that disagree is declassified
+    by the most restrictive (an exemption, then no date, then the latest date), and says so."""
+    document = parse("SECRET//NOFORN\n\nE.O. 12958: DECL: 01/01/2000\nTAGS: PREL\nSUBJECT: X\n\n"
+                     f"1. (U) Text.\n\n{other}\n")
+    decl = document.header.decl
+    assert decl is not None
+    assert (decl.kind if decl.date is None else decl.date.isoformat()) == governing
+    assert ("conflicting-decl" in [p.code for p in document.problems]) == (governing != "2000-01-01")
+
+
+def test_a_banner_with_its_own_declassification_field() -> None:
+    document = parse("SECRET//20401231\n\nE.O. 12958: DECL: 01/01/2000\nTAGS: PREL\nSUBJECT: X\n\n1. (S) Text.\n")
+    assert document.header.decl is not None and document.header.decl.date is not None
+    assert document.header.decl.date.isoformat() == "2040-12-31"
