@@ -271,6 +271,40 @@ def _field_line(header: Header, name: str) -> int:
     return next((f.start_line for f in header.fields if f.name == name), 1)
 
 
+# A classification line the banner's shape does not take, among the lines before the first core
+# field: "S e c r e t berlin 000643", "CONFIDENTIAL SECTION 01 of 03 KUWAIT 000128", "SECRET
+# NOFORN", "S E C R E T BOGOTA 000243 SIPDIS NOFORN", "SECRET//20401231", a mirror's trailing
+# "\\". Its level is the document's banner (what its unmarked headings take: fail closed).
+_SPACED_OR_NOT = "|".join("[ ]?".join(word) for word in ("SECRET", "CONFIDENTIAL", "UNCLASSIFIED", "UNCLAS"))
+_LOOSE_BANNER = re.compile(
+    rf"^[ \t*#>]*(?P<level>(?:T[ ]?O[ ]?P[ ]+)?(?:{_SPACED_OR_NOT}))(?![A-Za-z])(?P<rest>[^\n]*)", re.I)
+_SECTION = re.compile(r"\bsection[ \t]+\d+[ \t]+of[ \t]+\d+", re.I)
+_NOFORN_WORD = re.compile(r"(?<![A-Za-z])(?:NOFORN|NOFORNDIS|NF)(?![A-Za-z])")
+_CORE_FIELDS = frozenset({"eo", "tags", "subject", "ref", "classified_by"})
+
+
+def _loose_banner(fields: list[HeaderField]) -> dict[str, Any]:
+    """The banner of a document whose banner line the grammar did not take: the first line before
+    the core fields that opens with a level. A classified level counts whatever follows it (run-on
+    prose is withheld as such); UNCLASSIFIED only before addressing, not prose."""
+    for f in fields:
+        if f.name in _CORE_FIELDS:
+            break
+        if f.name not in ("routing", "caption", "header_text"):
+            continue
+        for line in f.text.splitlines():
+            match = _LOOSE_BANNER.match(line)
+            if match is None:
+                continue
+            level = re.sub(r"\s+", "", match.group("level")).upper().replace("TOPSECRET", "TOP SECRET")
+            rest = _SECTION.sub(" ", match.group("rest"))
+            if level.startswith("UNCLAS") and (len(LOWER_WORD.findall(rest)) >= 3 or reads_as_prose(rest)):
+                continue
+            noforn = "//NOFORN" if _NOFORN_WORD.search(rest) else ""
+            return {"banner": parse_banner_marking(level + noforn), "banner_text": line.strip()}
+    return {}
+
+
 def read_header(fields: list[HeaderField], portions: list[Portion]) -> Header:
     """The header's values read from its fields (banner, DECL, TAGS, SUBJECT, REF, Classified By,
     date and origin), the fields split where one line held several, each with the marking printed in it."""
@@ -308,6 +342,8 @@ def read_header(fields: list[HeaderField], portions: list[Portion]) -> Header:
             values["classified_by"] = clean_field_text(f.text)
         elif f.name == "declassify_on" and "decl" not in values:
             values["decl"] = parse_decl(re.sub(r"^\s*declassify\s+on\s*:?", "", clean_field_text(f.text), flags=re.I))
+    if "banner" not in values:
+        values.update(_loose_banner(fields))
     if "classified_by" not in values:
         for portion in portions[:2]:
             found = re.search(r"CLASSIFIED\s+BY\b.*", portion.text, re.I | re.S)

@@ -171,11 +171,12 @@ def printed_markings(text: str) -> list[Marking]:
 
 def headings_take_marking(portions: list[Portion], opening: Marking | None = None) -> list[Portion]:
     """A heading carries the join of its own printed markings, the marking of the portion just
-    before it (for the first portion, ``opening``: the document's banner), and the markings of the
-    portions up to the next heading. An unmarked line never takes its marking from what follows
-    alone: "OPERATION CANARY STORM" between a (S) paragraph and a (U) one is SECRET, and an unmarked
-    line between a CONFIDENTIAL cable's header and its (U) paragraph 1 is CONFIDENTIAL (where
-    structure is unclear, the highest marking in scope)."""
+    before it (for the first portion, ``opening``: the document's banner; without one, it cannot
+    be read: fail closed), and the markings of the portions up to the next heading. An unmarked
+    line never takes its marking from what follows alone: "OPERATION CANARY STORM" between a (S)
+    paragraph and a (U) one is SECRET, and an unmarked line between a CONFIDENTIAL cable's header
+    and its (U) paragraph 1 is CONFIDENTIAL (where structure is unclear, the highest marking in
+    scope)."""
     result = list(portions)
     for i, portion in enumerate(portions):
         if portion.kind is not Kind.HEADING or portion.marking is not None:
@@ -184,7 +185,7 @@ def headings_take_marking(portions: list[Portion], opening: Marking | None = Non
         before = result[i - 1].effective if i > 0 else opening
         if before is not None:
             headed.append(before)
-        elif i > 0:
+        else:
             headed.append(unrecognised("(unmarked)"))  # what came before cannot be read: fail closed
         for following in portions[i + 1:]:
             if following.kind is Kind.HEADING:

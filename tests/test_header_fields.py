@@ -298,3 +298,19 @@ def test_a_banner_with_its_own_declassification_field() -> None:
     document = parse("SECRET//20401231\n\nE.O. 12958: DECL: 01/01/2000\nTAGS: PREL\nSUBJECT: X\n\n1. (S) Text.\n")
     assert document.header.decl is not None and document.header.decl.date is not None
     assert document.header.decl.date.isoformat() == "2040-12-31"
+
+
+@pytest.mark.parametrize(("line", "banner"), [
+    ("S e c r e t berlin 000643", "S"), ("C o n f i d e n t i a l section 01 of 04 ankara 000348", "C"),
+    ("CONFIDENTIAL SECTION 01 of 03 KUWAIT 000128", "C"), ("SECRET NOFORN", "S//NOFORN"),
+    ("S E C R E T BOGOTA 000243 SIPDIS NOFORN", "S//NOFORN"), ("SECRET//20401231", "S"),
+    ("C O N F I D E N T I A L BERN 001593 \\", "C"), ("SECRET THE MINISTER WILL DEFECT", "S"),
+    ("UNCLAS BEIRUT 01725 \\", "U"), ("UNCLASSIFIED THE MINISTER WILL DEFECT TO THE WEST", None),
+    ("Secretary Rice met the minister", None),
+])
+def test_a_banner_line_the_grammar_does_not_take_still_gives_the_level(line: str, banner: str | None) -> None:
+    """Real prints the banner shape misses (lower case, "of" for "OF", controls after a space, a
+    declassification field, a mirror's trailing backslash): the first line before the core fields
+    that opens with a level is the banner; UNCLASSIFIED only where no prose follows."""
+    document = parse(f"{line}\n\nE.O. 12958: DECL: 01/01/2040\nTAGS: PREL\nSUBJECT: X\n\n1. (C) Text.\n")
+    assert (document.header.banner.canonical if document.header.banner else None) == banner
