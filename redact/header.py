@@ -417,6 +417,10 @@ def _instruction_lines(text: str, first_line: int) -> list[tuple[int, Decl]]:
     return found
 
 
+def _said(decl: Decl) -> str:
+    return decl.date.isoformat() if decl.date is not None and decl.kind in ("date", "rds") else decl.kind
+
+
 def governing_decl(header: Header, portions: list[Portion]) -> tuple[Decl | None, list[Problem]]:
     """The instruction that governs the document's declassification, and what is wrong with its
     instructions. A date before the document's own date (a year mistyped: "DECL: 2/19/1010") or
@@ -437,7 +441,8 @@ def governing_decl(header: Header, portions: list[Portion]) -> tuple[Decl | None
     line, governing = min(readable, key=lambda item: (_RESTRICTION.get(item[1].kind, 1),
                                                       -(item[1].date.toordinal() if item[1].date else 0)))
     if len({(decl.kind, decl.date) for _, decl in readable}) > 1:
-        printed = "; ".join(dict.fromkeys(decl.text for _, decl in readable))
+        # Named by what they say, not as printed: one may stand in a withheld paragraph.
+        said = "; ".join(dict.fromkeys(f"{_said(decl)} (line {line})" for line, decl in readable))
         problems.append(Problem(line, "conflicting-decl", f"the document prints declassification instructions "
-                                f"that disagree ({printed}); the most restrictive governs: {governing.text}"))
+                                f"that disagree ({said}); the most restrictive governs: {_said(governing)}"))
     return governing, problems

@@ -346,7 +346,7 @@ def test_a_heading_before_paragraph_one_takes_the_banner_as_what_comes_before() 
     """An unmarked line never takes its marking from what follows alone: at the top of the body,
     what comes before it is the header, whose banner gives the document's level (it took (U) from
     a (U) paragraph 1 in a CONFIDENTIAL cable, and was released). In an unclassified cable the
-    heading is (U); with no banner, what follows decides, as before."""
+    heading is (U); with no banner, nothing before it can be read: it is withheld (fail closed)."""
     def first(banner: str) -> str | None:
         portion = parse(f"{banner}\n\nTAGS: PREL\nSUBJECT: X\n\nSUMMARY\n\n1. (U) One.\n").portions[0]
         assert portion.kind.value == "heading"
@@ -355,7 +355,7 @@ def test_a_heading_before_paragraph_one_takes_the_banner_as_what_comes_before() 
     assert first("C O N F I D E N T I A L") == "C"
     assert first("UNCLAS") == "U"
     assert first("S E C R E T//NOFORN") == "S//NOFORN"
-    assert first("") == "U"
+    assert first("") == "UNRECOGNISED"
 
 
 def test_an_entire_text_marking_below_the_banner_takes_the_banner() -> None:

@@ -348,6 +348,22 @@ def echo(document: Document, as_of: date) -> Iterator[Hit]:
                                       f"of {ECHO_WORDS}+ words of {_name(high)} ({levels[high.index].name})")
 
 
+@rule("RD115", "decl-conflicting", Severity.WARNING,
+      "The declassification instructions a document prints agree (the most restrictive governs).")
+def decl_conflicting(document: Document, as_of: date) -> Iterator[Hit]:
+    """
+    Bad:
+        SECRET//20401231
+        E.O. 12958: DECL: 01/01/2020
+    Good:
+        SECRET//20401231
+        E.O. 12958: DECL: 12/31/2040
+    """
+    for problem in document.problems:
+        if problem.code == "conflicting-decl":
+            yield Hit(problem.line, problem.message)
+
+
 # Findings that come from elsewhere than a document's own markings.
 EXTRA_RULES = {
     "RD201": ("expected-decision", Severity.ERROR,
@@ -362,7 +378,8 @@ EXTRA_RULES = {
               "A review file was made for this version of the document and of the policy."),
     "RD403": ("review-anchor-broken", Severity.ERROR, "Every override of a review file still matches its item."),
     "RD404": ("review-unapproved-declassification", Severity.ERROR,
-              "A release past the policy's ceiling is a declassification, approved by a second person."),
+              "A release past the policy's ceiling or released controls is a declassification, approved by a second "
+              "person."),
 }
 
 
