@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -115,3 +116,38 @@ def test_markup_names_are_cut_as_the_plain_pattern_cuts_them(text: str) -> None:
 
     plain = re.compile(r"</?[A-Za-z][\w:.-]*|[\w:.-]+[ \t\n]*=")
     assert _MARKUP_NAMES.sub(" ", text) == plain.sub(" ", text)
+
+
+_INSTRUCTION_PIECES = ["E", "O", "e", "o", ".", " ", ":", "\n", "12958", "//", "20401231", "X1", "DECL", "EXECUTIVE",
+                       "Executive", "ORDER", "Order", "DECLASSIFY", "Declassify", "declassify", "ON", "On", "on",
+                       "SECRET"]
+
+
+def test_no_declassification_instruction_is_skipped_by_its_hints() -> None:
+    """The header reader tries the instruction pattern only at the start of a line that holds one
+    of its hints (for speed): every line the pattern matches holds one. Every text of up to four
+    pieces of the instruction shapes is tried."""
+    from itertools import product
+
+    from redact.header import INSTRUCTION_HINTS, INSTRUCTION_LINE
+
+    def missed(text: str) -> bool:
+        for match in INSTRUCTION_LINE.finditer(text):
+            end = text.find("\n", match.start())
+            line = text[match.start():end if end >= 0 else len(text)]
+            if not any(hint in line for hint in INSTRUCTION_HINTS):
+                return True
+        return False
+
+    assert [text for size in range(1, 5) for text in map("".join, product(_INSTRUCTION_PIECES, repeat=size))
+            if missed(text)] == []
+
+
+@pytest.mark.parametrize("line", [
+    "E.O. 12958: DECL: 1/1/2040", "EO12958 DECL", "E O 12958 DECL: X", "E. O. 13526 Decl: 2040",
+    "EXECUTIVE ORDER 12958: DECL", "Executive Order 13526, decl. 2040", "Declassify On: 20401231",
+    "DECLASSIFY ON: 25X1", "declassify on 20401231", "SECRET//NOFORN//20401231"])
+def test_every_instruction_shape_has_a_hint(line: str) -> None:
+    from redact.header import INSTRUCTION_HINTS, INSTRUCTION_LINE
+
+    assert INSTRUCTION_LINE.search(line) is not None and any(hint in line for hint in INSTRUCTION_HINTS)
