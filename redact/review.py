@@ -10,8 +10,9 @@ people honest, enforced here whatever the workbench or an editor did:
   the authority, and the review carries an approval by a second person over the review's current
   content (a later edit voids it);
 - a review made for another version of the document applies only if every anchor still matches;
-- a justification that repeats withheld text (a word 5-gram of it) is refused: the audit log
-  would carry that text.
+- a justification or a declassification authority that repeats withheld text (a word 5-gram of
+  it) is refused: the audit log would carry that text; a label that holds a word only withheld
+  text has is refused: the copy prints it beside the box.
 """
 
 from __future__ import annotations
@@ -389,12 +390,44 @@ def apply_review(document: Document, decisions: Decisions, policy: Policy, revie
         chosen[override.index] = _decision(override, review, number, before)
     result = finish(document, tuple(portions), tuple(fields), policy)
     grams = _withheld_grams(document, result)
+    own_words = _withheld_only_words(document, result, policy)
     for number, override in enumerate(review.data.overrides):
-        if ngrams(words(override.justification), NGRAM) & grams:
-            raise _error(review, number, "the justification repeats withheld text (five words or more of a "
-                         "withheld item): the audit log would carry it; say why without quoting it",
-                         key=f"overrides[{number}].justification")
+        for name, said in (("justification", override.justification), ("authority", override.authority or "")):
+            if ngrams(words(said), NGRAM) & grams:
+                raise _error(review, number, f"the {name} repeats withheld text (five words or more of a withheld "
+                             "item): the audit log would carry it; say why without quoting it",
+                             key=f"overrides[{number}].{name}")
+        labels = [("label", override.label or ""),
+                  *((f"spans[{n}].label", span.label) for n, span in enumerate(override.spans))]
+        for name, label in labels:
+            quoted = sorted({word for word in words(label) if word in own_words})
+            if quoted:
+                raise _error(review, number, f"the label names what it withholds ({', '.join(quoted)}: words only "
+                             "withheld text has): the copy prints it beside the box; cite the exemption alone",
+                             key=f"overrides[{number}].{name}")
     return Applied(result, tuple(warnings), audit_record(review))
+
+
+def _withheld_only_words(document: Document, decisions: Decisions, policy: Policy) -> set[str]:
+    """Words (three letters or more) of the withheld text that neither the released text nor the
+    policy's own labels have: a label that holds one says what the box hides."""
+    known = items(document)
+    withheld: set[str] = set()
+    released: set[str] = set()
+    for decision in (*decisions.portions, *decisions.fields):
+        text = known[(decision.target, decision.index)].text
+        if decision.withheld:
+            withheld.update(words(text))
+            continue
+        cut = 0
+        for span in sorted(decision.spans, key=lambda s: s.start):
+            released.update(words(text[cut:span.start]))
+            withheld.update(words(text[span.start:span.end]))
+            cut = max(cut, span.end)
+        released.update(words(text[cut:]))
+    labels = [policy.default.label or "", *(r.rule.label or "" for r in (*policy.rules, *policy.fields)),
+              *(s.rule.label for s in policy.spans)]
+    return {w for w in withheld - released - set(words(" ".join(labels))) if len(w) >= 3}
 
 
 def audit_record(review: Review) -> dict[str, Any]:

@@ -246,3 +246,19 @@ def test_releasing_a_portion_under_a_control_the_policy_never_releases_is_a_decl
     code, output = _run("run", str(cable), "--review", str(review), "--out", str(out), "--format", "text")
     assert code == 0, output
     assert "brief allies separately" in (out / "controlled.release.txt").read_text(encoding="utf-8")
+
+
+def test_a_label_that_names_what_it_withholds_is_refused(tmp_path: Path, cable: Path) -> None:
+    """A box's label is printed in the copy: one that names the words it hides ("(b)(6) Mota",
+    of "Vicente Gonzalez Mota") gives them away, and the run refuses the review. A label that
+    cites an exemption in words of its own passes."""
+    phrase = _phrase(cable)
+    leaky = phrase.model_copy(update={"spans": (phrase.spans[0].model_copy(update={"label": "(b)(6) Mota"}),)})
+    review = _write(tmp_path / "r.review.yaml", cable, leaky)
+    code, output = _run("run", str(cable), "--review", str(review), "--out", str(tmp_path / "out"))
+    assert code == 2 and "overrides[0]" in output and "mota" in output and "names what it withholds" in output
+    assert not (tmp_path / "out" / "06MADRID3104.release.html").exists()
+    withheld = _withhold(cable, "1").model_copy(update={"label": "(b)(5) deliberative process privilege"})
+    fine = _write(tmp_path / "ok.review.yaml", cable, phrase, withheld)
+    code, output = _run("run", str(cable), "--review", str(fine), "--out", str(tmp_path / "ok"), "--format", "text")
+    assert code == 0, output
