@@ -452,21 +452,21 @@ def governing_decl(header: Header, portions: list[Portion]) -> tuple[Decl | None
     several that disagree (an E.O. line against a Declassify On line, a banner's "//20401231", a
     paragraph's "(S//25X1)"), the most restrictive governs (fail closed)."""
     problems: list[Problem] = []
-    readable: list[tuple[int, Decl]] = []
+    instructions: list[tuple[int, Decl]] = []
     for line, decl in declassification_instructions(header, portions):
         if decl.date is not None and decl.date < max(header.date or FIRST_DECL_DATE, FIRST_DECL_DATE):
             problems.append(Problem(line, "impossible-decl-date", f"the declassification date "
                                     f"{decl.date.isoformat()} comes before the document's own date; it is not "
                                     "read as a date"))
             decl = replace(decl, date=None, kind="unknown")
-        readable.append((line, decl))
-    if not readable:
+        instructions.append((line, decl))
+    if not instructions:
         return header.decl, problems
-    line, governing = min(readable, key=lambda item: (_RESTRICTION.get(item[1].kind, 1),
-                                                      -(item[1].date.toordinal() if item[1].date else 0)))
-    if len({(decl.kind, decl.date) for _, decl in readable}) > 1:
+    line, governing = min(instructions, key=lambda item: (_RESTRICTION.get(item[1].kind, 1),
+                                                          -(item[1].date.toordinal() if item[1].date else 0)))
+    if len({(decl.kind, decl.date) for _, decl in instructions}) > 1:
         # Named by what they say, not as printed: one may stand in a withheld paragraph.
-        said = "; ".join(dict.fromkeys(f"{_said(decl)} (line {line})" for line, decl in readable))
+        said = "; ".join(dict.fromkeys(f"{_said(decl)} (line {at})" for at, decl in instructions))
         problems.append(Problem(line, "conflicting-decl", f"the document prints declassification instructions "
                                 f"that disagree ({said}); the most restrictive governs: {_said(governing)}"))
     return governing, problems
