@@ -17,7 +17,7 @@ from functools import lru_cache
 import regex
 
 from .echoes import Echo, find_echoes
-from .markings import controls_within, releasable_to
+from .markings import control_names, controls_within, releasable_to
 from .model import Document, HeaderField, Level, Marking, Portion
 from .policy import REGEX_TIMEOUT, Condition, Default, Policy, ResolvedRule, Source
 from .shown import shown_with_offsets
@@ -154,8 +154,7 @@ def _marking_holds(when: Condition, marking: Marking | None, audience: str | Non
     if when.level_at_least is not None and marking.level < Level[when.level_at_least]:
         return False
     # "FGI" matches "FGI DEU" and "SI" matches "SI-G": a control is named by its head word too.
-    controls = set(marking.controls) | {c.split()[0].split("-")[0] for c in marking.controls}
-    controls |= {"REL"} if marking.rel_to else set()
+    controls = control_names(marking)
     if when.controls_any is not None and not controls & {c.upper() for c in when.controls_any}:
         return False
     if when.controls_none is not None and controls & {c.upper() for c in when.controls_none}:

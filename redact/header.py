@@ -320,10 +320,6 @@ def read_header(fields: list[HeaderField], portions: list[Portion]) -> Header:
             values["banner_text"] = level_text
             if post:
                 values.setdefault("origin", post.strip())
-        elif f.name == "eo" and "decl" not in values:
-            match = _EO.match(clean_field_text(f.text))
-            if match:
-                values["decl"] = parse_decl(match.group("rest"))
         elif f.name == "tags" and "tags" not in values:
             body = _FIELD_PREFIX["tags"].sub("", clean_field_text(f.text))
             values["tags"] = parse_tags(body)
@@ -342,8 +338,6 @@ def read_header(fields: list[HeaderField], portions: list[Portion]) -> Header:
             values["refs"] = tuple(r.strip(" ;") for r in _REF_ITEM.split(body) if r.strip(" ;"))
         elif f.name == "classified_by" and _better_authority(values.get("classified_by"), f.text):
             values["classified_by"] = clean_field_text(f.text)
-        elif f.name == "declassify_on" and "decl" not in values:
-            values["decl"] = parse_decl(re.sub(r"^\s*declassify\s+on\s*:?", "", clean_field_text(f.text), flags=re.I))
     if "banner" not in values:
         values.update(_loose_banner(fields))
     if "classified_by" not in values:
@@ -391,19 +385,24 @@ _RESTRICTION = {"exemption": 0, "unknown": 1, "event": 2, "oadr": 3, "gds": 4, "
                 "declassified": 6, "na": 7}
 
 
+_DECLASSIFY_ON = re.compile(r"^\s*declassify\s+on\s*:?", re.I)
+
+
+def _field_instruction(f: HeaderField) -> Decl | None:
+    """The instruction of an E.O. or a Declassify On field, read whatever it holds."""
+    if f.name == "eo":
+        match = _EO.match(clean_field_text(f.text))
+        return parse_decl(match.group("rest")) if match else None
+    if f.name == "declassify_on":
+        return parse_decl(_DECLASSIFY_ON.sub("", clean_field_text(f.text)))
+    return None
+
+
 def declassification_instructions(header: Header, portions: list[Portion]) -> list[tuple[int, Decl]]:
     """Every declassification instruction the document prints, with its line: each E.O. line's
     DECL, each Declassify On line, a classification line's own field ("SECRET//20401231") and each
     portion marking's ("(S//25X1)"), in the header or in the body."""
-    found: list[tuple[int, Decl]] = []
-    for f in header.fields:
-        if f.name == "eo":
-            match = _EO.match(clean_field_text(f.text))
-            if match:
-                found.append((f.start_line, parse_decl(match.group("rest"))))
-        elif f.name == "declassify_on":
-            value = re.sub(r"^\s*declassify\s+on\s*:?", "", clean_field_text(f.text), flags=re.I)
-            found.append((f.start_line, parse_decl(value)))
+    found = [(f.start_line, decl) for f in header.fields if (decl := _field_instruction(f)) is not None]
     for portion in portions:
         printed = portion.marking.text if portion.marking is not None else ""
         if "//" in printed:
@@ -460,8 +459,9 @@ def governing_decl(header: Header, portions: list[Portion]) -> tuple[Decl | None
                                     "read as a date"))
             decl = replace(decl, date=None, kind="unknown")
         instructions.append((line, decl))
-    if not instructions:
-        return header.decl, problems
+    if not instructions:  # none that says anything: the first E.O. or Declassify On field, as printed
+        first = next((field_decl for f in header.fields if (field_decl := _field_instruction(f)) is not None), None)
+        return first, problems
     line, governing = min(instructions, key=lambda item: (_RESTRICTION.get(item[1].kind, 1),
                                                           -(item[1].date.toordinal() if item[1].date else 0)))
     if len({(decl.kind, decl.date) for _, decl in instructions}) > 1:

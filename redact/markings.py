@@ -7,6 +7,7 @@ printed form is parsed once and cached.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from functools import cache, lru_cache
 
 from lark import Lark, Token, Transformer
@@ -59,11 +60,27 @@ def releasable_to(marking: Marking, country: str) -> bool:
     return any(wanted == named or wanted in RELEASE_GROUPS.get(named, ()) for named in marking.rel_to)
 
 
-def controls_within(marking: Marking, allowed: frozenset[str] | set[str]) -> bool:
-    """Is every control of ``marking`` one of ``allowed`` (by its full name or its head word, "FGI"
-    for "FGI DEU", "SI" for "SI-G"; a REL TO list as "REL")? None allowed: "(U)", not "(U//NOFORN)"."""
-    heads_allowed = all(c in allowed or c.split()[0].split("-")[0] in allowed for c in marking.controls)
-    return heads_allowed and (not marking.rel_to or "REL" in allowed)
+def _head(control: str) -> str:
+    """A control's head word: "FGI" for "FGI DEU", "SI" for "SI-G"."""
+    return control.split()[0].split("-")[0]
+
+
+def control_names(marking: Marking) -> set[str]:
+    """Every name a policy may give the marking's controls: each in full, its head word, and "REL"
+    for a REL TO list."""
+    return {*marking.controls, *map(_head, marking.controls), *(("REL",) if marking.rel_to else ())}
+
+
+def controls_within(marking: Marking, allowed: AbstractSet[str]) -> bool:
+    """Is every control of ``marking`` one of ``allowed`` (by its full name or its head word; a
+    REL TO list as "REL")? None allowed: "(U)", not "(U//NOFORN)"."""
+    return all(c in allowed or _head(c) in allowed for c in marking.controls) and (
+        not marking.rel_to or "REL" in allowed)
+
+
+def within_limits(marking: Marking, ceiling: Level, controls: AbstractSet[str] | None) -> bool:
+    """May a policy with this ceiling and these released controls (None: any) ever release it?"""
+    return marking.recognised and marking.level <= ceiling and (controls is None or controls_within(marking, controls))
 
 
 def _countries(printed: str) -> list[str]:

@@ -32,7 +32,7 @@ from ruamel.yaml import YAML
 from . import canonical, yamldoc
 from .decide import Decision, Decisions, Span, finish, merged
 from .errors import PolicyError
-from .markings import controls_within
+from .markings import within_limits
 from .model import Document, Marking
 from .policy import Policy
 from .verify import NGRAM, ngrams, words
@@ -271,8 +271,7 @@ def policy_may_release(item: Item, policy: Policy) -> bool:
     marking = item.marking
     if item.target == "field" and marking is None:
         return True  # a header field without a marking of its own: routing, subject, tags
-    return marking is not None and marking.recognised and marking.level <= policy.ceiling and (
-        policy.released_controls is None or controls_within(marking, policy.released_controls))
+    return marking is not None and within_limits(marking, policy.ceiling, policy.released_controls)
 
 
 def declassifies(item: Item, before: Decision, policy: Policy) -> bool:

@@ -24,8 +24,8 @@ from lxml import etree
 
 from .decide import Decisions
 from .fields import reads_as_prose, title_holds_sentence
-from .markings import controls_within, parse_portion_marking
-from .model import FIELD_PREFIX, Document, Level, Marking
+from .markings import parse_portion_marking, within_limits
+from .model import FIELD_PREFIX, Document, Level
 from .shapes import JOINT_OWNERS, OWNER, continues_lettered_list
 
 NGRAM = 5
@@ -157,19 +157,13 @@ def _reference_letter(text: str, match: re.Match[str]) -> bool:
     return continues_lettered_list(text, match.start(), word)
 
 
-def _not_releasable(marking: Marking, ceiling: Level, controls: frozenset[str] | None) -> bool:
-    """Above the ceiling, unreadable, or under a control the policy never releases."""
-    return not marking.recognised or marking.level > ceiling or (
-        controls is not None and not controls_within(marking, controls))
-
-
 def markings_above(text: str, ceiling: Level, controls: frozenset[str] | None = None) -> list[str]:
     """Portion markings above ``ceiling`` (or under a control not in ``controls``) printed where
     a portion starts in ``text``."""
     found = []
     for match in _PORTION_START.finditer(text):
         marking = parse_portion_marking(match.group("mark"))
-        if _not_releasable(marking, ceiling, controls) and not _reference_letter(text, match):
+        if not within_limits(marking, ceiling, controls) and not _reference_letter(text, match):
             found.append(marking.canonical)
     return found
 
@@ -188,7 +182,7 @@ def _field_markings_above(name: str, text: str, ceiling: Level, controls: frozen
         if one_letter and name in ("header field ref", "header field classified_by"):
             continue
         marking = parse_portion_marking(match.group(0))
-        if _not_releasable(marking, ceiling, controls):
+        if not within_limits(marking, ceiling, controls):
             found.append(marking.canonical)
     return found
 
