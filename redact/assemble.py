@@ -465,9 +465,9 @@ class Assembler:
     def finish(self) -> tuple[Header, list[Portion], list[Problem]]:
         self._close()
         self._closing_block_is_last()
-        portions = with_signature(self.portions)
         fields = [HeaderField(f.name, "".join(lines).rstrip("\n"), f.start_line, f.end_line)
                   for f, lines in zip(self.fields, self.field_lines, strict=True)]
+        portions = with_signature(self.portions, " ".join(f.text for f in fields if f.name == "classified_by"))
         header = self._governing_decl(read_header(fields, portions), portions)  # reads the portions' text only
         portions = self._entire_text_under_banner(portions, header.banner)
         return header, headings_take_marking(portions, header.banner), self.problems

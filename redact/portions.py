@@ -28,7 +28,8 @@ _NUMBER = re.compile(r"\d{1,3}")
 # so the pattern cannot split one word many ways (which backtracked for minutes on long words).
 _HEADING_LINE = re.compile(r"^[^a-z]*$|^[A-Z0-9][\w'\"/&,.:()-]*(?:\s+[A-Z0-9][\w'\"/&,.:()-]*){0,11}\s*$")
 
-_SIGNATURE = re.compile(r"^[A-Z][A-Z .'-]{1,30}$")
+# In capitals ("HOAGLAND", "VAN VOORST"), or one name in Title Case ("Beyrle", "McMullen").
+_SIGNATURE = re.compile(r"^[A-Z][A-Z .'-]{1,30}$|^(?:Mc|Mac|O')?[A-Z][a-z'-]{1,30}$")
 
 
 def number_of(lead: str) -> str | None:
@@ -129,8 +130,17 @@ def is_wrapped_heading(first: str, second: str) -> bool:
     return is_heading(first.rstrip("\n") + " " + second.strip())
 
 
-def with_signature(portions: list[Portion]) -> list[Portion]:
-    """The sender's name on the last line ("HOAGLAND") is a signature, not text."""
+def with_signature(portions: list[Portion], authority: str = "") -> list[Portion]:
+    """The sender's name on the last line ("HOAGLAND") is a signature, not text: released as the
+    sender's name, unmarked. Fail closed where the line may be something else:
+    - alone after the last portion, it is a signature if it is shaped as one name (a surname, with
+      a particle, a suffix or printed twice: "VAN VOORST", "TIMKEN JR", "KUBISKE KUBISKE") or if
+      the Classified By line names every word of it;
+    - printed under a paragraph with no blank line between, it may be that paragraph's own last
+      line ("GENERAL MUSA KHAN" closing a list of sources), so it is the unmarked signature only
+      when the Classified By line names it; otherwise it keeps the paragraph's marking (a
+      classified paragraph's last line stays withheld), and under an unmarked paragraph it stays
+      in that paragraph's text."""
     if not portions:
         return portions
     last = portions[-1]
@@ -138,20 +148,43 @@ def with_signature(portions: list[Portion]) -> list[Portion]:
     name = clean_field_text(lines[-1])
     if not _SIGNATURE.match(name) or len(name.split()) > 3:
         return portions
+    named = _named_by(name, authority)
     if len(lines) == 1:
         if last.kind not in (Kind.TEXT, Kind.HEADING) or len(portions) == 1:
+            return portions
+        if not (named or _one_name(name)):
             return portions
         signature = Portion(last.index, Kind.SIGNATURE, None, None, False, lines[0],
                             last.end_line, last.end_line)
         return [*portions[:-1], signature]
-    if not SENTENCE_END.search(lines[-2]):
+    if not SENTENCE_END.search(lines[-2]) or not (named or last.marking is not None):
         return portions
     body = "\n".join(lines[:-1])
     # replace(), not a new Portion: the markings printed inside it must stay (they raise it)
     kept = replace(last, text=body, end_line=last.end_line - 1)
-    signature = Portion(last.index + 1, Kind.SIGNATURE, None, None, False, lines[-1],
+    marking, inherited = (None, False) if named else (last.marking, True)
+    signature = Portion(last.index + 1, Kind.SIGNATURE, None, marking, inherited, lines[-1],
                         last.end_line, last.end_line)
     return [*portions[:-1], kept, signature]
+
+
+# Words that go with a surname in a signature: particles, suffixes, initials' stops.
+_NAME_PARTS = frozenset({"VAN", "VON", "DE", "DA", "DI", "DEL", "DELLA", "DOS", "LA", "LE", "MC", "MAC", "ST",
+                         "JR", "SR", "II", "III", "IV"})
+_NAME_WORD = re.compile(r"[A-Z][A-Za-z'-]*")
+
+
+def _one_name(name: str) -> bool:
+    """One surname, perhaps with a particle or suffix, perhaps printed twice."""
+    return len({w.upper() for w in _NAME_WORD.findall(name)} - _NAME_PARTS) == 1
+
+
+def _named_by(name: str, authority: str) -> bool:
+    """Every word of the name is a word of the Classified By line ("Ambassador Richard Hoagland"),
+    or the name is one of its words printed with a space inside ("HOAGLA ND")."""
+    said = {w.upper() for w in _NAME_WORD.findall(authority.upper())}
+    found = [w.upper() for w in _NAME_WORD.findall(name)]
+    return bool(found) and (all(w in said or w in _NAME_PARTS for w in found) or "".join(found) in said)
 
 
 def printed_markings(text: str) -> list[Marking]:
@@ -176,7 +209,8 @@ def headings_take_marking(portions: list[Portion], opening: Marking | None = Non
     line never takes its marking from what follows alone: "OPERATION CANARY STORM" between a (S)
     paragraph and a (U) one is SECRET, and an unmarked line between a CONFIDENTIAL cable's header
     and its (U) paragraph 1 is CONFIDENTIAL (where structure is unclear, the highest marking in
-    scope)."""
+    scope). A line that heads nothing (the last of a document, under the last paragraph) is an
+    unmarked line of its own: withheld."""
     result = list(portions)
     for i, portion in enumerate(portions):
         if portion.kind is not Kind.HEADING or portion.marking is not None:
@@ -187,11 +221,17 @@ def headings_take_marking(portions: list[Portion], opening: Marking | None = Non
             headed.append(before)
         else:
             headed.append(unrecognised("(unmarked)"))  # what came before cannot be read: fail closed
+        heads = False
         for following in portions[i + 1:]:
             if following.kind is Kind.HEADING:
-                break
+                if heads:
+                    break
+                continue  # a title wrapped over two heading lines heads what follows the second
+            heads = True
             if following.effective is not None:
                 headed.append(following.effective)
+        if not heads:  # a last line that heads nothing is an unmarked line: fail closed
+            headed.append(unrecognised("(unmarked)"))
         if headed:
             top = combine(headed)
             result[i] = Portion(portion.index, portion.kind, None, top, True, portion.text,

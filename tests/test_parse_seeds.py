@@ -85,6 +85,43 @@ def test_signature(seeds) -> None:
     assert seeds["09ASTANA1444"].portions[-1].text == "HOAGLAND"
 
 
+CABLE = ("C O N F I D E N T I A L AMMAN 001288\n\nE.O. 12958: DECL: 01/01/2040\nTAGS: PREL\nSUBJECT: (U) X\n\n"
+         "Classified By: Ambassador Jane Doe for Reasons 1.4 (b) and (d).\n\n1. (U) Open.\n\n")
+
+
+def last_portion(body: str):
+    return parse(CABLE + body).portions[-1]
+
+
+@pytest.mark.parametrize("body, kind, marking, text", [
+    # under a classified paragraph with no blank line: the paragraph's own last line, unless named
+    ("2. (C) The source is named below.\nHe asked us to protect him.\nKHAN\n", Kind.SIGNATURE, "(C)", "KHAN"),
+    ("2. (C) The source is named below.\nHe asked us to protect him.\nDOE\n", Kind.SIGNATURE, None, "DOE"),
+    ("2. (C) Closed.\nWe asked.\nJANE DOE\n", Kind.SIGNATURE, None, "JANE DOE"),
+    # under an unmarked paragraph, an unnamed line stays in its text (withheld with it)
+    ("Closed text.\nWe asked.\nKHAN\n", Kind.TEXT, None, "Closed text.\nWe asked.\nKHAN"),
+    # alone: one name (with a particle, a suffix, printed twice, in Title Case) is a signature
+    ("2. (C) Closed.\n\nVAN VOORST\n", Kind.SIGNATURE, None, "VAN VOORST"),
+    ("2. (C) Closed.\n\nTIMKEN JR\n", Kind.SIGNATURE, None, "TIMKEN JR"),
+    ("2. (C) Closed.\n\nKUBISKE KUBISKE\n", Kind.SIGNATURE, None, "KUBISKE KUBISKE"),
+    ("2. (C) Closed.\n\nBeyrle\n", Kind.SIGNATURE, None, "Beyrle"),
+    # alone, two words that are not one name: a heading that heads nothing, withheld
+    ("2. (U) Open.\n\nMINISTER DEFECTS\n", Kind.HEADING, "(unmarked)", "MINISTER DEFECTS"),
+])
+def test_signature_is_a_name_and_fails_closed(body: str, kind: Kind, marking: str | None, text: str) -> None:
+    last = last_portion(body)
+    assert (last.kind, last.text) == (kind, text)
+    assert (last.marking.text if last.marking else None) == marking
+    if marking == "(unmarked)":
+        assert not last.marking.recognised
+
+
+def test_headings_in_a_row_head_what_follows_the_last() -> None:
+    document = parse(CABLE + "PART ONE\n\nKEY POINTS OF THE VISIT\n\n2. (S) Closed.\n")
+    headings = [p for p in document.portions if p.kind is Kind.HEADING]
+    assert len(headings) == 2 and all(p.marking is not None and p.marking.level is Level.S for p in headings)
+
+
 def test_header_fields_of_08astana2450(seeds) -> None:
     header = seeds["08ASTANA2450"].header
     assert header.banner is not None and header.banner.level is Level.S
