@@ -26,6 +26,7 @@ from .portions import (
     is_heading,
     is_wrapped_heading,
     label_of,
+    lines_apart,
     number_of,
     printed_markings,
     with_signature,
@@ -84,8 +85,9 @@ _ENTIRE_NAMES = {"TS": "TOP SECRET", "C": "CONFIDENTIAL", "S": "SECRET", "U": "U
 
 
 class Assembler:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, doc_type: str = "cable") -> None:
         self.source = source
+        self.doc_type = doc_type
         self.fields: list[HeaderField] = []
         self.field_lines: list[list[str]] = []
         self.portions: list[Portion] = []
@@ -468,6 +470,10 @@ class Assembler:
         fields = [HeaderField(f.name, "".join(lines).rstrip("\n"), f.start_line, f.end_line)
                   for f, lines in zip(self.fields, self.field_lines, strict=True)]
         portions = with_signature(self.portions, " ".join(f.text for f in fields if f.name == "classified_by"))
+        portions, unmarked = lines_apart(portions, self.doc_type)
+        self.problems += [Problem(line, "unmarked-portion", "a line printed under a paragraph opens a paragraph of "
+                                  "its own, without a marking; withheld unless a policy says otherwise")
+                          for line in unmarked]
         header = self._governing_decl(read_header(fields, portions), portions)  # reads the portions' text only
         portions = self._entire_text_under_banner(portions, header.banner)
         return header, headings_take_marking(portions, header.banner), self.problems

@@ -243,7 +243,7 @@ def parse(text: str, source: str = "<text>", doc_id: str | None = None, doc_type
 
 
 def _parse_lines(text: str, source: str, doc_id: str | None, doc_type: str) -> Document:
-    assembler = Assembler(source)
+    assembler = Assembler(source, doc_type)
     _reader(doc_type)  # a grammar that does not load is our bug, not the document's: let it raise
     try:
         items = _items(text, doc_type)

@@ -187,6 +187,79 @@ def _named_by(name: str, authority: str) -> bool:
     return bool(found) and (all(w in said or w in _NAME_PARTS for w in found) or "".join(found) in said)
 
 
+def lines_apart(portions: list[Portion], doc_type: str) -> tuple[list[Portion], list[int]]:
+    """Lines a marked portion took in, printed under it with no blank line between, that are not
+    its own (fail closed: each is a portion of its own, decided by what it is):
+    - a heading on its last line, after a finished sentence ("... said the Minister." / "MANAS AIR
+      BASE"), heads what follows it (redact.portions.headings_take_marking), not the paragraph
+      above: left in a (U) paragraph, the heading of a SECRET section was released;
+    - in a memo or newsletter, where a line is a paragraph, a line that opens a sentence after a
+      finished one on a line that had room for its first word is a paragraph of its own with no
+      marking (withheld), not more of the paragraph above; a list under a colon, or under a list
+      item, stays.
+    Returns the portions, renumbered, and the lines where unmarked portions now start."""
+    width = _wrap_width(portions) if doc_type == "memo" else 0
+    result: list[Portion] = []
+    moved: dict[int, int] = {}
+    unmarked: list[int] = []
+    for position, portion in enumerate(portions):
+        moved[portion.index] = len(result)
+        parts = _parts(portion, width, last=position == len(portions) - 1)
+        for part in parts[1:]:
+            if part.kind is Kind.TEXT:
+                unmarked.append(part.start_line)
+        result.extend(parts)
+    renumbered = [replace(p, index=i, parent=moved.get(p.parent) if p.parent is not None else None)
+                  for i, p in enumerate(result)]
+    return renumbered, unmarked
+
+
+def _parts(portion: Portion, width: int, last: bool) -> list[Portion]:
+    if portion.marking is None or portion.kind is Kind.HEADING or portion.kind is Kind.SIGNATURE:
+        return [portion]
+    lines = portion.text.split("\n")
+    cut = _first_own_line(lines, width) if width else None
+    kind = Kind.TEXT
+    if cut is None and not last and len(lines) > 1 and _finishes(lines[-2]) and is_heading(lines[-1]):
+        cut, kind = len(lines) - 1, Kind.HEADING
+    if cut is None:
+        return [portion]
+    if len(lines) - cut == 1 and is_heading(lines[cut]):
+        kind = Kind.HEADING
+    line = min(portion.start_line + cut, portion.end_line)
+    kept = replace(portion, text="\n".join(lines[:cut]), end_line=max(portion.start_line, line - 1))
+    apart = Portion(portion.index, kind, None, None, False, "\n".join(lines[cut:]), line, portion.end_line)
+    return [kept, apart]
+
+
+def _finishes(line: str) -> bool:
+    """A line that ends a sentence (not one that opens a list with a colon)."""
+    line = line.rstrip()
+    return bool(SENTENCE_END.search(line)) and not line.endswith(":")
+
+
+_LIST_ITEM = re.compile(r"\s*(?:[-*\u2022]+|\d{1,2}[.)]|[A-Za-z][.)])\s")
+
+
+def _first_own_line(lines: list[str], width: int) -> int | None:
+    """The first line of a memo's portion that is a paragraph of its own (see lines_apart)."""
+    for j in range(1, len(lines)):
+        previous, line = lines[j - 1].rstrip(), lines[j].strip()
+        if not line or line[:1].islower() or not _finishes(previous):
+            continue
+        if _LIST_ITEM.match(lines[j]) and (_LIST_ITEM.match(lines[j - 1]) or previous.endswith(":")):
+            continue
+        if len(previous) + 1 + len(line.split()[0]) <= width:
+            return j
+    return None
+
+
+def _wrap_width(portions: list[Portion]) -> int:
+    """The length of a full line: nine lines in ten of the document's are no longer."""
+    lengths = sorted(len(line.rstrip()) for p in portions for line in p.text.split("\n") if line.strip())
+    return lengths[len(lengths) * 9 // 10] if lengths else 0
+
+
 def printed_markings(text: str) -> list[Marking]:
     """The markings printed in a heading's own text ("(S//NF) KEY POINTS", "IRAN (C)"). One it
     opens with, or one shaped like a marking ("ANNEX (TS//SCI)"), counts even when it cannot be

@@ -155,3 +155,34 @@ def test_an_articles_release_copy_keeps_the_printed_order(public_release) -> Non
                       policy_sha256="0" * 64, as_of=date(2026, 11, 23), reviewer="R")
     copy = render_text(view)
     assert copy.index("(U) Be With You") < copy.index("FROM: the editor") < copy.index("Run Date: 11/04/2005")
+
+
+NEWSLETTER = ("(U) An Article\n\nFROM:\nDeputy Chief, Strategic Intelligence Issues\nRun Date: 08/02/2003\n"
+           "(U) A first paragraph long enough to set how long a full line of this article is, as newsletters "
+           "print a paragraph on one line, however long it runs, and this one runs on and on for a while.\n")
+
+
+def lines_read(text: str) -> list[tuple[Kind, str | None, str]]:
+    document = parse(NEWSLETTER + text, doc_type="memo")
+    return [(p.kind, p.marking.text if p.marking else None, p.text) for p in document.portions[2:]]
+
+
+def test_a_line_under_a_finished_sentence_is_a_paragraph_of_its_own() -> None:
+    assert lines_read("(U) Open.\nThe minister will defect in May.\n") == [
+        (Kind.PARAGRAPH, "(U)", "(U) Open."), (Kind.TEXT, None, "The minister will defect in May.")]
+    problems = parse(NEWSLETTER + "(U) Open.\nThe minister will defect.\n", doc_type="memo").problems
+    assert any(p.code == "unmarked-portion" and p.line == 8 for p in problems)
+
+
+def test_what_continues_a_paragraph_stays_in_it() -> None:
+    listed = lines_read("(U) Send the following:\n- NAME\n- ORG.\n- SSN.\n")  # a list under a colon
+    assert [marking for _, marking, _ in listed] == ["(U)"] * 4 and Kind.TEXT not in [kind for kind, _, _ in listed]
+    broken = "(U) A sentence the page broke\nin two, and its end.\n"
+    assert lines_read(broken) == [(Kind.PARAGRAPH, "(U)", broken.rstrip("\n"))]
+    lower = "(U) One sentence.\nand a line that goes on in lower case.\n"
+    assert lines_read(lower) == [(Kind.PARAGRAPH, "(U)", lower.rstrip("\n"))]
+
+
+def test_a_starred_marking_opens_a_paragraph() -> None:
+    assert [(kind, marking) for kind, marking, _ in lines_read("(U) Open.\n*(S) A note.\n**(U//FOUO) Another.\n")] == [
+        (Kind.PARAGRAPH, "(U)"), (Kind.PARAGRAPH, "(S)"), (Kind.PARAGRAPH, "(U//FOUO)")]
