@@ -99,7 +99,6 @@ class Assembler:
         self.scope: list[Marking] = []
         self.entire: Marking | None = None
         self.after_blank = True
-        self.after_page = False
         self.in_body = False
         self.seen_banner = False
         self.seen_core_field = False
@@ -264,11 +263,15 @@ class Assembler:
         return int(number) != int(current.number) + 1 and not SENTENCE_END.search(last)
 
     def _continues_open(self, text: str) -> bool:
-        """Is a new block of text the rest of the open portion (split by a blank or page break)?"""
+        """Is a new block of text the rest of the open portion (split by a blank or page break)?
+        Only where it goes on with a sentence the portion left unfinished (or a quotation): after
+        a page break too, a block that opens a sentence under a finished one may be a paragraph of
+        its own, unmarked ("2. (U) ... in May." / page break / "The minister will defect ..."),
+        and is withheld as one (fail closed), not released with the paragraph above."""
         current = self.open
         if current is None or current.kind is Kind.HEADING:
             return False
-        if self.after_page or current.quoting:
+        if current.quoting:
             return True
         stripped = text.lstrip(" \t*")
         if stripped[:1].islower():
@@ -295,7 +298,6 @@ class Assembler:
             self._start(Kind.TEXT, None, None, item._replace(lines=1), text)
         if rest:
             self._extend_open(rest, item.line + 1, item.lines - 1)
-        self.after_page = False
 
     def _repeated_header(self, line: str, item: Item) -> bool:
         """A multi-section cable prints its banner (SECTION 2 OF 3), E.O., TAGS and SUBJECT lines
@@ -335,17 +337,12 @@ class Assembler:
             if kind == "text" and not self.after_blank and self._memo_header_lines(item):
                 return
             self.in_memo_header = kind == "field:memo_header"
-        if kind == "blank":
-            self.after_blank = True
-            return
-        if kind == "page":
-            self.after_page = self.open is not None
+        if kind in ("blank", "page"):  # a page break ends a block as a blank line does
             self.after_blank = True
             return
         if kind == "divider":
             self._close()
             self.after_blank = True
-            self.after_page = False
             return
         self.in_body = True
         if kind.startswith("field:"):
@@ -377,7 +374,6 @@ class Assembler:
         else:  # a header field shape inside the body is just text
             self._body_text(item)
         self.after_blank = False
-        self.after_page = False
 
     def _body_field(self, item: Item) -> None:
         """A memo's closing block (Classified By ...) and its bottom banner, after the body. A
@@ -397,7 +393,6 @@ class Assembler:
             self._extend_open(item.text, item.line, 1)
             return
         if name == "banner":
-            self.after_page = self.open is not None
             self.after_blank = True
             return  # the banner repeated at a page foot or the bottom carries nothing new
         self._close()
