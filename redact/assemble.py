@@ -262,17 +262,21 @@ class Assembler:
         last = "".join(current.lines).rstrip()
         return int(number) != int(current.number) + 1 and not SENTENCE_END.search(last)
 
-    def _continues_open(self, text: str) -> bool:
+    def _continues_open(self, text: str, whole: bool) -> bool:
         """Is a new block of text the rest of the open portion (split by a blank or page break)?
         Only where it goes on with a sentence the portion left unfinished (or a quotation): after
         a page break too, a block that opens a sentence under a finished one may be a paragraph of
         its own, unmarked ("2. (U) ... in May." / page break / "The minister will defect ..."),
-        and is withheld as one (fail closed), not released with the paragraph above."""
+        and is withheld as one (fail closed), not released with the paragraph above. A heading
+        alone in its block ("END SUMMARY" / "YET ANOTHER BAD MONTH ...") heads what follows it
+        (and takes its markings), whatever the line above left unfinished."""
         current = self.open
         if current is None or current.kind is Kind.HEADING:
             return False
         if current.quoting:
             return True
+        if whole and is_heading(text):
+            return False
         stripped = text.lstrip(" \t*")
         if stripped[:1].islower():
             return True
@@ -290,7 +294,7 @@ class Assembler:
         text = first
         if self.open is not None and not self.after_blank:
             self._extend_open(text, item.line, 1)
-        elif self.open is not None and self._continues_open(text):
+        elif self.open is not None and self._continues_open(text, whole=not rest):
             self.open.add(text, item.line, 1)
         elif is_heading(text):
             self._start(Kind.HEADING, None, None, item._replace(lines=1), text)
