@@ -275,13 +275,8 @@ class Assembler:
             return False
         if current.quoting:
             return True
-        if whole and is_heading(text):
-            return False
-        stripped = text.lstrip(" \t*")
-        if stripped[:1].islower():
-            return True
-        last = "".join(current.lines).rstrip()
-        return not SENTENCE_END.search(last)
+        goes_on = text.lstrip(" \t*")[:1].islower() or not SENTENCE_END.search("".join(current.lines).rstrip())
+        return goes_on and not (whole and is_heading(text))
 
     def _body_text(self, item: Item) -> None:
         """A run of plain lines: the first decides where it belongs, the others follow it."""

@@ -209,9 +209,16 @@ def lines_apart(portions: list[Portion], doc_type: str) -> tuple[list[Portion], 
             if part.kind is Kind.TEXT:
                 unmarked.append(part.start_line)
         result.extend(parts)
-    renumbered = [replace(p, index=i, parent=moved.get(p.parent) if p.parent is not None else None)
-                  for i, p in enumerate(result)]
-    return renumbered, unmarked
+    if len(result) == len(portions):
+        return portions, unmarked
+    return [_renumbered(p, i, moved) for i, p in enumerate(result)], unmarked
+
+
+def _renumbered(portion: Portion, index: int, moved: dict[int, int]) -> Portion:
+    parent = moved[portion.parent] if portion.parent is not None else None
+    if index == portion.index and parent == portion.parent:
+        return portion
+    return replace(portion, index=index, parent=parent)
 
 
 def _parts(portion: Portion, width: int, last: bool) -> list[Portion]:
