@@ -182,7 +182,7 @@ def _one_name(name: str) -> bool:
 def _named_by(name: str, authority: str) -> bool:
     """Every word of the name is a word of the Classified By line ("Ambassador Richard Hoagland"),
     or the name is one of its words printed with a space inside ("HOAGLA ND")."""
-    said = {w.upper() for w in _NAME_WORD.findall(authority.upper())}
+    said = set(_NAME_WORD.findall(authority.upper()))
     found = [w.upper() for w in _NAME_WORD.findall(name)]
     return bool(found) and (all(w in said or w in _NAME_PARTS for w in found) or "".join(found) in said)
 
@@ -226,14 +226,13 @@ def _parts(portion: Portion, width: int, last: bool) -> list[Portion]:
         return [portion]
     lines = portion.text.split("\n")
     cut = _first_own_line(lines, width) if width else None
-    kind = Kind.TEXT
     if cut is None and not last and len(lines) > 1 and _finishes(lines[-2]) and is_heading(lines[-1]):
-        cut, kind = len(lines) - 1, Kind.HEADING
+        cut = len(lines) - 1
     if cut is None:
         return [portion]
-    if len(lines) - cut == 1 and is_heading(lines[cut]):
-        kind = Kind.HEADING
+    kind = Kind.HEADING if cut == len(lines) - 1 and is_heading(lines[cut]) else Kind.TEXT
     line = min(portion.start_line + cut, portion.end_line)
+    # The part kept keeps the markings printed anywhere in the old text (they only raise it).
     kept = replace(portion, text="\n".join(lines[:cut]), end_line=max(portion.start_line, line - 1))
     apart = Portion(portion.index, kind, None, None, False, "\n".join(lines[cut:]), line, portion.end_line)
     return [kept, apart]
