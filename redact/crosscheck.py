@@ -79,7 +79,7 @@ def open_prior(path: Path, current: Path) -> Prior:
 
 
 def latest_decisions(log: Path) -> dict[str, dict[str, Any]]:
-    """Every document's last decisions in an audit log (format 2 rows), by source."""
+    """Every document's last decisions in an audit log (format 2 or 3 rows), by source."""
     found: dict[str, dict[str, Any]] = {}
     for record in iter_records(log):
         if record.get("type") != "document" or not isinstance(record.get("portions"), list):

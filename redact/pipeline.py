@@ -172,16 +172,17 @@ def _logged_marking(marking: Marking | None) -> str | None:
     return marking.text if marking.recognised else "(unrecognised)"
 
 
-# The audit log's compact form (format 2): a document's portions and header fields are rows of its
+# The audit log's compact form (formats 2 and 3): a document's portions and header fields are rows of its
 # "document" record, in these columns; the rule's reason and source are in the run's policy table
 # (run-start), so a row carries a reason only when it differs from its rule's (a fail-closed one).
 # A document record names its run by the options' fingerprint, which its run-start carries too;
-# "inherited" is 1 or 0; "label" and "spans" hold indexes into the record's "labels". A row's
-# index is its position; "spans" is left out when empty and no reason follows.
+# "inherited" is 1 or 0; "label" and "spans" hold indexes into the record's "labels", and (since
+# format 3) "rule" an index into its "rule_ids" (format 2 wrote the id itself). A row's index is
+# its position; "spans" is left out when empty and no reason follows.
 PORTION_COLUMNS = ("kind", "number", "marking", "inherited", "first_line", "last_line", "decision", "label", "rule",
                    "spans")
 FIELD_COLUMNS = ("field", "marking", "first_line", "last_line", "decision", "label", "rule", "spans")
-AUDIT_FORMAT = 2
+AUDIT_FORMAT = 3
 
 
 def _rule_reasons(policy: Policy) -> dict[str, str]:
@@ -191,11 +192,12 @@ def _rule_reasons(policy: Policy) -> dict[str, str]:
     return reasons
 
 
-def _row(cells: list[Any], decision: Decision, reasons: dict[str, str], labels: dict[str, int]) -> list[Any]:
+def _row(cells: list[Any], decision: Decision, reasons: dict[str, str], labels: dict[str, int],
+         rules: dict[str, int]) -> list[Any]:
     def label(text: str | None) -> int | None:
         return None if text is None else labels.setdefault(text, len(labels))
 
-    cells += [decision.action, label(decision.label), decision.rule_id]
+    cells += [decision.action, label(decision.label), rules.setdefault(decision.rule_id, len(rules))]
     spans = [label(s.label) for s in decision.spans]
     if reasons.get(decision.rule_id) != decision.reason:
         cells += [spans, decision.reason]
@@ -205,17 +207,20 @@ def _row(cells: list[Any], decision: Decision, reasons: dict[str, str], labels: 
 
 
 def _item_rows(document: Document, decisions: Decisions,
-               policy: Policy) -> tuple[list[list[Any]], list[list[Any]], list[str]]:
+               policy: Policy) -> tuple[list[list[Any]], list[list[Any]], list[str], list[str]]:
     """The rows of a document's portions and of its header fields (PORTION_COLUMNS, FIELD_COLUMNS),
-    and its labels: a row's label and span labels are indexes into them (a document repeats few)."""
+    its labels and its rule ids: a row's label, span labels and rule are indexes into them (a
+    document repeats few)."""
     reasons = _rule_reasons(policy)
     labels: dict[str, int] = {}
+    rules: dict[str, int] = {}
     portions = [_row([portion.kind.value, portion.number, _logged_marking(portion.marking),
-                      int(portion.inherited), portion.start_line, portion.end_line], decision, reasons, labels)
+                      int(portion.inherited), portion.start_line, portion.end_line], decision, reasons, labels, rules)
                 for portion, decision in zip(document.portions, decisions.portions, strict=True)]
-    fields = [_row([fld.name, _logged_marking(fld.marking), fld.start_line, fld.end_line], decision, reasons, labels)
+    fields = [_row([fld.name, _logged_marking(fld.marking), fld.start_line, fld.end_line], decision, reasons, labels,
+                   rules)
               for fld, decision in zip(document.header.fields, decisions.fields, strict=True)]
-    return portions, fields, list(labels)
+    return portions, fields, list(labels), list(rules)
 
 
 def _portable(path: str) -> str:
@@ -367,13 +372,13 @@ def process_one(path: str, policy: Policy, options: Options, others: tuple[Other
         record = {"type": "document-failed", "source": path, "error": type(error).__name__, "message": message}
         return Outcome(path, safe_stem(path), "FAILED", None, {}, (record,), error=message, exit_code=3)
     problems = Counter(p.code for p in document.problems)
-    portions, fields, label_table = _item_rows(document, decisions, policy)
+    portions, fields, label_table, rule_table = _item_rows(document, decisions, policy)
     commit = {
         "type": "document", "source": source.path, "doc_id": stem, "input_sha256": source.sha256,
         "fingerprint": options_fingerprint(policy, options),
         "outputs": {fmt: {"file": name, "sha256": digest} for fmt, (name, digest) in outputs.items()},
         "doc_type": document.doc_type, "status": decisions.status, "problems": dict(sorted(problems.items())),
-        "labels": label_table, "portions": portions, "fields": fields, "verified": True,
+        "labels": label_table, "rule_ids": rule_table, "portions": portions, "fields": fields, "verified": True,
     }
     if decisions.echoes:  # by portion index and run count: never the words
         commit["echoes"] = [[e.released, e.withheld, len(e.runs)] for e in decisions.echoes]

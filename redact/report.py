@@ -39,20 +39,24 @@ def _item_name(record: dict[str, Any]) -> str:
 
 
 def _items(document: dict[str, Any], table: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """A format-2 document record's rows as the item records of the old format, the reason taken
+    """A format-2 or -3 document record's rows as the item records of the old format, the reason taken
     from the run's policy table unless the row carries its own."""
     rules = table.get("rules") or {}
     labels = document.get("labels") or []
+    rule_ids = document.get("rule_ids") or []
 
     def label(index: Any) -> Any:
         return labels[index] if isinstance(index, int) and 0 <= index < len(labels) else index
+
+    def rule(index: Any) -> Any:  # format 3: an index into the record's rule ids; format 2: the id
+        return rule_ids[index] if isinstance(index, int) and 0 <= index < len(rule_ids) else index
 
     for target, key in (("portion", "portion_columns"), ("field", "field_columns")):
         columns = table.get(key) or []
         for index, row in enumerate(document.get(f"{target}s") or []):
             item = dict(zip(columns, row, strict=False))
             item.update(type=target, doc_id=document.get("doc_id"), index=index, label=label(item.get("label")),
-                        spans=[label(i) for i in item.get("spans") or []])
+                        rule=rule(item.get("rule")), spans=[label(i) for i in item.get("spans") or []])
             item["reason"] = row[len(columns)] if len(row) > len(columns) else \
                 (rules.get(item.get("rule")) or {}).get("reason", "")
             if item.get("rule") == "review" and isinstance(document.get("review"), dict):

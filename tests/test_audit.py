@@ -235,6 +235,25 @@ def test_a_log_of_the_first_format_still_verifies_and_reports(logged) -> None:
     assert old_totals == new_totals
 
 
+FORMAT_2 = Path(__file__).parent / "fixtures" / "audit" / "format2.jsonl"  # rule ids written in every row
+
+
+def test_a_log_of_the_second_format_still_verifies_and_reports(logged) -> None:
+    from redact.report import withholding_index
+    assert verify_log(FORMAT_2).ok
+    rule = PORTION_COLUMNS.index("rule")
+    old = [r for r in read_records(FORMAT_2) if r["type"] == "document"]
+    new = [r for r in read_records(logged[0]) if r["type"] == "document"]
+    assert all(isinstance(row[rule], str) for d in old for row in d["portions"])  # format 2: the ids
+    assert all(isinstance(row[rule], int) for d in new for row in d["portions"])  # now: indexes
+    assert [[d["rule_ids"][row[rule]] for row in d["portions"]] for d in new] == \
+        [[row[rule] for row in d["portions"]] for d in old]
+    old_rows, old_totals = withholding_index(FORMAT_2)
+    new_rows, new_totals = withholding_index(logged[0])
+    assert sorted(map(astuple, old_rows)) == sorted(map(astuple, new_rows)) and len(old_rows) > 20
+    assert old_totals == new_totals
+
+
 def test_a_log_and_its_copies_verify_after_moving_to_another_place(logged, tmp_path: Path) -> None:
     """Nothing in the log depends on where it was written: moved elsewhere (as to another machine),
     the chain, the release copies and the index all check out."""

@@ -308,7 +308,7 @@ def test_review_save_reload_export_in_a_browser(workbench: Running, browser) -> 
     assert [o["justification"] for o in review["overrides"]] == ["Pre-decisional legal analysis.",
                                                                "Names an individual; privacy."]
     assert PHRASE not in json.dumps(records)
-    rules = [row[8] for row in document["portions"]]
+    rules = [document["rule_ids"][row[8]] for row in document["portions"]]
     assert rules.count("review") == 2
     result = CliRunner().invoke(main, ["audit", "verify", str(workbench.out / "audit.jsonl"),
                                        "--outputs", str(workbench.out)])
