@@ -306,8 +306,9 @@ def bench_stages(paths: list[Path], policy) -> dict[str, float]:
             allowed = released_text(document, decisions) + "\n" + _boilerplate(view)
             verify_bytes(rendered["html"], "html", withheld_items(document, decisions), allowed)
             verified = time.perf_counter()
-            portions, fields, labels = _item_rows(document, decisions, policy)
-            seal([{"type": "document", "labels": labels, "portions": portions, "fields": fields}])
+            portions, fields, labels, rule_ids = _item_rows(document, decisions, policy)
+            seal([{"type": "document", "labels": labels, "rule_ids": rule_ids, "portions": portions,
+                   "fields": fields}])
             logged = time.perf_counter()
             entry_for(source.path, path.stem, _pieces(document, decisions), key)
             indexed = time.perf_counter()
