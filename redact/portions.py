@@ -251,9 +251,9 @@ def _first_own_line(lines: list[str], width: int) -> int | None:
     """The first line of a memo's portion that is a paragraph of its own (see lines_apart)."""
     for j in range(1, len(lines)):
         previous, line = lines[j - 1].rstrip(), lines[j].strip()
-        if not line or line[:1].islower() or not _finishes(previous):
+        if not line or line[:1].islower() or not _finishes(previous):  # (a colon does not finish)
             continue
-        if _LIST_ITEM.match(lines[j]) and (_LIST_ITEM.match(lines[j - 1]) or previous.endswith(":")):
+        if _LIST_ITEM.match(lines[j]) and _LIST_ITEM.match(lines[j - 1]):
             continue
         if len(previous) + 1 + len(line.split()[0]) <= width:
             return j
@@ -291,6 +291,7 @@ def headings_take_marking(portions: list[Portion], opening: Marking | None = Non
     scope). A line that heads nothing (the last of a document, under the last paragraph) is an
     unmarked line of its own: withheld."""
     result = list(portions)
+    runs = _runs_headed(portions)
     for i, portion in enumerate(portions):
         if portion.kind is not Kind.HEADING or portion.marking is not None:
             continue
@@ -300,19 +301,31 @@ def headings_take_marking(portions: list[Portion], opening: Marking | None = Non
             headed.append(before)
         else:
             headed.append(unrecognised("(unmarked)"))  # what came before cannot be read: fail closed
-        heads = False
-        for following in portions[i + 1:]:
-            if following.kind is Kind.HEADING:
-                if heads:
-                    break
-                continue  # a title wrapped over two heading lines heads what follows the second
-            heads = True
-            if following.effective is not None:
-                headed.append(following.effective)
-        if not heads:  # a last line that heads nothing is an unmarked line: fail closed
+        run = runs[i + 1]
+        if run is None:  # a last line that heads nothing is an unmarked line: fail closed
             headed.append(unrecognised("(unmarked)"))
-        if headed:
-            top = combine(headed)
-            result[i] = Portion(portion.index, portion.kind, None, top, True, portion.text,
-                                portion.start_line, portion.end_line)
+        else:
+            headed.extend(run)
+        result[i] = Portion(portion.index, portion.kind, None, combine(headed), True, portion.text,
+                            portion.start_line, portion.end_line)
     return result
+
+
+def _runs_headed(portions: list[Portion]) -> list[tuple[Marking, ...] | None]:
+    """For each position, what a heading just before it heads: the markings of the first run of
+    portions other than headings from there on (headings in a row head the run after the last;
+    each marking once, in order: the join does not change), or None where only headings follow.
+    One pass from the end, so that many headings in a row cost no more than many paragraphs."""
+    runs: list[tuple[Marking, ...] | None] = [None] * (len(portions) + 1)
+    markings: list[Marking] = []  # of the run being read, last first
+    for i in range(len(portions) - 1, -1, -1):
+        portion = portions[i]
+        if portion.kind is Kind.HEADING:
+            runs[i] = runs[i + 1]
+            continue
+        if portion.effective is not None:
+            markings.append(portion.effective)
+        if i == 0 or portions[i - 1].kind is Kind.HEADING:  # the run starts here
+            runs[i] = tuple(dict.fromkeys(reversed(markings)))
+            markings = []
+    return runs
