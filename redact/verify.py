@@ -149,6 +149,12 @@ _PORTION_START = re.compile(
     r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\))(?=[ \t]+[A-Z\"“'])", re.M)
 
 
+# The same after a paragraph number, with the marking's "(" lost ("... spring. 2. S) The minister").
+_LOST_PORTION_START = re.compile(
+    r"(?:^|(?<=\s))(?:¶[ \t]*)?\d{1,3}(?:[ \t]?\.{1,2}|\))[ \t]{0,6}"
+    r"(?P<mark>(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|U|SBU)(?:/{1,2}[A-Za-z]{1,8})*\))(?=[ \t]+[A-Z\"“'])", re.M)
+
+
 def _reference_letter(text: str, match: re.Match[str]) -> bool:
     """"(C)" after "(B)" or "B." earlier in the same text: a lettered list, not a marking."""
     word = match.group("mark").strip("() \t")
@@ -165,6 +171,11 @@ def markings_above(text: str, ceiling: Level, controls: frozenset[str] | None = 
         marking = parse_portion_marking(match.group("mark"))
         if not within_limits(marking, ceiling, controls) and not _reference_letter(text, match):
             found.append(marking.canonical)
+    if ")" in text:
+        for match in _LOST_PORTION_START.finditer(text):
+            marking = parse_portion_marking("(" + match.group("mark"))
+            if not within_limits(marking, ceiling, controls):
+                found.append(marking.canonical)
     return found
 
 

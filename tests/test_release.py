@@ -315,6 +315,26 @@ def test_the_verifier_finds_a_sentence_released_in_the_subject(sentence: str) ->
     assert [f.channel for f in findings] == ["released text"] and "subject" in findings[0].message
 
 
+@pytest.mark.parametrize("printed", [" 2. S) The minister will defect.", "\n\n2. C//NF) The source is a minister."])
+def test_the_verifier_finds_a_marking_that_lost_its_parenthesis(printed: str) -> None:
+    """Behind the parser's reading of "2. S)" (a marking whose "(" was lost): released text that
+    prints one above the ceiling after a paragraph number fails the copy, mid-line or at a line
+    start. Forged as if the parser had left it inside the (U) paragraph; the real parse passes."""
+    from redact import Context, decide, load_policy
+    from redact.verify import released_markings
+
+    document = parse("UNCLASSIFIED\n\nSUBJECT: (U) X\n\n1. (U) Plain text. 2. U) Plain again. 3. (b) and (c) items.\n")
+    assert len(document.portions) == 2  # "2. U)" is read as a paragraph of its own
+    forged = replace(document, portions=tuple(replace(p, text=p.text + printed) if p.index == 0 else p
+                                              for p in document.portions))
+    policy = load_policy("public-release")
+    context = Context(as_of=AS_OF)
+    assert released_markings(document, decide(document, policy, context), policy.ceiling) == []
+    findings = released_markings(forged, decide(forged, policy, context), policy.ceiling)
+    assert [f.channel for f in findings] == ["released text"]
+    assert "portion marking above" in findings[0].message
+
+
 def test_the_verifier_finds_a_controlled_marking_in_released_text() -> None:
     """Behind released_controls: released text that prints "(U//NOFORN)" where a portion starts
     fails the copy under a policy that releases no control, as a marking above the ceiling does."""
