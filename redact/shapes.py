@@ -19,9 +19,13 @@ LOWER_WORD = re.compile(r"(?<![\w'])[a-z][a-z'-]*")
 OWNER = r"(?P<owner>//[ \t]*(?:JOINT|[A-Z]{3})[ \t]+)?"
 JOINT_OWNERS = r"(?(owner)(?:[ \t]+[A-Z]{3}(?![A-Za-z]))*)"
 
+# A level that OCR turned into a digit or "$", before a control separator ("(5//SI)", "(T5//SI)",
+# "($//NF)"): no marking can be read from it, and it is one (read as unrecognised: TOP SECRET).
+OCR_LEVEL = r"[A-Za-z]?[0-9$][A-Za-z0-9$]{0,3}[ \t]*//"
+
 # A parenthesis where a marking may be printed. Any letter, not only A-Z: "(Ѕ)" with a
 # Cyrillic letter looks like a marking to a reader.
-MARKING_SHAPE = r"\([ \t]*(?://[ \t]*)?[^\W\d_][^()\n]{0,38}\)"
+MARKING_SHAPE = r"\([ \t]*(?://[ \t]*)?(?:[^\W\d_]|" + OCR_LEVEL + r")[^()\n]{0,38}\)"
 
 PRINTED_MARKING = re.compile(MARKING_SHAPE)
 
@@ -31,8 +35,9 @@ OPENS_WITH_MARKING = re.compile(r"^[ \t]*(?:(?:\*\*|#|\[\d{1,3}\]\(#\))+[ \t]*)?
 # the marking, a control separator or a dot ("(S)", "(TS//SCI)", "(S/ /NF)", "(C/REL)",
 # "(S.)", "(S-NF)", and "(S//NF" left open). "(U.S.)", "(Iran)", "(Secretary ...)" are not.
 LEVEL_SHAPED = re.compile(
-    rf"\([ \t]*{OWNER}(?i:top[ ]secret|secret|confidential|unclassified|unclas|ts|s|c|u|sbu|fouo|lou|les)"
-    + JOINT_OWNERS + r"(?i:nf)?[ \t]*(?:\.?\)|(?:/|-[ \t]*(?=[A-Za-z]{2}))(?:[^()\n]{0,40}?\)|))")
+    rf"\([ \t]*(?:{OWNER}(?i:top[ ]secret|secret|confidential|unclassified|unclas|ts|s|c|u|sbu|fouo|lou|les)"
+    + JOINT_OWNERS + r"(?i:nf)?[ \t]*(?:\.?\)|(?:/|-[ \t]*(?=[A-Za-z]{2}))(?:[^()\n]{0,40}?\)|))"
+    + "|" + OCR_LEVEL + r"[^()\n]{0,40}?\))")
 
 # A line that opens with one (after markdown or viewer debris).
 OPENS_LEVEL_SHAPED = re.compile(r"^[ \t]*(?:(?:\*\*|#|\[\d{1,3}\]\(#\))+[ \t]*)?" + LEVEL_SHAPED.pattern)

@@ -26,7 +26,7 @@ from .decide import Decisions
 from .fields import reads_as_prose, title_holds_sentence
 from .markings import parse_portion_marking, within_limits
 from .model import FIELD_PREFIX, Document, Level
-from .shapes import JOINT_OWNERS, OWNER, continues_lettered_list
+from .shapes import JOINT_OWNERS, OCR_LEVEL, OWNER, continues_lettered_list
 
 NGRAM = 5
 # A word broken at a line end ("ex-\n  ample"). It opens with the hyphen so that the engine can skip
@@ -141,11 +141,13 @@ def released_text(document: Document, decisions: Decisions) -> str:
 
 # A portion marking where a portion starts: after a paragraph number ("1. (C)", "¶2 (S//NF)"),
 # at a line start (after markdown "#" or "**"), or after a sentence end (". (S) The"), printed
-# in capitals and followed by a sentence. "Reasons 1.4 (b) and (d)", "1.4 (C)", list labels "(a) (b) (c)" and lettered
+# in capitals (or with a level OCR read as a digit: "(5//SI)") and followed by a sentence.
+# "Reasons 1.4 (b) and (d)", "1.4 (C)", list labels "(a) (b) (c)" and lettered
 # references ("(B) STATE 12 (C) STATE 34") are not in that position or not of that shape.
 _PORTION_START = re.compile(
     r"(?:(?:^|(?<=\s))(?:¶[ \t]*)?\d{1,3}(?:[ \t]?\.|\))[ \t]{0,6}|^[ \t*#]*|(?<=[.;])[ \t]{1,6})"
-    r"(?P<mark>\([ \t]*" + OWNER + r"(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|U|SBU)" + JOINT_OWNERS +
+    r"(?P<mark>\([ \t]*" + OWNER
+    + r"(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|U|SBU|(?=" + OCR_LEVEL + r")[A-Z0-9$]{1,5})" + JOINT_OWNERS +
     r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\))(?=[ \t]+[A-Z\"“'])", re.M)
 
 

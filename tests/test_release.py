@@ -315,11 +315,13 @@ def test_the_verifier_finds_a_sentence_released_in_the_subject(sentence: str) ->
     assert [f.channel for f in findings] == ["released text"] and "subject" in findings[0].message
 
 
-@pytest.mark.parametrize("printed", [" 2. S) The minister will defect.", "\n\n2. C//NF) The source is a minister."])
+@pytest.mark.parametrize("printed", [" 2. S) The minister will defect.", "\n\n2. C//NF) The source is a minister.",
+                                     "\n(5//SI) The intercepts show it.", " 2. (T$//SI) The partner helps."])
 def test_the_verifier_finds_a_marking_that_lost_its_parenthesis(printed: str) -> None:
-    """Behind the parser's reading of "2. S)" (a marking whose "(" was lost): released text that
-    prints one above the ceiling after a paragraph number fails the copy, mid-line or at a line
-    start. Forged as if the parser had left it inside the (U) paragraph; the real parse passes."""
+    """Behind the parser's reading of "2. S)" (a marking whose "(" was lost) and "(5//SI)" (a level
+    OCR read as a digit): released text that prints one above the ceiling (or unreadable) where a
+    portion starts fails the copy, mid-line or at a line start. Forged as if the parser had left
+    it inside the (U) paragraph; the real parse passes."""
     from redact import Context, decide, load_policy
     from redact.verify import released_markings
 
