@@ -39,6 +39,7 @@ class Driver:
         self.states = states
         self.start = start
         self.end = end
+        self.after: dict[tuple[tuple[int, ...], str], tuple[int, ...]] = {}
 
     @classmethod
     def of(cls, lark: Lark, start: str = "start") -> Driver | None:
@@ -60,7 +61,8 @@ class Driver:
         return driver if set(scanners) >= set(driver.states) else None
 
     def tokens(self, text: str) -> list[Token]:
-        stack = [self.start]
+        stack: tuple[int, ...] = (self.start,)
+        after = self.after
         found: list[Token] = []
         position, line, size = 0, 1, len(text)
         while position < size:
@@ -68,13 +70,26 @@ class Driver:
             if match is None or match.end() == position:
                 raise UnexpectedCharacters(text, position, line, _column(text, position))  # type: ignore[no-untyped-call]
             kind = match.lastgroup or ""
-            self._shift(stack, kind, text, position, line)
+            shifted = after.get((stack, kind))
+            if shifted is None:
+                shifted = self._shifted(stack, kind, text, position, line)
+                if len(after) < _KEPT_STACKS:
+                    after[stack, kind] = shifted
+            stack = shifted
             end = match.end()
             found.append(Token(kind, position, end, line))
             line += text.count("\n", position, end)
             position = end
-        self._accept(stack, text, found)
+        self._accept(list(stack), text, found)
         return found
+
+    def _shifted(self, stack: tuple[int, ...], kind: str, text: str, position: int, line: int) -> tuple[int, ...]:
+        """The stack after ``kind`` is shifted onto ``stack``. The grammars' stacks are a few
+        states deep and take few shapes, so each (stack, token) pair is worked out once, by the
+        table, and then looked up (a third of the driver's time went on the table's steps)."""
+        states = list(stack)
+        self._shift(states, kind, text, position, line)
+        return tuple(states)
 
     def _match(self, state: int, text: str, position: int) -> re.Match[str] | None:
         for pattern in self.scanners[state]:
@@ -112,6 +127,11 @@ class Driver:
                 raise _unexpected("$END", text, last.start, last.line)
             if self._reduce(stack, action[1]) == self.end:
                 return
+
+
+# The (stack, token) pairs a driver keeps: a flat grammar has a few hundred; a bound keeps a
+# grammar whose stack grows with the text from growing the table without end.
+_KEPT_STACKS = 4096
 
 
 def _column(text: str, position: int) -> int:
