@@ -26,9 +26,9 @@ from pypdf import PdfReader
 
 from redact import Context, decide, load_policy, parse
 from redact.parse import read_items
-from redact.pipeline import _boilerplate
+from redact.pipeline import allowed_text
 from redact.render import build_view, render_html, render_pdf
-from redact.verify import released_text, verify_bytes, withheld_items
+from redact.verify import verify_bytes, withheld_items
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 23)
@@ -145,7 +145,7 @@ def bench_pdf(texts: list[str], policy) -> dict[str, float]:
         html = render_html(view)  # the self-contained release HTML: what the plain render gets
         lean = render_html(view, inline_stylesheet=False)  # what redact renders, with the parsed sheet
         withheld = withheld_items(document, decisions)
-        allowed = released_text(document, decisions) + "\n" + _boilerplate(view)
+        allowed = allowed_text(document, decisions, view)
         prepared.append((html, lean, view.title, withheld, allowed))
     render_pdf(prepared[0][1], title="warm-up", as_of=AS_OF)
     HTML(string=prepared[0][0]).write_pdf()
@@ -303,7 +303,7 @@ def bench_stages(paths: list[Path], policy) -> dict[str, float]:
             checked = time.perf_counter()
             view, rendered = render_outputs(document, decisions, policy, options)
             rendered_at = time.perf_counter()
-            allowed = released_text(document, decisions) + "\n" + _boilerplate(view)
+            allowed = allowed_text(document, decisions, view)
             verify_bytes(rendered["html"], "html", withheld_items(document, decisions), allowed)
             verified = time.perf_counter()
             portions, fields, labels, rule_ids = _item_rows(document, decisions, policy)

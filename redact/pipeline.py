@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,7 @@ from .render.view import ReleaseView
 from .resources import data_dir
 from .review import SUFFIX as REVIEW_SUFFIX
 from .review import apply_review, load_review
-from .verify import Withheld, released_markings, released_text, verify_bytes, withheld_items
+from .verify import Prepared, Withheld, released_markings, released_text, verify_bytes, withheld_items
 from .version import __version__
 
 if TYPE_CHECKING:  # redact.consistency imports numpy: only a document that is indexed pays for it
@@ -98,16 +99,28 @@ def safe_stem(path: str) -> str:
 
 
 def _boilerplate(view: ReleaseView) -> str:
-    """Text a copy may contain besides released text: template words, stamp, labels."""
-    template = (TEMPLATES / "release.html.j2").read_text(encoding="utf-8")
+    """Text a copy may contain besides released text: the stamp, labels and names of this copy
+    (the template's words and the stylesheet, the same in every copy: _template_words)."""
     stamp = view.stamp
     values = [view.banner, view.title, stamp.status, stamp.authority, stamp.reviewer,
               stamp.as_of, stamp.case or "", stamp.doc_id or "", stamp.source, *view.exemptions]
     labels = [b.label or "" for b in (*view.header, *view.body)]
     margins = [b.margin or "" for b in (*view.header, *view.body)]
     names = [f"Paragraph {b.number} Subparagraph {b.number}" for b in view.body if b.number]
-    fixed = [re.sub(r"<[^>]*>|\{[^}]*\}", " ", template), stylesheet(), page_header(view)]
-    return "\n".join([*fixed, *values, *labels, *margins, *names])
+    return "\n".join([page_header(view), *values, *labels, *margins, *names])
+
+
+@cache
+def _template_words() -> Prepared:
+    """The words every copy prints whatever its document: the template's own and the stylesheet."""
+    template = (TEMPLATES / "release.html.j2").read_text(encoding="utf-8")
+    return Prepared.of("\n".join([re.sub(r"<[^>]*>|\{[^}]*\}", " ", template), stylesheet()]))
+
+
+def allowed_text(document: Document, decisions: Decisions, view: ReleaseView) -> list[str | Prepared]:
+    """What a copy of ``document`` may print: its released text, this copy's stamp and labels,
+    and the template's words (in parts: see redact.verify.Checker)."""
+    return [released_text(document, decisions) + "\n" + _boilerplate(view), _template_words()]
 
 
 def _umask() -> int:
@@ -296,7 +309,7 @@ def options_fingerprint(policy: Policy, options: Options) -> str:
 
 
 def _write_outputs(rendered: dict[str, bytes], stem: str, source: str, out_dir: Path,
-                   withheld: list[Withheld], allowed: str, sync: bool = True,
+                   withheld: list[Withheld], allowed: list[str | Prepared], sync: bool = True,
                    original: Plan | None = None) -> dict[str, tuple[str, str]]:
     outputs: dict[str, tuple[str, str]] = {}
     written: list[Path] = []
@@ -351,7 +364,7 @@ def process_one(path: str, policy: Policy, options: Options, others: tuple[Other
                 source.pdf.data, source.pdf, document, decisions, title=view.title, status=decisions.status,
                 authority=policy.name, as_of=options.as_of)
         withheld = withheld_items(document, decisions)
-        allowed = released_text(document, decisions) + "\n" + _boilerplate(view)
+        allowed = allowed_text(document, decisions, view)
         make_out_dir(options.out_dir)
         outputs = _write_outputs(rendered, stem, source.path, options.out_dir, withheld, allowed,
                                  options.sync_outputs, original)

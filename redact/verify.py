@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from html import unescape
 from html.parser import HTMLParser
 from typing import Any
@@ -247,10 +248,12 @@ class Checker:
     once and intersected. Both ways find the same leaks.
     """
 
-    def __init__(self, withheld: list[Withheld], allowed: str | Prepared) -> None:
-        prepared = allowed if isinstance(allowed, Prepared) else Prepared.of(allowed)
-        self._allowed_grams = prepared.grams
-        self._allowed_joined = prepared.joined
+    def __init__(self, withheld: list[Withheld], allowed: Allowed) -> None:
+        # Allowed text may come in parts (a document's released text, and the template words and
+        # stylesheet every copy prints, prepared once a process): a gram is explained by a part
+        # that holds it whole (stricter than one text joining them, never looser).
+        self._allowed = [part if isinstance(part, Prepared) else Prepared.of(part)
+                         for part in ((allowed,) if isinstance(allowed, str | Prepared) else allowed)]
         self._long: list[tuple[str, str]] = []  # (name, " word word ... ")
         self._long_grams: list[tuple[str, set[tuple[str, ...]]]] | None = None
         self._short: list[tuple[str, str]] = []
@@ -260,7 +263,7 @@ class Checker:
                 self._long.append((item.name, " " + " ".join(tokens) + " "))
             elif sum(len(t) for t in tokens) >= 3:  # "(D)" or "1." alone names nothing and is everywhere
                 phrase = " " + " ".join(tokens) + " "
-                if phrase not in self._allowed_joined:
+                if not any(phrase in part.joined for part in self._allowed):
                     self._short.append((item.name, phrase))
         self._all_long = "".join(joined for _, joined in self._long)
         self._long_words = set(self._all_long.split())
@@ -270,7 +273,8 @@ class Checker:
 
     def check_prepared(self, channel: str, prepared: Prepared) -> list[Leak]:
         # A gram with a word no item has cannot be in one: most unexplained grams go here.
-        candidates = [gram for gram in prepared.grams - self._allowed_grams if self._long_words.issuperset(gram)]
+        unexplained = prepared.grams.difference(*(part.grams for part in self._allowed))
+        candidates = [gram for gram in unexplained if self._long_words.issuperset(gram)]
         if len(candidates) <= _LOOKUP_LIMIT:
             # " a b c d e " is in " ... a b c d e ... " exactly when (a, b, c, d, e) is one of its
             # 5-grams; items are joined with two spaces between them, which no needle spans.
@@ -296,13 +300,24 @@ _LOOKUP_LIMIT = 256
 class Prepared:
     """A channel's words, ready to be checked against many documents' withheld items."""
 
-    grams: set[tuple[str, ...]]
+    grams: frozenset[tuple[str, ...]]
     joined: str
 
     @classmethod
     def of(cls, text: str) -> Prepared:
         tokens = words(text)
-        return cls(ngrams(tokens), " " + " ".join(tokens) + " ")
+        return cls(frozenset(zip(*(tokens[i:] for i in range(NGRAM)), strict=False)), " " + " ".join(tokens) + " ")
+
+
+# Allowed text: one text, or its parts (see Checker).
+Allowed = str | Prepared | Sequence[str | Prepared]
+
+
+@lru_cache(maxsize=8)
+def _prepared_channel(text: str) -> Prepared:
+    """A channel's text, prepared; the same text again (a copy's stylesheet, printed in every
+    copy of a batch) is not prepared again."""
+    return Prepared.of(text)
 
 
 # ---------------------------------------------------------------------------
@@ -468,19 +483,24 @@ def _outline_titles(outline: object) -> list[str]:
 
 
 # Element and attribute names ("<div", "</p", " class="): markup's own words, which a withheld
-# header line such as "CLASS" must not be taken for.
-# An attribute name is tried only where a run of name characters starts: tried inside one, it
-# finds the same "=" or none, after scanning the rest of the run again (half of verify's time).
-_MARKUP_NAMES = re.compile(r"</?[A-Za-z][\w:.-]*|(?<![\w:.-])[\w:.-]+[ \t\n]*=")
+# header line such as "CLASS" must not be taken for. An attribute name is a whole run of name
+# characters before "=": found from its "=" in the reversed text, where the pattern opens with a
+# character the engine skips ahead to (a pattern that opens with the name scanned every position,
+# a tenth of verify's time); the run then ends where the name began, so no look-behind is needed.
+_TAG_NAME = re.compile(r"</?[A-Za-z][\w:.-]*")
+_ATTRIBUTE_NAME_REVERSED = re.compile(r"=[ \t\n]*[\w:.-]+")
 
 
 def html_source(data: bytes) -> str:
     """The HTML as written, without element and attribute names, references decoded: what is in
     the bytes whatever a parser makes of them (attribute values, text, comments, a doctype)."""
-    return unescape(_MARKUP_NAMES.sub(" ", data.decode("utf-8", "replace")))
+    text = data.decode("utf-8", "replace")
+    if "=" in text:  # each name and its "=" become a space, as the tags' names do below
+        text = _ATTRIBUTE_NAME_REVERSED.sub(" ", text[::-1])[::-1]
+    return unescape(_TAG_NAME.sub(" ", text))
 
 
-def verify_bytes(data: bytes, fmt: str, withheld: list[Withheld], allowed: str) -> Report:
+def verify_bytes(data: bytes, fmt: str, withheld: list[Withheld], allowed: Allowed) -> Report:
     """Check one release copy (html, pdf or text) against what was withheld."""
     findings: list[Finding] = []
     if fmt == "pdf":
@@ -490,7 +510,7 @@ def verify_bytes(data: bytes, fmt: str, withheld: list[Withheld], allowed: str) 
     else:
         channels = {"text": data.decode("utf-8", "replace")}
     checker = Checker(withheld, allowed)
-    leaks = [leak for name, text in channels.items() for leak in checker.check(name, text)]
+    leaks = [leak for name, text in channels.items() for leak in checker.check_prepared(name, _prepared_channel(text))]
     if fmt == "html":
         # A second reading that needs no HTML parser: the markup as written, references decoded.
         # What a parser drops (an attribute left unclosed, CDATA, a doctype) is still in the bytes;
