@@ -14,6 +14,7 @@ from .model import Kind, Marking, Portion, combine
 from .shapes import (
     DEBRIS,
     LEVEL_SHAPED,
+    MARKING_SHAPE,
     OPENS_WITH_MARKING,
     PRINTED_MARKING,
     RULE_CHAR,
@@ -245,15 +246,22 @@ def _finishes(line: str) -> bool:
 
 
 _LIST_ITEM = re.compile(r"\s*(?:[-*\u2022]+|\d{1,2}[.)]|[A-Za-z][.)])\s")
+# A list item that carries its own marking ("1. (U) text", "- (S//SI) text").
+_MARKED_LIST_ITEM = re.compile(_LIST_ITEM.pattern + r"[ \t]*" + MARKING_SHAPE)
 
 
 def _first_own_line(lines: list[str], width: int) -> int | None:
-    """The first line of a memo's portion that is a paragraph of its own (see lines_apart)."""
+    """The first line of a memo's portion that is a paragraph of its own (see lines_apart). A list
+    item under a list item goes on the list, unless the item above carries its own marking and
+    this one does not: where the items are marked one by one, an unmarked one is not the item
+    above ("1. (U) ..." / "2. The source ..."), and is withheld as unmarked."""
     for j in range(1, len(lines)):
         previous, line = lines[j - 1].rstrip(), lines[j].strip()
         if not line or line[:1].islower() or not _finishes(previous):  # (a colon does not finish)
             continue
         if _LIST_ITEM.match(lines[j]) and _LIST_ITEM.match(lines[j - 1]):
+            if _MARKED_LIST_ITEM.match(lines[j - 1]) and not _MARKED_LIST_ITEM.match(lines[j]):
+                return j
             continue
         if len(previous) + 1 + len(line.split()[0]) <= width:
             return j
