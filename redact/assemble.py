@@ -237,15 +237,29 @@ class Assembler:
         inherited = False
         if kind is Kind.SUBPARAGRAPH:
             parent = self.parent_index
-        if marking is None and kind is Kind.SUBPARAGRAPH and self.scope:
+        unmarked_sibling = marking is None and kind is Kind.SUBPARAGRAPH and self._unmarked_sibling()
+        if marking is None and kind is Kind.SUBPARAGRAPH and self.scope and not unmarked_sibling:
             marking, inherited = combine(self.scope), True
         if marking is None and self.entire is not None and kind is not Kind.HEADING:
             marking, inherited = self.entire, True
-        if marking is None and kind in (Kind.PARAGRAPH, Kind.TEXT):
+        if marking is None and (kind in (Kind.PARAGRAPH, Kind.TEXT) or unmarked_sibling):
             self.problems.append(Problem(item.line, "unmarked-portion",
                                          "a portion without a marking; withheld unless a policy says otherwise"))
         self.open = _Open(kind, number, marking, inherited, item.line, item.line, parent=parent)
         self.open.add(text, item.line, item.lines)
+
+    def _unmarked_sibling(self) -> bool:
+        """In a memo or newsletter (where every portion is marked, bullets too), an unmarked item
+        right under a list item that carries its own marking and ends its sentence is not covered
+        by the markings in scope: its siblings are marked one by one and it is not ("- (U) ..." /
+        "- The source will ..."): unmarked, withheld. Under an item that opens a list with a colon
+        it is a part of that item, as in a cable, where subparagraphs take the markings in scope."""
+        if self.doc_type != "memo" or not self.portions:
+            return False
+        above = self.portions[-1]
+        last = above.text.rstrip()
+        return (above.kind is Kind.SUBPARAGRAPH and above.marking is not None and not above.inherited
+                and SENTENCE_END.search(last) is not None and not last.endswith(":"))
 
     def _wrapped_number(self, item: Item) -> bool:
         """An unmarked "10. The two ..." inside a paragraph, after a line that ends no sentence
