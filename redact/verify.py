@@ -313,10 +313,18 @@ class Prepared:
 Allowed = str | Prepared | Sequence[str | Prepared]
 
 
-@lru_cache(maxsize=8)
 def _prepared_channel(text: str) -> Prepared:
-    """A channel's text, prepared; the same text again (a copy's stylesheet, printed in every
-    copy of a batch) is not prepared again."""
+    """A channel's text, prepared; the same short text again (a copy's stylesheet, printed in
+    every copy of a batch) is not prepared again. A long one is not kept: a few of a large
+    document's channels would hold hundreds of megabytes of grams."""
+    return _prepared_short(text) if len(text) <= _KEPT_CHANNEL else Prepared.of(text)
+
+
+_KEPT_CHANNEL = 1 << 14
+
+
+@lru_cache(maxsize=8)
+def _prepared_short(text: str) -> Prepared:
     return Prepared.of(text)
 
 
