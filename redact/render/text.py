@@ -10,9 +10,7 @@ BOX_WIDTH = 60
 
 def _box(block: Block) -> str:
     """A withheld portion: the same three lines whatever it replaced."""
-    name = (block.prefix or "Header line") if block.kind.startswith("field-") else (
-        f"Paragraph {block.number}" if block.number else block.kind.capitalize())
-    inner = f" {name} withheld -- {block.label} "
+    inner = f" {block.name} withheld -- {block.label} "
     inner = inner[:BOX_WIDTH - 2].center(BOX_WIDTH - 2, "#")
     return "\n".join(["#" * BOX_WIDTH, f"#{inner}#", "#" * BOX_WIDTH])
 

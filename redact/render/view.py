@@ -37,6 +37,16 @@ class Block:
     prefix: str = ""
 
     @property
+    def name(self) -> str:
+        """What a copy calls the block: "SUBJECT:", "Header line", "Paragraph 2", "Subparagraph A",
+        "Heading" (its kind, for one with no number)."""
+        if self.kind.startswith("field-"):
+            return self.prefix or "Header line"
+        if self.number:
+            return f"{'Subparagraph' if self.kind == 'subparagraph' else 'Paragraph'} {self.number}"
+        return self.kind.capitalize()
+
+    @property
     def spoken(self) -> str:
         """What a screen reader says for a withheld box."""
         return f"withheld under {self.label}" if self.label else "withheld"
