@@ -42,8 +42,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(_HYPHEN_BREAK.sub("", text).lower())
 
 
+def _grams(tokens: list[str], n: int) -> Iterator[tuple[str, ...]]:
+    return zip(*(tokens[i:] for i in range(n)), strict=False)
+
+
 def ngrams(tokens: list[str], n: int = NGRAM) -> set[tuple[str, ...]]:
-    return set(zip(*(tokens[i:] for i in range(n)), strict=False))
+    return set(_grams(tokens, n))
 
 
 @dataclass(frozen=True)
@@ -306,11 +310,15 @@ class Prepared:
     @classmethod
     def of(cls, text: str) -> Prepared:
         tokens = words(text)
-        return cls(frozenset(zip(*(tokens[i:] for i in range(NGRAM)), strict=False)), " " + " ".join(tokens) + " ")
+        return cls(frozenset(_grams(tokens, NGRAM)), " " + " ".join(tokens) + " ")
 
 
 # Allowed text: one text, or its parts (see Checker).
 Allowed = str | Prepared | Sequence[str | Prepared]
+
+
+# The longest channel text kept prepared (see _prepared_channel).
+_KEPT_CHANNEL = 1 << 14
 
 
 def _prepared_channel(text: str) -> Prepared:
@@ -318,9 +326,6 @@ def _prepared_channel(text: str) -> Prepared:
     every copy of a batch) is not prepared again. A long one is not kept: a few of a large
     document's channels would hold hundreds of megabytes of grams."""
     return _prepared_short(text) if len(text) <= _KEPT_CHANNEL else Prepared.of(text)
-
-
-_KEPT_CHANNEL = 1 << 14
 
 
 @lru_cache(maxsize=8)
