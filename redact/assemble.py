@@ -21,6 +21,7 @@ from .header import governing_decl, opens_portion, read_header
 from .markings import parse_banner_marking, parse_portion_marking
 from .model import Header, HeaderField, Kind, Marking, Portion, Problem, combine
 from .portions import (
+    finishes_sentence,
     headings_take_marking,
     inline_markings,
     is_heading,
@@ -257,9 +258,8 @@ class Assembler:
         if self.doc_type != "memo" or not self.portions:
             return False
         above = self.portions[-1]
-        last = above.text.rstrip()
         return (above.kind is Kind.SUBPARAGRAPH and above.marking is not None and not above.inherited
-                and SENTENCE_END.search(last) is not None and not last.endswith(":"))
+                and finishes_sentence(above.text))
 
     def _wrapped_number(self, item: Item) -> bool:
         """An unmarked "10. The two ..." inside a paragraph, after a line that ends no sentence

@@ -106,7 +106,7 @@ def _boilerplate(view: ReleaseView) -> str:
               stamp.as_of, stamp.case or "", stamp.doc_id or "", stamp.source, *view.exemptions]
     labels = [b.label or "" for b in (*view.header, *view.body)]
     margins = [b.margin or "" for b in (*view.header, *view.body)]
-    names = [f"Paragraph {b.number} Subparagraph {b.number}" for b in view.body if b.number]
+    names = [b.name for b in (*view.header, *view.body)]  # "Paragraph 2", "Header line", as printed
     return "\n".join([page_header(view), *values, *labels, *margins, *names])
 
 

@@ -227,7 +227,7 @@ def _parts(portion: Portion, width: int, last: bool) -> list[Portion]:
         return [portion]
     lines = portion.text.split("\n")
     cut = _first_own_line(lines, width) if width else None
-    if cut is None and not last and len(lines) > 1 and _finishes(lines[-2]) and is_heading(lines[-1]):
+    if cut is None and not last and len(lines) > 1 and finishes_sentence(lines[-2]) and is_heading(lines[-1]):
         cut = len(lines) - 1
     if cut is None:
         return [portion]
@@ -239,7 +239,7 @@ def _parts(portion: Portion, width: int, last: bool) -> list[Portion]:
     return [kept, apart]
 
 
-def _finishes(line: str) -> bool:
+def finishes_sentence(line: str) -> bool:
     """A line that ends a sentence (not one that opens a list with a colon)."""
     line = line.rstrip()
     return bool(SENTENCE_END.search(line)) and not line.endswith(":")
@@ -257,7 +257,7 @@ def _first_own_line(lines: list[str], width: int) -> int | None:
     above ("1. (U) ..." / "2. The source ..."), and is withheld as unmarked."""
     for j in range(1, len(lines)):
         previous, line = lines[j - 1].rstrip(), lines[j].strip()
-        if not line or line[:1].islower() or not _finishes(previous):  # (a colon does not finish)
+        if not line or line[:1].islower() or not finishes_sentence(previous):  # (a colon does not finish)
             continue
         if _LIST_ITEM.match(lines[j]) and _LIST_ITEM.match(lines[j - 1]):
             if _MARKED_LIST_ITEM.match(lines[j - 1]) and not _MARKED_LIST_ITEM.match(lines[j]):

@@ -38,6 +38,11 @@ def _item_name(record: dict[str, Any]) -> str:
     return f"{kind} {number}" if number else f"{kind} #{record['index']}"
 
 
+def _indexed(values: list[Any], index: Any) -> Any:
+    """The value a row's index names; a value written in place (an older format) as it is."""
+    return values[index] if isinstance(index, int) and 0 <= index < len(values) else index
+
+
 def _items(document: dict[str, Any], table: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """A format-2 or -3 document record's rows as the item records of the old format, the reason taken
     from the run's policy table unless the row carries its own."""
@@ -46,10 +51,10 @@ def _items(document: dict[str, Any], table: dict[str, Any]) -> Iterator[dict[str
     rule_ids = document.get("rule_ids") or []
 
     def label(index: Any) -> Any:
-        return labels[index] if isinstance(index, int) and 0 <= index < len(labels) else index
+        return _indexed(labels, index)
 
     def rule(index: Any) -> Any:  # format 3: an index into the record's rule ids; format 2: the id
-        return rule_ids[index] if isinstance(index, int) and 0 <= index < len(rule_ids) else index
+        return _indexed(rule_ids, index)
 
     for target, key in (("portion", "portion_columns"), ("field", "field_columns")):
         columns = table.get(key) or []
