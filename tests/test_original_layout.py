@@ -61,8 +61,11 @@ def test_the_copy_keeps_the_pages_and_loses_every_withheld_word(tmp_path: Path, 
     released = words(released_text(document, decisions))
     if len(released) > 10:  # searchable: the released words are in the text layer
         assert " ".join(released[:6]) in layer or " ".join(released[-6:]) in layer
-    the_plan = plan(read_source(source).pdf, document, decisions)  # type: ignore[arg-type]
-    assert check_copy(copy.read_bytes(), the_plan) == []
+    read = read_source(source)
+    status = decisions.status
+    _, the_plan = render_original(read.pdf.data, read.pdf, document, decisions, title="t",  # type: ignore[union-attr]
+                                  status=status, authority=policy, as_of=AS_OF)
+    assert check_copy(copy.read_bytes(), the_plan) == []  # its boxes, the stamp, what it painted
     assert not findings
 
 
@@ -148,3 +151,99 @@ def test_furniture_that_could_hold_content_is_painted_over_in_the_page_image(tmp
     assert covered(head) and not covered(foot)
     _, copy = _copy(tmp_path / "run", name="06MADRID3104")  # the ordinary fixture still verifies
     assert copy.exists()
+
+
+def _pdf_with_a_picture_of_text(tmp_path: Path) -> Path:
+    """The seed cable as printed, with a picture of a sentence above it: ink no text layer holds."""
+    import base64
+    import io
+
+    import weasyprint
+    from PIL import Image, ImageDraw, ImageFont
+
+    picture = Image.new("L", (1400, 60), 255)
+    font = ImageFont.truetype("DejaVuSans.ttf", 28) if _has_dejavu() else ImageFont.load_default()
+    ImageDraw.Draw(picture).text((5, 10), "CANARYINK the source in the ministry is Ivanov", fill=0, font=font)
+    encoded = io.BytesIO()
+    picture.save(encoded, "PNG")
+    data = base64.b64encode(encoded.getvalue()).decode()
+    text = (PDFS.parent / "review" / "06MADRID3104.txt").read_text(encoding="utf-8")
+    html = (f"<html><head><style>@page {{ size: letter; margin: 0.9in 0.8in }} pre {{ font: 10pt monospace }}"
+            f"</style></head><body><img src='data:image/png;base64,{data}' style='width: 5in'><pre>{text}</pre>"
+            "</body></html>")
+    source = tmp_path / "pictured.pdf"
+    source.write_bytes(weasyprint.HTML(string=html).write_pdf())
+    return source
+
+
+def _has_dejavu() -> bool:
+    from redact.render.original import _font_path
+
+    return _font_path() is not None
+
+
+def _page_one(data: bytes):  # type: ignore[no-untyped-def]
+    page = pdfium.PdfDocument(data)[0]
+    (image,) = [o for o in page.get_objects() if isinstance(o, pdfium.PdfImage)]
+    return image.get_bitmap().to_pil().convert("L")
+
+
+def test_ink_that_no_text_line_holds_is_painted_over_and_reported(tmp_path: Path) -> None:
+    """A picture of a sentence on the page was never read, so never decided: the copy paints it
+    over, says so, and the audit record counts it."""
+    source = _pdf_with_a_picture_of_text(tmp_path)
+    read = read_source(source)
+    assert "CANARYINK" not in read.text  # the text layer does not hold it
+    original = pdfium.PdfDocument(read.pdf.data)[0]  # type: ignore[union-attr]
+    scale = DPI / 72
+    page = original.render(scale=scale, grayscale=True).to_pil().convert("L")
+    first_line_top = (float(original.get_height()) - max(b[3] for b in read.pdf.lines[0].boxes if b)) * scale  # type: ignore[union-attr]
+    picture = page.crop((0, 0, page.size[0], int(first_line_top) - 4))
+    assert picture.getextrema()[0] < 64  # the picture is there, dark, above the first text line
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(source), "--layout", "original", "--format", "pdf", "--out",
+                                       str(out), "--as-of", "2026-11-26"])
+    assert result.exit_code == 0, result.output
+    assert "painted over" in result.output
+    copy = _page_one((out / "pictured.release.pdf").read_bytes())
+    inked = [(x, y) for y in range(picture.size[1]) for x in range(picture.size[0])
+             if picture.getpixel((x, y)) < 160]  # type: ignore[operator]
+    assert inked and all(copy.getpixel(point) == 0 for point in inked)  # every stroke under black
+    record = next(json.loads(line) for line in (out / "audit.jsonl").read_text().splitlines()
+                  if json.loads(line)["type"] == "document")
+    assert record["unread_ink"]["1"] >= 1
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="needs tesseract-ocr")
+def test_the_painted_picture_cannot_be_read_back(tmp_path: Path) -> None:
+    import pytesseract
+
+    source = _pdf_with_a_picture_of_text(tmp_path)
+    out = tmp_path / "out"
+    CliRunner().invoke(main, ["run", str(source), "--layout", "original", "--format", "pdf", "--out", str(out),
+                              "--as-of", "2026-11-26"])
+    copy = _page_one((out / "pictured.release.pdf").read_bytes())
+    page = pdfium.PdfDocument(source)[0].render(scale=DPI / 72, grayscale=True).to_pil()
+    assert "CANARYINK" in pytesseract.image_to_string(page)  # the check can see it where it is
+    read_back = pytesseract.image_to_string(copy)
+    assert "CANARYINK" not in read_back and "Ivanov" not in read_back
+    assert "Mallorcan" in read_back  # released text still shows
+
+
+def test_the_verifier_finds_ink_the_renderer_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Second line: a copy drawn without painting unread ink fails verification, from its bytes."""
+    from redact.render import original as module
+
+    source = _pdf_with_a_picture_of_text(tmp_path)
+    text = read_source(source)
+    document = parse(text.text, source=str(source))
+    decisions = decide(document, load_policy("public-release"), Context(as_of=AS_OF))
+    monkeypatch.setattr(module, "unread_ink", lambda image, shown: [])
+    data, the_plan = render_original(text.pdf.data, text.pdf, document, decisions, title="t",  # type: ignore[union-attr]
+                                     status="RELEASE IN PART", authority="public-release", as_of=AS_OF)
+    monkeypatch.undo()
+    problems = check_copy(data, the_plan)
+    assert any("ink outside the released text" in p for p in problems), problems
+    data, the_plan = render_original(text.pdf.data, text.pdf, document, decisions, title="t",  # type: ignore[union-attr]
+                                     status="RELEASE IN PART", authority="public-release", as_of=AS_OF)
+    assert check_copy(data, the_plan) == []

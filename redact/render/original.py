@@ -26,6 +26,7 @@ from PIL import Image, ImageDraw, ImageFont
 from ..decide import Decision, Decisions
 from ..model import Document
 from ..pdftext import Box, PdfText
+from .ink import PixelBox, unread_ink
 from .view import margin_code
 
 # Words that furniture left visible may hold; checked word by word (no pattern to backtrack).
@@ -60,6 +61,17 @@ class Plan:
 
     redactions: list[Redaction] = field(default_factory=list)
     runs: list[tuple[int, str, list[Box | None]]] = field(default_factory=list)  # page, text, boxes
+    kept: list[tuple[int, Box]] = field(default_factory=list)  # furniture left visible: page, box
+    # Drawn with the pages: ink no text line holds, painted over (page, pixels); the stamp (pixels).
+    painted: list[tuple[int, PixelBox]] = field(default_factory=list)
+    stamp: PixelBox | None = None
+
+    def unread_pages(self) -> dict[int, int]:
+        """Pages where ink no text line holds was painted over, and how many boxes it took."""
+        pages: dict[int, int] = {}
+        for page, _ in self.painted:
+            pages[page] = pages.get(page, 0) + 1
+        return pages
 
 
 def _items(document: Document, decisions: Decisions) -> list[tuple[int, int, str, Decision]]:
@@ -126,8 +138,11 @@ def plan(pdf: PdfText, document: Document, decisions: Decisions) -> Plan:
     # furniture pattern that took a line of content must not leave it readable on the page).
     for line in pdf.dropped:
         box = _union(line.boxes)
-        if box is not None and not _bare_furniture(line.text):
-            result.redactions.append(Redaction(line.page, box))
+        if box is not None:
+            if _bare_furniture(line.text):
+                result.kept.append((line.page, box))
+            else:
+                result.redactions.append(Redaction(line.page, box))
     labelled: set[tuple[int, str]] = set()
     for number, line in enumerate(pdf.lines, start=1):
         if not line.text.strip():
@@ -184,8 +199,9 @@ def pixel_box(box: Box, page_height: float, scale: float) -> tuple[int, int, int
             math.ceil(right * scale), math.ceil((page_height - bottom) * scale))
 
 
-def stamp(image: Image.Image, lines: list[str], scale: float) -> None:
-    """The release stamp in the bottom right corner of the first page (running heads are at the top)."""
+def stamp(image: Image.Image, lines: list[str], scale: float) -> PixelBox:
+    """The release stamp in the bottom right corner of the first page (running heads are at the top);
+    the pixels it covers."""
     font = _label_font(int(8 * scale))
     draw = ImageDraw.Draw(image)
     widths = [draw.textbbox((0, 0), line, font=font)[2] for line in lines]
@@ -195,6 +211,25 @@ def stamp(image: Image.Image, lines: list[str], scale: float) -> None:
     draw.rectangle((left, top, left + width, top + height), fill=255, outline=0, width=max(1, int(scale)))
     for number, line in enumerate(lines):
         draw.text((left + int(4 * scale), top + int(3 * scale) + number * step), line, fill=0, font=font)
+    return (int(left), int(top), int(left + width) + 1, int(top + height) + 1)
+
+
+def shown_boxes(the_plan: Plan, page: int, page_height: float, scale: float) -> list[PixelBox]:
+    """What a page of the copy may show besides paper (pixels): its released text runs, the
+    furniture left visible, the painted boxes and the stamp."""
+    boxes = [pixel_box(box, page_height, scale) for number, _, run in the_plan.runs if number == page
+             for box in [_union(run)] if box is not None]
+    boxes += [pixel_box(box, page_height, scale) for number, box in the_plan.kept if number == page]
+    boxes += [pixel_box(r.box, page_height, scale) for r in the_plan.redactions if r.page == page]
+    boxes += [box for number, box in the_plan.painted if number == page]
+    if page == 1 and the_plan.stamp is not None:
+        boxes.append(the_plan.stamp)
+    return boxes
+
+
+def _points(box: PixelBox, page_height: float, scale: float) -> Box:
+    left, top, right, bottom = box
+    return (left / scale, page_height - bottom / scale, right / scale, page_height - top / scale)
 
 
 def page_images(original: bytes, the_plan: Plan, dpi: int = DPI,
@@ -215,7 +250,11 @@ def page_images(original: bytes, the_plan: Plan, dpi: int = DPI,
                 left, top, right, bottom = pixel_box(redaction.box, height, scale)
                 image.paste(box_pixels(right - left, bottom - top, redaction.code), (left, top))
             if index == 0 and stamped:
-                stamp(image, stamped, scale)
+                the_plan.stamp = stamp(image, stamped, scale)
+            # Ink no text line holds was never read, so never decided: painted over (fail closed).
+            for box in unread_ink(image, shown_boxes(the_plan, index + 1, height, scale)):
+                image.paste(box_pixels(box[2] - box[0], box[3] - box[1], ""), box[:2])
+                the_plan.painted.append((index + 1, box))
             pages.append((image, width, height))
     finally:
         document.close()
@@ -262,11 +301,17 @@ def _invisible(sheet: object, font: str, text: str, boxes: list[Box | None]) -> 
     real = [b for b in boxes if b is not None and b[2] > b[0]]
     if not real:
         return
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
     left, bottom = min(b[0] for b in real), min(b[1] for b in real)
     size = max(4.0, max(b[3] - b[1] for b in real) * 1.1)
     body = sheet.beginText()  # type: ignore[attr-defined]
     body.setTextRenderMode(3)
     body.setFont(font, size)
+    # As wide as the printed run, no wider: the text stays off the boxes painted beside it.
+    width = stringWidth(text.strip(), font, size)
+    if width > 0:
+        body.setHorizScale(100 * (max(b[2] for b in real) - left) / width)
     body.setTextOrigin(left, bottom)
     body.textOut(text.strip())
     sheet.drawText(body)  # type: ignore[attr-defined]
@@ -276,7 +321,9 @@ def check_copy(data: bytes, the_plan: Plan, dpi: int = DPI) -> list[str]:
     """Problems with a copy in the original layout, found by reading the written bytes back:
     - every painted box holds exactly the pixels of a box (black, its code): nothing of the page
       under it survives in the page image;
-    - no character of the text layer lies under a box (what freelawproject's x-ray looks for).
+    - no character of the text layer lies under a box (what freelawproject's x-ray looks for);
+    - no ink outside the released text, the visible furniture, the boxes and the stamp, beyond
+      specks and rules (redact.render.ink): nothing the copy did not read and release.
     """
     import pypdfium2 as pdfium
 
@@ -291,16 +338,22 @@ def check_copy(data: bytes, the_plan: Plan, dpi: int = DPI) -> list[str]:
                 problems.append(f"page {index + 1}: {len(images)} images (one page image expected)")
                 continue
             image = images[0].get_bitmap().to_pil().convert("L")
-            scale = image.size[0] / float(page.get_width())
+            scale = dpi / 72
+            if abs(image.size[0] / float(page.get_width()) - scale) > 1e-6:
+                problems.append(f"page {index + 1}: the page image is not at {dpi} dpi")
+                continue
             boxes = [r for r in the_plan.redactions if r.page == index + 1]
-            for number, redaction in enumerate(boxes):
-                left, top, right, bottom = pixel_box(redaction.box, height, dpi / 72)
-                if abs(scale - dpi / 72) > 1e-6:
-                    problems.append(f"page {index + 1}: the page image is not at {dpi} dpi")
-                    break
-                expected = box_pixels(right - left, bottom - top, redaction.code)
+            pixels = [(pixel_box(r.box, height, scale), r.code) for r in boxes]
+            painted = [box for page_number, box in the_plan.painted if page_number == index + 1]
+            pixels += [(box, "") for box in painted]
+            for number, ((left, top, right, bottom), code) in enumerate(pixels):
+                expected = box_pixels(right - left, bottom - top, code)
                 if image.crop((left, top, right, bottom)).tobytes() != expected.tobytes():
                     problems.append(f"page {index + 1}: box {number + 1} does not hold only its box and code")
+            unread = unread_ink(image, shown_boxes(the_plan, index + 1, height, scale))
+            if unread:
+                problems.append(f"page {index + 1}: ink outside the released text and the boxes ({len(unread)} places)")
+            boxes += [Redaction(index + 1, _points(box, height, scale)) for box in painted]
             textpage = page.get_textpage()
             for char in range(textpage.count_chars()):
                 c_left, c_bottom, c_right, c_top = textpage.get_charbox(char)

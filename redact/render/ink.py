@@ -1,0 +1,163 @@
+"""Ink on a page image that the copy has no reason to show.
+
+A copy in the original layout shows the page as an image. The text layer says which characters
+are on the page, but a page can carry more ink than its text layer holds: a picture of text, a
+handwritten note, a stamp, text drawn as outlines, words OCR could not read. None of that was
+read, so none of it was decided, and it must not stay readable (fail closed).
+
+``unread_ink`` finds it: ink (pixels clearly darker than the paper) outside the regions the copy
+may show (released text, furniture kept visible, the stamp, the painted boxes), grouped into
+regions on a grid of small cells. Two things are let through, because no character can hide in
+them: specks (smaller than a character could be drawn and read) and thin rules (lines at most
+three pixels thick, as underlines, table borders and frames are drawn). The renderer paints every
+region found; the verifier runs the same search on the written copy and fails it when anything
+is found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+PixelBox = tuple[int, int, int, int]  # left, top, right, bottom, in pixels of the page image
+
+CELL = 6  # pixels a side of the grid the ink is grouped on (3 points at 150 dpi)
+CONTRAST = 48  # how much darker than the paper a pixel must be to count as ink
+SPECK = 4  # touching ink pixels that fit in a square this many pixels a side (2 points) are a speck
+RULE_THICKNESS = 3  # a line of ink at most this thick ...
+RULE_LENGTH = 24  # ... and at least this long is a rule: no character is drawn in it
+
+
+def _ink(image: Image.Image) -> NDArray[np.bool_]:
+    pixels = np.asarray(image.convert("L"))
+    paper = int(np.median(pixels[::4, ::4]))
+    # A page that is mostly dark has no paper to measure against: everything not near white is ink.
+    threshold = paper - CONTRAST if paper >= 128 + CONTRAST else 255 - CONTRAST
+    ink: NDArray[np.bool_] = pixels < threshold
+    return ink
+
+
+def _runs_at_least(ink: NDArray[np.bool_], length: int, axis: int) -> NDArray[np.bool_]:
+    """Pixels that lie in a run of at least ``length`` ink pixels along ``axis``."""
+    moved = np.moveaxis(ink, axis, -1)
+    if moved.shape[-1] < length:
+        return np.zeros_like(ink)
+    sums = np.cumsum(moved, axis=-1, dtype=np.int32)
+    padded = np.concatenate([np.zeros((*moved.shape[:-1], 1), np.int32), sums], axis=-1)
+    full = (padded[..., length:] - padded[..., :-length]) == length  # windows wholly of ink, by start
+    starts = np.concatenate([np.zeros((*moved.shape[:-1], 1), np.int32),
+                             np.cumsum(full, axis=-1, dtype=np.int32)], axis=-1)
+    # A pixel is covered when some full window starts within ``length`` pixels before it.
+    count = moved.shape[-1]
+    index = np.arange(count)
+    high = np.minimum(index + 1, full.shape[-1])
+    low = np.maximum(index - length + 1, 0)
+    covered = (starts[..., high] - starts[..., low]) > 0
+    return np.moveaxis(covered, -1, axis)
+
+
+def _rules(ink: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Ink in long thin lines: long along one axis, no thicker than RULE_THICKNESS across it."""
+    thick_v = _runs_at_least(ink, RULE_THICKNESS + 1, 0)
+    thick_h = _runs_at_least(ink, RULE_THICKNESS + 1, 1)
+    horizontal = _runs_at_least(ink, RULE_LENGTH, 1) & ~thick_v
+    vertical = _runs_at_least(ink, RULE_LENGTH, 0) & ~thick_h
+    return horizontal | vertical
+
+
+def _without_specks(ink: NDArray[np.bool_]) -> None:
+    """Specks taken out of ``ink``: groups of touching pixels that fit in a SPECK square (a
+    scanner's dust, a stray dot; no character is read from so few pixels)."""
+    for group in _components(ink):
+        rows, columns = [r for r, _ in group], [c for _, c in group]
+        if max(rows) - min(rows) < SPECK and max(columns) - min(columns) < SPECK:
+            ink[rows, columns] = False
+
+
+def _components(cells: NDArray[np.bool_]) -> list[list[tuple[int, int]]]:
+    """The (row, column) of each group of touching true cells (8 neighbours)."""
+    todo = {(r, c) for r, c in np.argwhere(cells).tolist()}
+    groups: list[list[tuple[int, int]]] = []
+    while todo:
+        stack = [todo.pop()]
+        group: list[tuple[int, int]] = []
+        while stack:
+            row, column = stack.pop()
+            group.append((row, column))
+            for step in ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)):
+                neighbour = (row + step[0], column + step[1])
+                if neighbour in todo:
+                    todo.remove(neighbour)
+                    stack.append(neighbour)
+        groups.append(group)
+    return groups
+
+
+def _minus(box: PixelBox, hole: PixelBox) -> list[PixelBox]:
+    """``box`` without ``hole``: up to four boxes."""
+    left, top, right, bottom = box
+    h_left, h_top, h_right, h_bottom = hole
+    if h_left >= right or h_right <= left or h_top >= bottom or h_bottom <= top:
+        return [box]
+    pieces = []
+    if h_top > top:
+        pieces.append((left, top, right, h_top))
+    if h_bottom < bottom:
+        pieces.append((left, h_bottom, right, bottom))
+    middle_top, middle_bottom = max(top, h_top), min(bottom, h_bottom)
+    if h_left > left:
+        pieces.append((left, middle_top, h_left, middle_bottom))
+    if h_right < right:
+        pieces.append((h_right, middle_top, right, middle_bottom))
+    return pieces
+
+
+def _outside(box: PixelBox, holes: list[PixelBox]) -> list[PixelBox]:
+    pieces = [box]
+    for hole in holes:
+        pieces = [piece for part in pieces for piece in _minus(part, hole)]
+    return pieces
+
+
+def unread_ink(image: Image.Image, shown: Iterable[PixelBox]) -> list[PixelBox]:
+    """Boxes (pixels) covering the ink of ``image`` outside ``shown``, specks and rules apart;
+    none of them overlaps a box of ``shown``."""
+    holes = [box for box in shown if box[2] > box[0] and box[3] > box[1]]
+    ink = _ink(image)
+    height, width = ink.shape
+    for left, top, right, bottom in holes:
+        ink[max(0, top):max(0, bottom), max(0, left):max(0, right)] = False
+    if not ink.any():
+        return []
+    ink &= ~_rules(ink)
+    _without_specks(ink)
+    rows, columns = -(-height // CELL), -(-width // CELL)
+    grid = np.zeros((rows * CELL, columns * CELL), dtype=bool)
+    grid[:height, :width] = ink
+    cells: NDArray[np.bool_] = np.asarray(grid.reshape(rows, CELL, columns, CELL).any(axis=(1, 3)))
+    boxes: list[PixelBox] = []
+    for group in _components(cells):
+        # Each row of cells painted from the group's first to its last cell on that row, one cell
+        # more on every side: no stroke, and no letter's inside, stays between two painted cells.
+        spans: dict[int, tuple[int, int]] = {}
+        for row, column in group:
+            low, high = spans.get(row, (column, column))
+            spans[row] = (min(low, column), max(high, column))
+        for row, (low, high) in spans.items():
+            box = (max(0, (low - 1) * CELL), max(0, (row - 1) * CELL),
+                   min(width, (high + 2) * CELL), min(height, (row + 2) * CELL))
+            boxes.extend(_outside(box, holes))
+    return _merged(boxes)
+
+
+def _merged(boxes: list[PixelBox]) -> list[PixelBox]:
+    """Fewer boxes for the same pixels: duplicates dropped, boxes contained in another dropped."""
+    unique = sorted(set(boxes), key=lambda b: (b[2] - b[0]) * (b[3] - b[1]), reverse=True)
+    kept: list[PixelBox] = []
+    for box in unique:
+        if not any(k[0] <= box[0] and k[1] <= box[1] and k[2] >= box[2] and k[3] >= box[3] for k in kept):
+            kept.append(box)
+    return sorted(kept, key=lambda b: (b[1], b[0]))

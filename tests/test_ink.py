@@ -1,0 +1,77 @@
+"""redact.render.ink: what ink a page shows outside the regions it may show."""
+
+from __future__ import annotations
+
+from PIL import Image, ImageDraw, ImageFont
+
+from redact.render.ink import unread_ink
+
+
+def _page() -> Image.Image:
+    return Image.new("L", (600, 400), 255)
+
+
+def _word(image: Image.Image, at: tuple[int, int], text: str = "SECRET NAME", fill: int = 0) -> None:
+    ImageDraw.Draw(image).text(at, text, fill=fill, font=ImageFont.load_default())
+
+
+def _covers(boxes: list[tuple[int, int, int, int]], image: Image.Image, region: tuple[int, int, int, int]) -> bool:
+    """Every inked pixel of ``region`` lies in one of ``boxes``."""
+    left, top, right, bottom = region
+    for y in range(top, bottom):
+        for x in range(left, right):
+            if image.getpixel((x, y)) < 128 and not any(b[0] <= x < b[2] and b[1] <= y < b[3] for b in boxes):  # type: ignore[operator]
+                return False
+    return True
+
+
+def test_a_word_outside_the_shown_regions_is_found_and_covered() -> None:
+    page = _page()
+    _word(page, (50, 50))
+    boxes = unread_ink(page, [])
+    assert boxes and _covers(boxes, page, (0, 0, 600, 400))
+
+
+def test_ink_inside_a_shown_region_is_left_and_no_box_overlaps_it() -> None:
+    page = _page()
+    _word(page, (50, 50))
+    _word(page, (50, 70), "released line")
+    shown = [(45, 65, 200, 85)]
+    boxes = unread_ink(page, shown)
+    assert boxes and _covers(boxes, page, (0, 0, 600, 64))
+    for box in boxes:
+        assert box[2] <= 45 or box[0] >= 200 or box[3] <= 65 or box[1] >= 85
+
+
+def test_specks_and_rules_hold_no_text_and_are_left() -> None:
+    page = _page()
+    draw = ImageDraw.Draw(page)
+    for x, y in ((10, 10), (300, 200), (500, 350), (100, 300)):
+        draw.rectangle((x, y, x + 1, y + 1), fill=0)  # dust
+    draw.line((20, 100, 580, 100), fill=0, width=2)  # a rule
+    draw.rectangle((400, 150, 550, 250), outline=0, width=1)  # a frame
+    assert unread_ink(page, []) == []
+
+
+def test_a_word_inside_a_frame_is_found() -> None:
+    page = _page()
+    ImageDraw.Draw(page).rectangle((40, 40, 300, 90), outline=0, width=2)
+    _word(page, (60, 55))
+    boxes = unread_ink(page, [])
+    assert boxes and _covers(boxes, page, (45, 45, 295, 85))
+
+
+def test_light_text_on_a_dark_field_is_covered() -> None:
+    page = _page()
+    ImageDraw.Draw(page).rectangle((40, 40, 400, 120), fill=20)
+    _word(page, (60, 70), fill=255)
+    boxes = unread_ink(page, [])
+    inside = [b for b in boxes if b[0] < 400 and b[2] > 40 and b[1] < 120 and b[3] > 40]
+    covered = {(x, y) for b in inside for x in range(b[0], b[2]) for y in range(b[1], b[3])}
+    assert all((x, y) in covered for x in range(40, 401) for y in range(40, 121))
+
+
+def test_a_page_of_faint_grey_text_on_white_is_still_ink() -> None:
+    page = _page()
+    _word(page, (50, 50), fill=150)
+    assert unread_ink(page, [])
