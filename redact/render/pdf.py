@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -86,7 +87,6 @@ def render_pdf(html: str, *, title: str, as_of: date) -> bytes:
     """Render release HTML made with ``render_html(view, inline_stylesheet=False)`` (the stylesheet
     comes parsed); HTML that carries its own stylesheet renders the same, only slower."""
     import pydyf
-    from weasyprint import HTML
 
     config, sheets = _fonts()
 
@@ -103,12 +103,63 @@ def render_pdf(html: str, *, title: str, as_of: date) -> bytes:
             pdf.catalog.pop(key, None)
         pdf.catalog.pop("PageMode", None)
 
-    document = HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=asset_fetcher()).render(
-        stylesheets=sheets, font_config=config)
+    document = _html_document(html).render(stylesheets=sheets, font_config=config)
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
     with _source_date(as_of):
         result: bytes = document.write_pdf(finisher=finish, pdf_identifier=identifier)
     return result
+
+
+# Characters libxml2's HTML parser may read otherwise than weasyprint's HTML5 parser: controls,
+# a carriage return, lone surrogates, noncharacters. HTML holding one is read weasyprint's way.
+_READ_OTHERWISE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+                             + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}"
+                                       for plane in range(17)) + "]")
+
+
+def _html_document(html: str) -> Any:
+    """weasyprint's HTML object for our release HTML. weasyprint reads HTML with a pure-Python
+    HTML5 parser (a tenth of a PDF's render); our own HTML, well formed and made by our template,
+    is read by libxml2 instead into the same element tree (tests.test_pdf_render compares the two
+    trees and the PDFs), unless it holds a character the two parsers may read otherwise."""
+    from weasyprint import HTML
+
+    if _READ_OTHERWISE.search(html):
+        return HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=asset_fetcher())
+    document = HTML.__new__(HTML)
+    document.base_url = ASSET_SCHEME
+    document.url_fetcher = asset_fetcher()
+    document.media_type = "print"
+    import cssselect2
+
+    document.wrapper_element = cssselect2.ElementWrapper.from_html_root(html_tree(html), content_language=None)
+    document.etree_element = document.wrapper_element.etree_element
+    return document
+
+
+def html_tree(html: str) -> Any:
+    """Our release HTML as an ElementTree element, read by libxml2 as weasyprint's parser reads it
+    (no namespaces; no text between <html> and <head>)."""
+    import xml.etree.ElementTree as ElementTree
+
+    import lxml.html
+
+    def copy(element: Any) -> Any:
+        made: Any
+        if not isinstance(element.tag, str):
+            made = ElementTree.Comment(element.text)
+        else:
+            made = ElementTree.Element(element.tag, dict(element.attrib))
+            made.text = element.text
+            made.extend(copy(child) for child in element)
+        made.tail = element.tail
+        return made
+
+    root = copy(lxml.html.document_fromstring(html))
+    root.text = root.tail = None
+    if len(root):
+        root[-1].tail = None  # the line break after </body>: HTML5 moves it into the body
+    return root
 
 
 @contextmanager
