@@ -232,7 +232,7 @@ def test_the_painted_picture_cannot_be_read_back(tmp_path: Path) -> None:
 
 def test_the_verifier_finds_ink_the_renderer_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Second line: a copy drawn without painting unread ink fails verification, from its bytes."""
-    from redact.render import original as module
+    from redact.render import ink as module
 
     source = _pdf_with_a_picture_of_text(tmp_path)
     text = read_source(source)

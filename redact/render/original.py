@@ -20,14 +20,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont
 
 from ..decide import Decision, Decisions
 from ..model import Document
 from ..pdftext import Box, PdfText
-from .ink import PixelBox, unread_ink
 from .view import margin_code
+
+if TYPE_CHECKING:
+    from .ink import PixelBox
 
 # Words that furniture left visible may hold; checked word by word (no pattern to backtrack).
 _FURNITURE_WORD = re.compile(r"UNCLASSIFIED|CONFIDENTIAL|SECRET|TOP|LIMITED|OFFICIAL|USE|SENSITIVE|BUT|NOFORN|PAGE|OF"
@@ -237,6 +240,8 @@ def page_images(original: bytes, the_plan: Plan, dpi: int = DPI,
     """The original pages as images, boxes painted: (image, width and height in points)."""
     import pypdfium2 as pdfium
 
+    from .ink import unread_ink  # numpy: imported when a copy keeps its pages, not at start-up
+
     scale = dpi / 72
     document = pdfium.PdfDocument(original)
     pages: list[tuple[Image.Image, float, float]] = []
@@ -326,6 +331,8 @@ def check_copy(data: bytes, the_plan: Plan, dpi: int = DPI) -> list[str]:
       specks and rules (redact.render.ink): nothing the copy did not read and release.
     """
     import pypdfium2 as pdfium
+
+    from .ink import unread_ink
 
     problems: list[str] = []
     document = pdfium.PdfDocument(data)
