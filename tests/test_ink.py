@@ -66,12 +66,44 @@ def test_light_text_on_a_dark_field_is_covered() -> None:
     ImageDraw.Draw(page).rectangle((40, 40, 400, 120), fill=20)
     _word(page, (60, 70), fill=255)
     boxes = unread_ink(page, [])
-    inside = [b for b in boxes if b[0] < 400 and b[2] > 40 and b[1] < 120 and b[3] > 40]
-    covered = {(x, y) for b in inside for x in range(b[0], b[2]) for y in range(b[1], b[3])}
-    assert all((x, y) in covered for x in range(40, 401) for y in range(40, 121))
+    left, top, right, bottom = ImageDraw.Draw(page).textbbox((60, 70), "SECRET NAME", font=ImageFont.load_default())
+    covered = {(x, y) for b in boxes for x in range(b[0], b[2]) for y in range(b[1], b[3])}
+    assert all((x, y) in covered for x in range(left, right) for y in range(top, bottom))
 
 
 def test_a_page_of_faint_grey_text_on_white_is_still_ink() -> None:
     page = _page()
     _word(page, (50, 50), fill=150)
     assert unread_ink(page, [])
+
+
+def test_a_large_picture_is_painted_whole_without_a_pixel_search() -> None:
+    page = Image.new("L", (1275, 1650), 255)
+    draw = ImageDraw.Draw(page)
+    for y in range(100, 1500, 4):  # a stippled picture: far more ink than the speck search takes
+        for x in range(100 + (y // 4) % 2 * 2, 1100, 4):
+            draw.rectangle((x, y, x + 1, y + 1), fill=0)
+    boxes = unread_ink(page, [])
+    assert boxes and _covers(boxes, page, (100, 100, 1100, 1500))
+
+
+def test_dots_close_together_are_a_picture_not_specks() -> None:
+    page = _page()
+    draw = ImageDraw.Draw(page)
+    for y in range(100, 160, 4):  # a small halftone: each dot alone would be a speck
+        for x in range(100, 300, 4):
+            draw.rectangle((x, y, x + 1, y + 1), fill=0)
+    boxes = unread_ink(page, [])
+    assert boxes and _covers(boxes, page, (100, 100, 300, 160))
+
+
+def test_an_earlier_releases_solid_box_is_left_but_not_a_word_inside_one() -> None:
+    page = _page()
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((40, 40, 400, 60), fill=0)  # an earlier release's box: hides what it hid
+    draw.rectangle((40, 64, 300, 84), fill=0)
+    assert unread_ink(page, []) == []
+    draw.rectangle((40, 120, 400, 160), fill=0)
+    _word(page, (60, 132), fill=255)  # but a word printed inside a box is read from its outline
+    boxes = unread_ink(page, [])
+    assert boxes and all(b[1] >= 100 for b in boxes)

@@ -7,9 +7,10 @@ read, so none of it was decided, and it must not stay readable (fail closed).
 
 ``unread_ink`` finds it: ink (pixels clearly darker than the paper) outside the regions the copy
 may show (released text, furniture kept visible, the stamp, the painted boxes), grouped into
-regions on a grid of small cells. Two things are let through, because no character can hide in
-them: specks (smaller than a character could be drawn and read) and thin rules (lines at most
-three pixels thick, as underlines, table borders and frames are drawn). The renderer paints every
+regions on a grid of small cells. Three things are let through, because no character can hide in
+them: specks (smaller than a character could be drawn and read), thin rules (lines at most
+four pixels thick, as underlines, table borders and frames are drawn) and solid areas (an
+earlier release's black boxes; a character drawn in a box leaves its outline, which is found). The renderer paints every
 region found; the verifier runs the same search on the written copy and fails it when anything
 is found.
 """
@@ -26,8 +27,14 @@ PixelBox = tuple[int, int, int, int]  # left, top, right, bottom, in pixels of t
 
 CELL = 6  # pixels a side of the grid the ink is grouped on (3 points at 150 dpi)
 CONTRAST = 48  # how much darker than the paper a pixel must be to count as ink
-SPECK = 4  # touching ink pixels that fit in a square this many pixels a side (2 points) are a speck
-RULE_THICKNESS = 3  # a line of ink at most this thick ...
+SPECK = 4  # touching ink pixels that fit in a square this many pixels a side (2 points) are a speck ...
+BLOCK, DENSE = 12, 0.1  # ... unless specks ink more than DENSE of a BLOCK-pixel square: a picture
+# Past this many pixels of unread ink (a picture), specks are not looked for, pixel by pixel (time,
+# memory): the picture is painted over whole, specks and all.
+SPECK_SEARCH_LIMIT = 200_000
+SOLID = 5  # pixels a side of the square of ink that makes its middle pixel solid ...
+FIELD = 9  # ... and of the square, two thirds ink, that makes a light pixel a mark on a dark field
+RULE_THICKNESS = 4  # a line of ink at most this thick (2 points, anti-aliased edges included) ...
 RULE_LENGTH = 24  # ... and at least this long is a rule: no character is drawn in it
 
 
@@ -59,6 +66,30 @@ def _runs_at_least(ink: NDArray[np.bool_], length: int, axis: int) -> NDArray[np
     return np.moveaxis(covered, -1, axis)
 
 
+def _window_counts(mask: NDArray[np.bool_], size: int) -> NDArray[np.int32]:
+    """For each pixel, how many pixels of the ``size``-pixel square around it are set (odd size)."""
+    height, width = mask.shape
+    half = size // 2
+    padded = np.zeros((height + size, width + size), dtype=np.int32)
+    padded[half + 1:half + 1 + height, half + 1:half + 1 + width] = mask
+    sums = padded.cumsum(axis=0, dtype=np.int32).cumsum(axis=1, dtype=np.int32)
+    counts: NDArray[np.int32] = (sums[size:, size:] - sums[:-size, size:] - sums[size:, :-size]
+                                 + sums[:-size, :-size])
+    return counts
+
+
+def _unread_candidates(ink: NDArray[np.bool_], shown: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Ink outside ``shown`` that could hold a character: solid areas taken out (an earlier
+    release's black box hides what it hid), with their edges; light marks on a dark field outside
+    ``shown`` put in (a word printed in white in a black box)."""
+    core = _window_counts(ink, SOLID) == SOLID * SOLID
+    solid = _window_counts(core, SOLID) > 0  # the core and the edge around it
+    dark = ink & ~shown
+    light = ~ink & ~shown & (_window_counts(dark, FIELD) * 3 > FIELD * FIELD * 2)
+    candidates: NDArray[np.bool_] = (dark & ~solid) | light
+    return candidates
+
+
 def _rules(ink: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """Ink in long thin lines: long along one axis, no thicker than RULE_THICKNESS across it."""
     thick_v = _runs_at_least(ink, RULE_THICKNESS + 1, 0)
@@ -70,11 +101,20 @@ def _rules(ink: NDArray[np.bool_]) -> NDArray[np.bool_]:
 
 def _without_specks(ink: NDArray[np.bool_]) -> None:
     """Specks taken out of ``ink``: groups of touching pixels that fit in a SPECK square (a
-    scanner's dust, a stray dot; no character is read from so few pixels)."""
+    scanner's dust, a stray dot; no character is read from so few pixels), unless they lie thick
+    on the page (a halftone picture is made of dots: DENSE of the pixels of a block of them)."""
+    specks = np.zeros_like(ink)
     for group in _components(ink):
         rows, columns = [r for r, _ in group], [c for _, c in group]
         if max(rows) - min(rows) < SPECK and max(columns) - min(columns) < SPECK:
-            ink[rows, columns] = False
+            specks[rows, columns] = True
+    height, width = ink.shape
+    rows, columns = -(-height // BLOCK), -(-width // BLOCK)
+    grid = np.zeros((rows * BLOCK, columns * BLOCK), dtype=np.int32)
+    grid[:height, :width] = specks
+    dense = grid.reshape(rows, BLOCK, columns, BLOCK).sum(axis=(1, 3)) > DENSE * BLOCK * BLOCK
+    thick = np.repeat(np.repeat(dense, BLOCK, axis=0), BLOCK, axis=1)[:height, :width]
+    ink &= ~(specks & ~thick)
 
 
 def _components(cells: NDArray[np.bool_]) -> list[list[tuple[int, int]]]:
@@ -128,12 +168,15 @@ def unread_ink(image: Image.Image, shown: Iterable[PixelBox]) -> list[PixelBox]:
     holes = [box for box in shown if box[2] > box[0] and box[3] > box[1]]
     ink = _ink(image)
     height, width = ink.shape
+    shown_mask = np.zeros_like(ink)
     for left, top, right, bottom in holes:
-        ink[max(0, top):max(0, bottom), max(0, left):max(0, right)] = False
+        shown_mask[max(0, top):max(0, bottom), max(0, left):max(0, right)] = True
+    ink = _unread_candidates(ink, shown_mask)
     if not ink.any():
         return []
     ink &= ~_rules(ink)
-    _without_specks(ink)
+    if ink.sum() <= SPECK_SEARCH_LIMIT:
+        _without_specks(ink)
     rows, columns = -(-height // CELL), -(-width // CELL)
     grid = np.zeros((rows * CELL, columns * CELL), dtype=bool)
     grid[:height, :width] = ink
