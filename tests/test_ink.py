@@ -107,3 +107,14 @@ def test_an_earlier_releases_solid_box_is_left_but_not_a_word_inside_one() -> No
     _word(page, (60, 132), fill=255)  # but a word printed inside a box is read from its outline
     boxes = unread_ink(page, [])
     assert boxes and all(b[1] >= 100 for b in boxes)
+
+
+def test_a_frame_and_a_table_are_rules_and_what_is_painted_beside_a_rule_leaves_a_rule() -> None:
+    page = _page()
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((40, 40, 400, 200), outline=0, width=3)  # a frame, corners included
+    draw.line((40, 120, 400, 120), fill=0, width=1)  # a table's row line
+    draw.line((200, 40, 200, 200), fill=0, width=1)
+    assert unread_ink(page, []) == []
+    # The end of the row line under a box (as a painted box covers it): what is left is a rule.
+    assert unread_ink(page, [(40, 110, 390, 130)]) == []

@@ -79,24 +79,26 @@ def _window_counts(mask: NDArray[np.bool_], size: int) -> NDArray[np.int32]:
 
 
 def _unread_candidates(ink: NDArray[np.bool_], shown: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """Ink outside ``shown`` that could hold a character: solid areas taken out (an earlier
-    release's black box hides what it hid), with their edges; light marks on a dark field outside
-    ``shown`` put in (a word printed in white in a black box)."""
+    """Ink outside ``shown`` that could hold a character: solid areas (an earlier release's black
+    box hides what it hid) with their edges and rules taken out; light marks on a dark field
+    outside ``shown`` put in (a word printed in white in a black box)."""
+    # Solid areas and rules are found on the whole page: a box painted over a line's end must not
+    # make the rest of it, or a box's edge, new ink when the copy is checked.
     core = _window_counts(ink, SOLID) == SOLID * SOLID
     solid = _window_counts(core, SOLID) > 0  # the core and the edge around it
     dark = ink & ~shown
     light = ~ink & ~shown & (_window_counts(dark, FIELD) * 3 > FIELD * FIELD * 2)
-    candidates: NDArray[np.bool_] = (dark & ~solid) | light
+    candidates: NDArray[np.bool_] = (dark & ~solid & ~_rules(ink)) | (light & ~_rules(light))
     return candidates
 
 
 def _rules(ink: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """Ink in long thin lines: long along one axis, no thicker than RULE_THICKNESS across it."""
+    """Ink in long thin lines: long along one axis, no thicker than RULE_THICKNESS across it; and
+    where two long lines cross or meet (a frame's corner)."""
     thick_v = _runs_at_least(ink, RULE_THICKNESS + 1, 0)
     thick_h = _runs_at_least(ink, RULE_THICKNESS + 1, 1)
-    horizontal = _runs_at_least(ink, RULE_LENGTH, 1) & ~thick_v
-    vertical = _runs_at_least(ink, RULE_LENGTH, 0) & ~thick_h
-    return horizontal | vertical
+    long_h, long_v = _runs_at_least(ink, RULE_LENGTH, 1), _runs_at_least(ink, RULE_LENGTH, 0)
+    return (long_h & ~thick_v) | (long_v & ~thick_h) | (long_h & long_v)
 
 
 def _without_specks(ink: NDArray[np.bool_]) -> None:
@@ -174,7 +176,6 @@ def unread_ink(image: Image.Image, shown: Iterable[PixelBox]) -> list[PixelBox]:
     ink = _unread_candidates(ink, shown_mask)
     if not ink.any():
         return []
-    ink &= ~_rules(ink)
     if ink.sum() <= SPECK_SEARCH_LIMIT:
         _without_specks(ink)
     rows, columns = -(-height // CELL), -(-width // CELL)
