@@ -100,7 +100,13 @@ def _page_chars(page: object) -> list[tuple[str, Box]]:
         chars: list[tuple[str, Box]] = []
         # get_text_range returns one character per index (generated line breaks included).
         for index, character in enumerate(text[:count]):
-            if character in "\r\n\x02\ufffe":
+            if character in "\x02\ufffe":  # PDFium's mark for a hyphen that ends a line
+                left, bottom, right, top = textpage.get_charbox(index)
+                if right > left:  # printed: the text keeps it (a copy in the original layout shows it)
+                    chars.append(("-", (float(left), float(bottom), float(right), float(top))))
+                chars.append(("\n", (0.0, 0.0, 0.0, 0.0)))
+                continue
+            if character in "\r\n":
                 chars.append(("\n", (0.0, 0.0, 0.0, 0.0)))
                 continue
             left, bottom, right, top = textpage.get_charbox(index)
