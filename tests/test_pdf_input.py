@@ -243,3 +243,14 @@ def test_a_paragraphs_last_line_alone_on_a_page_stays_with_its_paragraph() -> No
     heading = [Line("NATIONAL SERVICE", 2, 1), Line("", 2, 2), Line("2. (U) THE WEATHER WAS FINE.", 2, 3)]
     assert not _block_on_top(last, widow)
     assert _block_on_top(last, heading)
+
+
+def test_a_printed_hyphen_at_a_line_end_stays_in_the_text() -> None:
+    """PDFium marks a hyphen that ends a line (U+FFFE); it is printed, so the text keeps it, with
+    its box (a copy in the original layout shows it, rather than painting it over as unread ink)."""
+    text = (FIXTURES / "review" / "06MADRID3104.txt").read_text(encoding="utf-8")
+    text = text.replace("group of Mallorcan professionals", "group of Mallorcan anti-\nterror professionals", 1)
+    read = read_pdf(pdfprint.printout(text, "06MADRID3104"), "x.pdf")
+    assert "anti-\nterror" in read.text
+    line = next(line for line in read.lines if line.text.endswith("anti-"))
+    assert line.boxes[-1] is not None and line.boxes[-1][2] > line.boxes[-1][0]
