@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from redact.render.ink import unread_ink
@@ -77,24 +78,19 @@ def test_a_page_of_faint_grey_text_on_white_is_still_ink() -> None:
     assert unread_ink(page, [])
 
 
-def test_a_large_picture_is_painted_whole_without_a_pixel_search() -> None:
-    page = Image.new("L", (1275, 1650), 255)
+@pytest.mark.parametrize(("size", "region"), [
+    ((600, 400), (100, 100, 300, 160)),  # a small halftone: each dot alone would be a speck
+    ((1275, 1650), (100, 100, 1100, 1500)),  # a page-size one: more ink than the speck search takes
+])
+def test_dots_close_together_are_a_picture_not_specks(size: tuple[int, int], region: tuple[int, int, int, int]) -> None:
+    page = Image.new("L", size, 255)
     draw = ImageDraw.Draw(page)
-    for y in range(100, 1500, 4):  # a stippled picture: far more ink than the speck search takes
-        for x in range(100 + (y // 4) % 2 * 2, 1100, 4):
+    left, top, right, bottom = region
+    for y in range(top, bottom, 4):
+        for x in range(left + (y // 4) % 2 * 2, right, 4):
             draw.rectangle((x, y, x + 1, y + 1), fill=0)
     boxes = unread_ink(page, [])
-    assert boxes and _covers(boxes, page, (100, 100, 1100, 1500))
-
-
-def test_dots_close_together_are_a_picture_not_specks() -> None:
-    page = _page()
-    draw = ImageDraw.Draw(page)
-    for y in range(100, 160, 4):  # a small halftone: each dot alone would be a speck
-        for x in range(100, 300, 4):
-            draw.rectangle((x, y, x + 1, y + 1), fill=0)
-    boxes = unread_ink(page, [])
-    assert boxes and _covers(boxes, page, (100, 100, 300, 160))
+    assert boxes and _covers(boxes, page, region)
 
 
 def test_an_earlier_releases_solid_box_is_left_but_not_a_word_inside_one() -> None:
