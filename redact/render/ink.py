@@ -8,11 +8,11 @@ read, so none of it was decided, and it must not stay readable (fail closed).
 ``unread_ink`` finds it: ink (pixels clearly darker than the paper) outside the regions the copy
 may show (released text, furniture kept visible, the stamp, the painted boxes), grouped into
 regions on a grid of small cells. Three things are let through, because no character can hide in
-them: specks (smaller than a character could be drawn and read), thin rules (lines at most
-four pixels thick, as underlines, table borders and frames are drawn) and solid areas (an
-earlier release's black boxes; a character drawn in a box leaves its outline, which is found). The renderer paints every
-region found; the verifier runs the same search on the written copy and fails it when anything
-is found.
+them: specks (smaller than a character could be drawn and read, and not crowded as a halftone's
+dots are), thin rules (lines at most four pixels thick, as underlines, table borders and frames
+are drawn) and solid areas (an earlier release's black boxes; a word printed light inside one is
+found). The renderer paints every region found; the verifier runs the same search on the written
+copy and fails it when anything is found.
 """
 
 from __future__ import annotations
@@ -165,8 +165,8 @@ def _outside(box: PixelBox, holes: list[PixelBox]) -> list[PixelBox]:
 
 
 def unread_ink(image: Image.Image, shown: Iterable[PixelBox]) -> list[PixelBox]:
-    """Boxes (pixels) covering the ink of ``image`` outside ``shown``, specks and rules apart;
-    none of them overlaps a box of ``shown``."""
+    """Boxes (pixels) covering the ink of ``image`` outside ``shown``, specks, rules and solid
+    areas apart; none of them overlaps a box of ``shown``."""
     holes = [box for box in shown if box[2] > box[0] and box[3] > box[1]]
     ink = _ink(image)
     height, width = ink.shape
