@@ -91,3 +91,15 @@ def test_html_with_a_control_character_is_read_weasyprints_way(monkeypatch: pyte
     odd = _html(text).replace("Mallorcan", "Mallorcan\x0b", 1)
     pdf.render_pdf(odd, title="t", as_of=AS_OF)
     assert len(read_by_libxml2) == 1
+
+
+def test_a_weasyprint_whose_html_object_holds_more_reads_our_html_its_own_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = next((HERE / "fixtures").rglob("06MADRID3104.txt")).read_text(encoding="utf-8")
+    html = _html(text)
+    ours = pdf.render_pdf(html, title="t", as_of=AS_OF)
+    read_by_libxml2: list[str] = []
+    original = pdf.html_tree
+    monkeypatch.setattr(pdf, "html_tree", lambda html: read_by_libxml2.append(html) or original(html))
+    monkeypatch.setattr(pdf, "_html_attributes", lambda: pdf._MADE_HERE | {"something_new"})
+    assert pdf.render_pdf(html, title="t", as_of=AS_OF) == ours
+    assert read_by_libxml2 == []

@@ -124,7 +124,7 @@ def _html_document(html: str) -> Any:
     trees and the PDFs), unless it holds a character the two parsers may read otherwise."""
     from weasyprint import HTML
 
-    if _READ_OTHERWISE.search(html):
+    if _READ_OTHERWISE.search(html) or _html_attributes() != _MADE_HERE:
         return HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=asset_fetcher())
     document = HTML.__new__(HTML)
     document.base_url = ASSET_SCHEME
@@ -135,6 +135,18 @@ def _html_document(html: str) -> Any:
     document.wrapper_element = cssselect2.ElementWrapper.from_html_root(html_tree(html), content_language=None)
     document.etree_element = document.wrapper_element.etree_element
     return document
+
+
+# What _html_document sets; a weasyprint whose HTML object holds anything else is left to read
+# our HTML its own way.
+_MADE_HERE = frozenset({"base_url", "url_fetcher", "media_type", "wrapper_element", "etree_element"})
+
+
+@cache
+def _html_attributes() -> frozenset[str]:
+    from weasyprint import HTML
+
+    return frozenset(vars(HTML(string="<p>", base_url=ASSET_SCHEME, url_fetcher=asset_fetcher())))
 
 
 def html_tree(html: str) -> Any:
