@@ -355,7 +355,7 @@ def process_one(path: str, policy: Policy, options: Options, others: tuple[Other
             raise LeakError("verification failed, nothing written: " + "; ".join(str(f) for f in above),
                             path=source.path)
         view, rendered = render_outputs(document, decisions, policy, options, source.origin)
-        original = None
+        original, unread = None, []
         if options.layout == "original" and "pdf" in options.formats:
             if source.pdf is None:
                 raise InputError("--layout original keeps a PDF's own pages: the input is not a PDF",
@@ -363,9 +363,9 @@ def process_one(path: str, policy: Policy, options: Options, others: tuple[Other
             rendered["pdf"], original = render_original(
                 source.pdf.data, source.pdf, document, decisions, title=view.title, status=decisions.status,
                 authority=policy.name, as_of=options.as_of)
+            unread = sorted(original.unread_pages().items())
             warnings += tuple(f"{source.path}: page {page}: ink that no text line holds (a picture, a stamp, "
-                              f"handwriting, words OCR missed) painted over ({count} boxes)"
-                              for page, count in sorted(original.unread_pages().items()))
+                              f"handwriting, words OCR missed) painted over ({count} boxes)" for page, count in unread)
         withheld = withheld_items(document, decisions)
         allowed = allowed_text(document, decisions, view)
         make_out_dir(options.out_dir)
@@ -405,8 +405,8 @@ def process_one(path: str, policy: Policy, options: Options, others: tuple[Other
     if source.pdf is not None:  # lines are the PDF's text lines; "pages" maps them to pages
         commit["origin"] = source.origin
         commit["pages"] = source.pdf.page_starts()
-    if original is not None and original.painted:  # pages where unread ink was painted over
-        commit["unread_ink"] = {str(page): count for page, count in sorted(original.unread_pages().items())}
+    if unread:  # pages where ink no text line holds was painted over (--layout original)
+        commit["unread_ink"] = {str(page): count for page, count in unread}
     records = (commit,)
     labels = tuple(d.label for d in decisions.portions if d.withheld and d.label)
     entry = None

@@ -84,9 +84,11 @@ def _unread_candidates(ink: NDArray[np.bool_], shown: NDArray[np.bool_]) -> NDAr
     outside ``shown`` put in (a word printed in white in a black box)."""
     # Solid areas and rules are found on the whole page: a box painted over a line's end must not
     # make the rest of it, or a box's edge, new ink when the copy is checked.
+    dark = ink & ~shown
+    if not dark.any():  # a clean page: nothing but what it shows (light marks need a dark field)
+        return dark
     core = _window_counts(ink, SOLID) == SOLID * SOLID
     solid = _window_counts(core, SOLID) > 0  # the core and the edge around it
-    dark = ink & ~shown
     light = ~ink & ~shown & (_window_counts(dark, FIELD) * 3 > FIELD * FIELD * 2)
     candidates: NDArray[np.bool_] = (dark & ~solid & ~_rules(ink)) | (light & ~_rules(light))
     return candidates
@@ -111,12 +113,19 @@ def _without_specks(ink: NDArray[np.bool_]) -> None:
         if max(rows) - min(rows) < SPECK and max(columns) - min(columns) < SPECK:
             specks[rows, columns] = True
     height, width = ink.shape
-    rows, columns = -(-height // BLOCK), -(-width // BLOCK)
-    grid = np.zeros((rows * BLOCK, columns * BLOCK), dtype=np.int32)
-    grid[:height, :width] = specks
-    dense = grid.reshape(rows, BLOCK, columns, BLOCK).sum(axis=(1, 3)) > DENSE * BLOCK * BLOCK
+    dense = _blocks(specks, BLOCK).sum(axis=(1, 3)) > DENSE * BLOCK * BLOCK
     thick = np.repeat(np.repeat(dense, BLOCK, axis=0), BLOCK, axis=1)[:height, :width]
     ink &= ~(specks & ~thick)
+
+
+def _blocks(mask: NDArray[np.bool_], size: int) -> NDArray[np.bool_]:
+    """``mask`` cut into squares ``size`` pixels a side (rows, size, columns, size), padded with
+    false at the right and bottom edges."""
+    height, width = mask.shape
+    rows, columns = -(-height // size), -(-width // size)
+    grid = np.zeros((rows * size, columns * size), dtype=bool)
+    grid[:height, :width] = mask
+    return grid.reshape(rows, size, columns, size)
 
 
 def _components(cells: NDArray[np.bool_]) -> list[list[tuple[int, int]]]:
@@ -178,10 +187,7 @@ def unread_ink(image: Image.Image, shown: Iterable[PixelBox]) -> list[PixelBox]:
         return []
     if ink.sum() <= SPECK_SEARCH_LIMIT:
         _without_specks(ink)
-    rows, columns = -(-height // CELL), -(-width // CELL)
-    grid = np.zeros((rows * CELL, columns * CELL), dtype=bool)
-    grid[:height, :width] = ink
-    cells: NDArray[np.bool_] = np.asarray(grid.reshape(rows, CELL, columns, CELL).any(axis=(1, 3)))
+    cells: NDArray[np.bool_] = np.asarray(_blocks(ink, CELL).any(axis=(1, 3)))
     boxes: list[PixelBox] = []
     for group in _components(cells):
         # Each row of cells painted from the group's first to its last cell on that row, one cell
