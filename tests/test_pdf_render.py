@@ -103,3 +103,39 @@ def test_a_weasyprint_whose_html_object_holds_more_reads_our_html_its_own_way(mo
     monkeypatch.setattr(pdf, "_html_attributes", lambda: pdf._MADE_HERE | {"something_new"})
     assert pdf.render_pdf(html, title="t", as_of=AS_OF) == ours
     assert read_by_libxml2 == []
+
+
+def test_the_lean_user_agent_sheet_makes_the_same_pdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    from weasyprint import HTML
+
+    texts = _texts()[::2]
+    htmls = []
+    for _name, text in texts:
+        try:
+            htmls.append(_html(text))
+        except RedactError:
+            continue
+    assert len(htmls) > 40
+    assert all(pdf._html_class(html) is not HTML for html in htmls)
+    lean = [pdf.render_pdf(html, title="t", as_of=AS_OF) for html in htmls]
+    monkeypatch.setattr(pdf, "_html_class", lambda html: HTML)
+    assert [pdf.render_pdf(html, title="t", as_of=AS_OF) for html in htmls] == lean
+
+
+def test_the_lean_sheet_leaves_out_only_idle_pseudo_element_rules() -> None:
+    from weasyprint.html import UA
+
+    left_out = [match.group(0) for match in pdf._IDLE_PSEUDO_RULES.finditer(UA)]
+    assert left_out
+    assert all(rule.startswith(("::marker ", "::footnote-", "::note-")) for rule in left_out)
+
+
+@pytest.mark.parametrize("extra", ["<ul><li>one</li></ul>", "<details><summary>more</summary></details>",
+                                   '<p style="display: list-item">x</p>', '<p style="float: footnote">x</p>'])
+def test_html_that_can_make_a_marker_or_a_note_gets_the_whole_sheet(extra: str) -> None:
+    from weasyprint import HTML
+
+    text = next((HERE / "fixtures").rglob("06MADRID3104.txt")).read_text(encoding="utf-8")
+    html = _html(text)
+    assert pdf._html_class(html) is not HTML
+    assert pdf._html_class(html.replace("</body>", extra + "</body>")) is HTML

@@ -122,11 +122,10 @@ def _html_document(html: str) -> Any:
     HTML5 parser (a tenth of a PDF's render); our own HTML, well formed and made by our template,
     is read by libxml2 instead into the same element tree (tests.test_pdf_render compares the two
     trees and the PDFs), unless it holds a character the two parsers may read otherwise."""
-    from weasyprint import HTML
-
+    html_class = _html_class(html)
     if _READ_OTHERWISE.search(html) or _html_attributes() != _MADE_HERE:
-        return HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=asset_fetcher())
-    document = HTML.__new__(HTML)
+        return html_class(string=html, base_url=ASSET_SCHEME, url_fetcher=asset_fetcher())
+    document = html_class.__new__(html_class)
     document.base_url = ASSET_SCHEME
     document.url_fetcher = asset_fetcher()
     document.media_type = "print"
@@ -135,6 +134,46 @@ def _html_document(html: str) -> Any:
     document.wrapper_element = cssselect2.ElementWrapper.from_html_root(html_tree(html), content_language=None)
     document.etree_element = document.wrapper_element.etree_element
     return document
+
+
+# Rules of weasyprint's user-agent stylesheet for pseudo-elements only list items (::marker),
+# elements floated to a footnote or placed in a note (their calls and markers) bring into being.
+# weasyprint styles each of them for every element of every page all the same: two thirds of a
+# release copy's style work, for boxes it never makes.
+_IDLE_PSEUDO_RULES = re.compile(r"^::(?:marker|footnote-call|footnote-marker|note-call|note-marker|note-callback)"
+                                r"[ \t]*\{[^{}]*\}[ \t]*$", re.M)
+
+# What brings one of those pseudo-elements into being: HTML (or its stylesheet) holding any of it
+# renders with weasyprint's whole user-agent stylesheet.
+_MAKES_PSEUDO = re.compile(r"list-item|footnote|note\(|<li\b|<summary\b", re.I)
+
+
+def _html_class(html: str) -> Any:
+    """weasyprint's HTML class, or the same with the idle pseudo-element rules left out of its
+    user-agent stylesheet when neither this HTML nor our stylesheet can bring one into being (the
+    same PDF, byte for byte: tests.test_pdf_render)."""
+    from weasyprint import HTML
+
+    if _MAKES_PSEUDO.search(html) or _MAKES_PSEUDO.search(stylesheet()):
+        return HTML
+    return _lean_html_class()
+
+
+@cache
+def _lean_html_class() -> Any:
+    from weasyprint import CSS, HTML
+
+    try:
+        from weasyprint.html import UA, UA_COUNTER_STYLE, UA_STYLESHEET
+    except ImportError:  # another weasyprint keeps its stylesheet elsewhere: leave it whole
+        return HTML
+    lean = CSS(string=_IDLE_PSEUDO_RULES.sub("", UA), counter_style=UA_COUNTER_STYLE)
+
+    class LeanHTML(HTML):  # type: ignore[misc]
+        def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+            return [lean if sheet is UA_STYLESHEET else sheet for sheet in super()._ua_stylesheets(forms)]
+
+    return LeanHTML
 
 
 # What _html_document sets; a weasyprint whose HTML object holds anything else is left to read
