@@ -494,7 +494,8 @@ def main() -> None:
                  "- (b) parse, decide (public-release) and render HTML for every cable, one process.",
                  "- (c) baseline: `weasyprint.HTML(string=html).write_pdf()` of the self-contained release HTML; "
                  "redact: its PDF step (fonts and stylesheet parsed once per process) plus verification "
-                 "(PDFium text layer; pypdf for info, XMP, outline, annotations, files), same cables, same process.",
+                 "(PDFium text layer; qpdf through pikepdf for info, XMP, outline, annotations, files), same "
+                 "cables, same process.",
                  "- (e) wall time of `redact run DIR --format html,pdf` on the first cables, `--jobs 1` and "
                  "`--jobs 2` in turn, three times each, each in a fresh process and a new output directory: the "
                  "fastest of each.",

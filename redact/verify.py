@@ -449,49 +449,66 @@ def pdf_text_layer(data: bytes) -> str:
 
 
 def pdf_channels(data: bytes) -> tuple[dict[str, str], list[Finding]]:
-    """The PDF text layer (PDFium) and every other channel (pypdf: info, XMP, outline, annotations, files)."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    """The PDF text layer (PDFium) and every other channel, read by qpdf (pikepdf), a second
+    reader of the file: info, XMP metadata, outline, annotations, embedded files."""
+    import pikepdf
     from pypdfium2 import PdfiumError
 
-    findings: list[Finding] = []
     try:
         text = pdf_text_layer(data)
-        reader = PdfReader(io.BytesIO(data))
-    except (PdfReadError, ValueError, KeyError, PdfiumError) as error:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            info = pdf.trailer.get("/Info")
+            metadata = pdf.Root.get("/Metadata")
+            annotations = [_pdf_string(annotation.get("/Contents")) + " " + _pdf_string(annotation.get("/T"))
+                           for page in pdf.pages for annotation in (page.obj.get("/Annots") or [])]
+            files = {name: attached.get_file().read_bytes() for name, attached in pdf.attachments.items()}
+            channels = {
+                "PDF text layer": text,
+                "PDF document info": "\n".join(map(_pdf_string, info.values())) if info is not None else "",
+                "PDF XMP metadata": metadata.read_bytes().decode("utf-8", "replace") if metadata is not None else "",
+                "PDF outline": "\n".join(_outline_titles(pdf.Root.get("/Outlines"))),
+                "PDF annotations": "\n".join(annotations),
+            }
+    except (pikepdf.PdfError, ValueError, KeyError, TypeError, AttributeError, PdfiumError) as error:
         return {}, [Finding("PDF", f"cannot be read ({type(error).__name__})")]
-    channels = {"PDF text layer": text}
-    info = reader.metadata
-    channels["PDF document info"] = "\n".join(str(v) for v in info.values()) if info else ""
-    xmp = reader.xmp_metadata
-    channels["PDF XMP metadata"] = xmp.stream.get_data().decode("utf-8", "replace") if xmp else ""
-    channels["PDF outline"] = "\n".join(_outline_titles(reader.outline))
-    annotations: list[str] = []
-    for page in reader.pages:
-        for annotation in page.get("/Annots") or []:
-            obj = annotation.get_object()
-            annotations.append(str(obj.get("/Contents", "")) + " " + str(obj.get("/T", "")))
-    channels["PDF annotations"] = "\n".join(annotations)
+    findings: list[Finding] = []
     if annotations:
         findings.append(Finding("PDF annotations", f"{len(annotations)} annotation(s); a release copy has none"))
-    attachments = reader.attachments
-    if attachments:
-        findings.append(Finding("PDF embedded files", f"{len(attachments)} embedded file(s); a release copy has none"))
-        channels["PDF embedded files"] = "\n".join(
-            name + "\n" + b"\n".join(contents).decode("utf-8", "replace")
-            for name, contents in attachments.items())
+    if files:
+        findings.append(Finding("PDF embedded files", f"{len(files)} embedded file(s); a release copy has none"))
+        channels["PDF embedded files"] = "\n".join(name + "\n" + contents.decode("utf-8", "replace")
+                                                   for name, contents in files.items())
     return channels, findings
 
 
-def _outline_titles(outline: object) -> list[str]:
+def _pdf_string(value: Any) -> str:
+    """A PDF value as text: a string decoded; anything else (a number, an array of strings) as qpdf
+    writes it out."""
+    import pikepdf
+
+    if value is None:
+        return ""
+    if isinstance(value, pikepdf.String):
+        return str(value)
+    if isinstance(value, pikepdf.Object):
+        return bytes(value.unparse(resolved=True)).decode("latin-1")
+    return str(value)
+
+
+def _outline_titles(outlines: Any) -> list[str]:
+    """Every outline item's title, at every depth; an item reached twice (a loop) is read once."""
+    import pikepdf
+
     titles: list[str] = []
-    stack = [outline]
+    seen: set[tuple[int, int]] = set()
+    stack = [outlines.get("/First")] if isinstance(outlines, pikepdf.Dictionary) else []
     while stack:
-        current = stack.pop()
-        if isinstance(current, list):
-            stack.extend(current)
-        elif current is not None and hasattr(current, "title"):
-            titles.append(str(current.title))
+        item = stack.pop()
+        if not isinstance(item, pikepdf.Dictionary) or (item.is_indirect and item.objgen in seen):
+            continue
+        seen.add(item.objgen)
+        titles.append(_pdf_string(item.get("/Title")))
+        stack.extend([item.get("/Next"), item.get("/First")])
     return titles
 
 

@@ -189,6 +189,51 @@ def test_verification_catches_withheld_text_planted_in_every_channel(seeds, publ
     assert channels == {"PDF document info"}
 
 
+def _planted_pdf(clean: bytes, channel: str, phrase: str) -> bytes:
+    """The clean PDF with ``phrase`` written into one channel other than the text layer (by pypdf:
+    a writer that is not the reader verification uses)."""
+    import io
+
+    from pypdf import PdfWriter
+    from pypdf.annotations import Text
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    writer = PdfWriter(clone_from=io.BytesIO(clean))
+    if channel == "PDF document info":
+        writer.add_metadata({"/Reviewer": phrase})  # a key of its own, not only the usual ones
+    elif channel == "PDF XMP metadata":
+        stream = DecodedStreamObject()
+        stream.set_data(f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><note>{phrase}</note></x:xmpmeta>'.encode())
+        stream[NameObject("/Type")] = NameObject("/Metadata")
+        stream[NameObject("/Subtype")] = NameObject("/XML")
+        writer.root_object[NameObject("/Metadata")] = writer._add_object(stream)
+    elif channel == "PDF outline":
+        parent = writer.add_outline_item(title="Release copy", page_number=0)
+        writer.add_outline_item(title=phrase, page_number=0, parent=parent)  # a nested item, not only the first level
+    elif channel == "PDF annotations":
+        writer.add_annotation(page_number=0, annotation=Text(rect=(50, 550, 200, 650), text=phrase))
+    elif channel == "PDF embedded files":
+        writer.add_attachment("notes.txt", phrase.encode())
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("channel", ["PDF document info", "PDF XMP metadata", "PDF outline", "PDF annotations",
+                                     "PDF embedded files"])
+def test_verification_reads_every_channel_of_a_pdf(channel: str, seeds, public_release) -> None:
+    document = seeds["08ASTANA2450"]
+    decisions = decided(document, public_release)
+    options = Options(out_dir=Path("unused"), formats=("pdf",), as_of=AS_OF)
+    _, clean = render_outputs(document, decisions, public_release, options)
+    phrase = " ".join(next(p for p in document.portions if p.number == "15").text.split()[3:12])
+    report = verify_release(_planted_pdf(clean["pdf"], channel, phrase), "pdf", document, decisions)
+    assert [(leak.item, leak.channel) for leak in report.leaks] == [("paragraph 15", channel)]
+    assert phrase not in report.summary()
+    if channel in ("PDF annotations", "PDF embedded files"):
+        assert [finding.channel for finding in report.findings] == [channel]  # a release copy has none
+
+
 def test_what_an_html_parser_drops_is_still_checked_in_the_source(seeds, public_release) -> None:
     """A doctype, an attribute left unclosed: no parsed channel holds them, the bytes do."""
     document = seeds["08ASTANA2450"]
