@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,13 +34,21 @@ NGRAM = 5
 # A word broken at a line end ("ex-\n  ample"). It opens with the hyphen so that the engine can skip
 # ahead to each "-"; the lookbehind then checks the letter before it.
 _HYPHEN_BREAK = re.compile(r"-(?<=\w-)\s*\n\s*(?=\w)")
-_WORD = re.compile(r"[0-9a-z]+")
+_WORD = re.compile(r"[^\W_]+")
+# ASCII text's words are its runs of a-z and 0-9: every other byte made a space, then split (the
+# same words as _WORD finds, at twice its speed; the verifier tokenises every channel of a copy).
+_ASCII_WORD_BYTES = bytes(byte if 48 <= byte <= 57 or 97 <= byte <= 122 else 32 for byte in range(256))
 _CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})\s?")
 
 
 def words(text: str) -> list[str]:
-    """Normalised words: case, whitespace, punctuation and line-end hyphenation folded."""
-    return _WORD.findall(_HYPHEN_BREAK.sub("", text).lower())
+    """Normalised words: letters and digits of every script (a withheld paragraph in Cyrillic is
+    words too), case and compatibility forms folded (NFKC: "ﬁ" is "fi"), whitespace, punctuation
+    and line-end hyphenation left out."""
+    text = _HYPHEN_BREAK.sub("", text)
+    if text.isascii():
+        return text.lower().encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
 def _grams(tokens: list[str], n: int) -> Iterator[tuple[str, ...]]:

@@ -234,6 +234,37 @@ def test_verification_reads_every_channel_of_a_pdf(channel: str, seeds, public_r
         assert [finding.channel for finding in report.findings] == [channel]  # a release copy has none
 
 
+@pytest.mark.parametrize("said", ["Министр обороны встретится с источником в посольстве во вторник",
+                                  "Ο υπουργός θα συναντήσει την πηγή στην πρεσβεία την Τρίτη",
+                                  "Le ministre rencontrera la source à l'ambassade mardi prochain"])
+def test_withheld_text_in_any_script_is_found_in_a_copy(said: str, public_release) -> None:
+    """Words are letters of every script, not only a-z: a withheld paragraph in Cyrillic or Greek
+    had no words at all for the verifier, and an accented one only broken pieces."""
+    text = ("CONFIDENTIAL\n\nE.O. 12958: DECL: 01/01/2030\nTAGS: PREL\nSUBJECT: A MEETING\n\n"
+            f"1. (U) The embassy reports a meeting.\n\n2. (C) {said}.\n")
+    document = parse(text, doc_id="X")
+    decisions = decided(document, public_release)
+    options = Options(out_dir=Path("unused"), formats=("html",), as_of=AS_OF)
+    _, clean = render_outputs(document, decisions, public_release, options)
+    assert verify_release(clean["html"], "html", document, decisions).ok
+    leaked = clean["html"].decode().replace("</main>", f"<p>{said}</p></main>")
+    report = verify_release(leaked.encode(), "html", document, decisions)
+    assert ("paragraph 2", "HTML text") in [(leak.item, leak.channel) for leak in report.leaks]
+
+
+@pytest.mark.parametrize("text", ["plain ASCII, with 3 numbers: 10, 20 and 30!", "ex-\n  ample", "naïve café",
+                                  "ﬁle ǅ Straße İstanbul \u212a x\u0307", "\ud800 lone", "ΣΊΣΥΦΟΣ", "０１ ²"])
+def test_words_of_ascii_text_are_its_a_z_runs_and_other_text_is_folded(text: str) -> None:
+    import unicodedata
+
+    found = words(text)
+    if text.isascii():
+        assert found == re.findall("[0-9a-z]+", re.sub(r"-(?<=\w-)\s*\n\s*(?=\w)", "", text).lower())
+    else:
+        assert found == words(unicodedata.normalize("NFKC", text).casefold())
+        assert all(word == unicodedata.normalize("NFKC", word).casefold() for word in found)
+
+
 def test_what_an_html_parser_drops_is_still_checked_in_the_source(seeds, public_release) -> None:
     """A doctype, an attribute left unclosed: no parsed channel holds them, the bytes do."""
     document = seeds["08ASTANA2450"]
