@@ -10,11 +10,10 @@ withheld as spans under the withheld portion's label.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-_WORD = re.compile(r"[^\W_]+")
+from .shapes import WORD, lower_words
 
 
 @dataclass(frozen=True)
@@ -36,15 +35,15 @@ def find_echoes(released: Sequence[tuple[int, str]], withheld: Sequence[tuple[in
     """Every echo of a withheld text (index, text) in a released one, runs of ``size`` words or more."""
     sources: dict[tuple[str, ...], int] = {}
     for index, text in reversed(withheld):  # the first withheld text that holds a run names it
-        sources.update(dict.fromkeys(_windows(_WORD.findall(text.lower()), size), index))
+        sources.update(dict.fromkeys(_windows(lower_words(text), size), index))
     if not sources:
         return []
     echoes = []
     for index, text in released:
-        windows = _windows(_WORD.findall(text.lower()), size)
+        windows = _windows(lower_words(text), size)
         if sources.keys().isdisjoint(windows):
             continue
-        matches = list(_WORD.finditer(text))
+        matches = list(WORD.finditer(text))
         if len(matches) != len(windows) + size - 1:  # lower case changed the words (rare letters)
             windows = _windows([m.group(0).lower() for m in matches], size)
         runs: dict[int, list[tuple[int, int]]] = {}

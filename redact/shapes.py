@@ -12,6 +12,19 @@ import re
 
 LOWER_WORD = re.compile(r"(?<![\w'])[a-z][a-z'-]*")
 
+# Words: runs of letters and digits of any script (r"[^\W_]+"). Of ASCII text, lower-cased, they are
+# its runs of a-z and 0-9, found by a byte table: every other byte made a space, then split (twice
+# the expression's speed; the verifier, echoes and fingerprints cut every portion into words).
+WORD = re.compile(r"[^\W_]+")
+_ASCII_WORD_BYTES = bytes(byte if 48 <= byte <= 57 or 97 <= byte <= 122 else 32 for byte in range(256))
+
+
+def lower_words(text: str) -> list[str]:
+    """``WORD.findall(text.lower())``, by the byte table when the text is ASCII."""
+    if text.isascii():
+        return text.lower().encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
+    return WORD.findall(text.lower())
+
 # Pattern fragments for every marking shape, so that all of them see the same markings: a foreign
 # or joint classification opens with its owner ("(//GBR S)", "(//JOINT S USA GBR)") and a joint
 # one names its owners after the level. OWNER is a named group: once per pattern, before the

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,8 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import InputError
+from .shapes import lower_words
 
-_WORD = re.compile(r"[^\W_]+")
 SIZE = 8  # words in a run (the echoes' default)
 WINDOW = 4  # runs in a winnowing window: shared runs of SIZE + WINDOW - 1 words are always found
 KEY_BYTES = 32
@@ -81,7 +80,7 @@ _WORD_HASHES = _WordHashes()
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+    return lower_words(text)
 
 
 def _run_hashes(word_hashes: Hashes, size: int) -> Hashes:

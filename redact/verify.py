@@ -28,16 +28,12 @@ from .decide import Decisions
 from .fields import reads_as_prose, title_holds_sentence
 from .markings import parse_portion_marking, within_limits
 from .model import FIELD_PREFIX, Document, Level
-from .shapes import JOINT_OWNERS, OCR_LEVEL, OWNER, continues_lettered_list
+from .shapes import JOINT_OWNERS, OCR_LEVEL, OWNER, continues_lettered_list, lower_words
 
 NGRAM = 5
 # A word broken at a line end ("ex-\n  ample"). It opens with the hyphen so that the engine can skip
 # ahead to each "-"; the lookbehind then checks the letter before it.
 _HYPHEN_BREAK = re.compile(r"-(?<=\w-)\s*\n\s*(?=\w)")
-_WORD = re.compile(r"[^\W_]+")
-# ASCII text's words are its runs of a-z and 0-9: every other byte made a space, then split (the
-# same words as _WORD finds, at twice its speed; the verifier tokenises every channel of a copy).
-_ASCII_WORD_BYTES = bytes(byte if 48 <= byte <= 57 or 97 <= byte <= 122 else 32 for byte in range(256))
 _CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})\s?")
 
 
@@ -46,9 +42,7 @@ def words(text: str) -> list[str]:
     words too), case and compatibility forms folded (NFKC: "ﬁ" is "fi"), whitespace, punctuation
     and line-end hyphenation left out."""
     text = _HYPHEN_BREAK.sub("", text)
-    if text.isascii():
-        return text.lower().encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    return lower_words(text if text.isascii() else unicodedata.normalize("NFKC", text).casefold())
 
 
 def _grams(tokens: list[str], n: int) -> Iterator[tuple[str, ...]]:

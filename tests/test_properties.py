@@ -156,3 +156,12 @@ def test_every_instruction_shape_has_a_hint(line: str) -> None:
 
     assert INSTRUCTION_LINE.search(line) is not None and any(hint in line for hint in INSTRUCTION_HINTS)
 
+
+
+@SETTINGS
+@given(st.text(alphabet=st.characters(codec="ascii"), max_size=200) | st.text(max_size=200))
+def test_lower_words_are_the_word_expression_s_finds(text: str) -> None:
+    """The byte-table cut of ASCII text finds what the expression finds (and other text goes to it)."""
+    from redact.shapes import WORD, lower_words
+
+    assert lower_words(text) == WORD.findall(text.lower())
