@@ -12,17 +12,19 @@ import re
 
 LOWER_WORD = re.compile(r"(?<![\w'])[a-z][a-z'-]*")
 
-# Words: runs of letters and digits of any script (r"[^\W_]+"). Of ASCII text, lower-cased, they are
-# its runs of a-z and 0-9, found by a byte table: every other byte made a space, then split (twice
-# the expression's speed; the verifier, echoes and fingerprints cut every portion into words).
+# Words: runs of letters and digits of any script (r"[^\W_]+"). Of text whose letters and digits
+# are all ASCII (most text: "¶", dashes and quotes are not letters), lower-cased, they are its runs
+# of a-z and 0-9, found by a byte table: every other character made a space, then split (twice the
+# expression's speed; the verifier, echoes and fingerprints cut every portion into words).
 WORD = re.compile(r"[^\W_]+")
+_OTHER_SCRIPT_WORD = re.compile(r"[^\W_\x00-\x7f]")  # a letter or digit outside ASCII
 _ASCII_WORD_BYTES = bytes(byte if 48 <= byte <= 57 or 97 <= byte <= 122 else 32 for byte in range(256))
 
 
 def lower_words(text: str) -> list[str]:
-    """``WORD.findall(text.lower())``, by the byte table when the text is ASCII."""
-    if text.isascii():
-        return text.lower().encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
+    """``WORD.findall(text.lower())``, by the byte table when no letter or digit is outside ASCII."""
+    if text.isascii() or _OTHER_SCRIPT_WORD.search(text) is None:
+        return text.lower().encode("ascii", "replace").translate(_ASCII_WORD_BYTES).decode("ascii").split()
     return WORD.findall(text.lower())
 
 # Pattern fragments for every marking shape, so that all of them see the same markings: a foreign
