@@ -210,9 +210,21 @@ def _remove_stale_temporaries(out_dir: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
-def _init_worker() -> None:
-    """Workers leave Ctrl-C to the parent, which stops the batch cleanly."""
+# The policy a pool worker was given when it started: one object for all of its documents.
+_worker_policy: list[Policy] = []
+
+
+def _init_worker(policy: Policy) -> None:
+    """Workers leave Ctrl-C to the parent, which stops the batch cleanly, and keep the run's policy."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker_policy[:] = [policy]
+
+
+def _process_in_worker(path: str, options: Options, others: tuple[Other, ...]) -> Outcome:
+    """process_one with the worker's policy. A policy sent with every document arrived as a new
+    object each time, and what a policy works out once (its hash, its table, its compiled
+    conditions) was worked out again for every document: 1.3 ms of 8."""
+    return process_one(path, _worker_policy[0], options, others)
 
 
 def _local_engine(tasks: Iterable[Task], policy: Policy, options: Options, jobs: int) -> Iterator[Outcome]:
@@ -221,12 +233,12 @@ def _local_engine(tasks: Iterable[Task], policy: Policy, options: Options, jobs:
             yield process_one(path, policy, options, others)
         return
     # Bounded in flight: memory does not grow with the number of documents.
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(policy,)) as pool:
         pending: set[Future[Outcome]] = set()
         iterator = iter(tasks)
         try:
             for path, others in iterator:
-                pending.add(pool.submit(process_one, path, policy, options, others))
+                pending.add(pool.submit(_process_in_worker, path, options, others))
                 if len(pending) >= jobs * 2:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     yield from (f.result() for f in finished)
