@@ -245,7 +245,8 @@ def pdf_overhead(command: dict[str, float], pdf: dict[str, float], html_rate: fl
     cables = command["cables"]
     beyond = (command["redact"] - command["plain"]) * 1000 / cables
     verify = pdf["verify_share"] * pdf["pages"] / pdf["ours_pps"] * 1000 / pdf["cables"]
-    return (f"PDF end to end (i): `redact run --format pdf` takes {beyond:.0f} ms a cable more than the plain render "
+    more = f"{beyond:.0f} ms a cable more" if beyond >= 0 else f"{-beyond:.0f} ms a cable less"
+    return (f"PDF end to end (i): `redact run --format pdf` takes {more} than the plain render "
             f"({command['plain'] * 1000 / cables:.0f} ms a cable, its own start-up included). Beyond the render "
             f"each cable is parsed, decided and rendered to HTML ({1000 / html_rate:.1f} ms, (b)), its PDF's text "
             f"layer, info and attachments are read back and checked ({verify:.1f} ms, (c) and (d)), and it is "
