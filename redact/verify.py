@@ -484,18 +484,28 @@ def pdf_channels(data: bytes) -> tuple[dict[str, str], list[Finding]]:
     return channels, findings
 
 
-def _pdf_string(value: Any) -> str:
-    """A PDF value as text: a string decoded; anything else (a number, an array of strings) as qpdf
-    writes it out."""
+def _pdf_string(value: Any, depth: int = 0) -> str:
+    """A PDF value as text: strings decoded (PDFDocEncoding or UTF-16), those inside arrays and
+    dictionaries too, a stream's bytes, names and numbers as written."""
     import pikepdf
 
+    if depth > _DEEPEST_VALUE:
+        raise ValueError("a PDF value nested deeper than a release copy's")
     if value is None:
         return ""
     if isinstance(value, pikepdf.String):
         return str(value)
-    if isinstance(value, pikepdf.Object):
-        return bytes(value.unparse(resolved=True)).decode("latin-1")
+    if isinstance(value, pikepdf.Stream):
+        return value.read_bytes().decode("utf-8", "replace")
+    if isinstance(value, pikepdf.Array):
+        return "\n".join(_pdf_string(item, depth + 1) for item in value)
+    if isinstance(value, pikepdf.Dictionary):
+        return "\n".join(_pdf_string(item, depth + 1) for item in value.values())
     return str(value)
+
+
+# A value of a copy's metadata nested deeper than this is refused (fail closed): no loop is followed.
+_DEEPEST_VALUE = 16
 
 
 def _outline_titles(outlines: Any) -> list[str]:

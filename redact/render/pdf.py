@@ -154,15 +154,15 @@ def _html_class(html: str) -> Any:
     same PDF, byte for byte: tests.test_pdf_render)."""
     from weasyprint import HTML
 
-    if _MAKES_PSEUDO.search(html) or _MAKES_PSEUDO.search(stylesheet()):
-        return HTML
-    return _lean_html_class()
+    return HTML if _MAKES_PSEUDO.search(html) else _lean_html_class()
 
 
 @cache
 def _lean_html_class() -> Any:
     from weasyprint import CSS, HTML
 
+    if _MAKES_PSEUDO.search(stylesheet()):
+        return HTML
     try:
         from weasyprint.html import UA, UA_COUNTER_STYLE, UA_STYLESHEET
     except ImportError:  # another weasyprint keeps its stylesheet elsewhere: leave it whole
