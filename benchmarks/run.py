@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -216,23 +217,39 @@ PLAIN_RENDER = ("import pathlib, sys\n"
                 "    HTML(filename=str(page)).write_pdf(str(out / (page.stem + '.pdf')))\n")
 
 
+# The cables of (i)'s second, short run: what both commands cost before their documents (start-up,
+# imports, the first document's warm-up), told apart from what each cable costs.
+FEW = 2
+
+
 def bench_pdf_command(paths: list[Path]) -> dict[str, float]:
     """What a user runs for PDF: `redact run DIR --format pdf --jobs 1` against a plain weasyprint
     render, in one fresh process, of the self-contained release HTML redact writes for the same
-    cables (made once beforehand, untimed); in turn, three times each, the fastest of each."""
+    cables (made once beforehand, untimed); in turn, three times each, the fastest of each. Both
+    also on the first FEW cables alone, to tell the fixed cost from the cost of each cable."""
     work = Path(tempfile.mkdtemp(prefix="redact-pdf-"))
-    inputs, pages = work / "in", work / "html"
-    inputs.mkdir()
+    inputs, pages, few_inputs, few_pages = work / "in", work / "html", work / "in-few", work / "html-few"
+    for folder in (inputs, few_inputs, few_pages):
+        folder.mkdir()
     for path in paths:
         shutil.copy(path, inputs / path.name)
     redact = [sys.executable, "-m", "redact"]
     try:
         subprocess.run([*redact, "run", str(inputs), "--out", str(pages), "--format", "html", "--as-of",
                         AS_OF.isoformat()], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for path in paths[:FEW]:
+            shutil.copy(path, few_inputs / path.name)
+            shutil.copy(pages / f"{path.stem}.release.html", few_pages)
+
+        def ours(folder: Path) -> Callable[[Path], list[str]]:
+            return lambda out: [*redact, "run", str(folder), "--out", str(out), "--format", "pdf", "--as-of",
+                                AS_OF.isoformat(), "--jobs", "1"]
+
         results = _fastest_in_turn({
             "plain": lambda out: [sys.executable, "-c", PLAIN_RENDER, str(pages), str(out)],
-            "redact": lambda out: [*redact, "run", str(inputs), "--out", str(out), "--format", "pdf", "--as-of",
-                                   AS_OF.isoformat(), "--jobs", "1"]}, work)
+            "redact": ours(inputs),
+            "plain_few": lambda out: [sys.executable, "-c", PLAIN_RENDER, str(few_pages), str(out)],
+            "redact_few": ours(few_inputs)}, work)
     finally:
         shutil.rmtree(work)
     results["cables"] = len(paths)
@@ -241,17 +258,29 @@ def bench_pdf_command(paths: list[Path]) -> dict[str, float]:
 
 
 def pdf_overhead(command: dict[str, float], pdf: dict[str, float], html_rate: float, startup: float) -> str:
-    """What the PDF command does beyond a plain render, per cable, from this run's own figures."""
+    """What the PDF command does beyond a plain render, per cable, from this run's own figures; and
+    the difference told into what both pay once (the FEW-cable runs) and what each cable adds."""
     cables = command["cables"]
     beyond = (command["redact"] - command["plain"]) * 1000 / cables
     verify = pdf["verify_share"] * pdf["pages"] / pdf["ours_pps"] * 1000 / pdf["cables"]
     more = f"{beyond:.0f} ms a cable more" if beyond >= 0 else f"{-beyond:.0f} ms a cable less"
+    fixed = command["redact_few"] - command["plain_few"]
+    each = ((command["redact"] - command["redact_few"]) - (command["plain"] - command["plain_few"])) \
+        * 1000 / (cables - FEW)
+    if each < 0 < fixed:
+        even = (f"; at these rates the command is as fast as the plain render from "
+                f"{FEW + fixed * 1000 / -each:.0f} cables on")
+    else:
+        even = ""
+    split = (f" Told apart by the same two commands on {FEW} cables: the command's fixed cost (interpreter, imports, "
+             f"policy, grammar, the first document's warm-up) is {fixed:.2f} s more than the plain process's, and "
+             f"each further cable takes {abs(each):.0f} ms {'more' if each >= 0 else 'less'}{even}.")
     return (f"PDF end to end (i): `redact run --format pdf` takes {more} than the plain render "
             f"({command['plain'] * 1000 / cables:.0f} ms a cable, its own start-up included). Beyond the render "
             f"each cable is parsed, decided and rendered to HTML ({1000 / html_rate:.1f} ms, (b)), its PDF's text "
             f"layer, info and attachments are read back and checked ({verify:.1f} ms, (c) and (d)), and it is "
             f"audited; the command starts in {startup:.2f} s ((g)). Our render itself is {pdf['ratio']:.2f}x the "
-            f"plain one (c): the fonts and stylesheet are parsed once a process, not once a page.")
+            f"plain one (c): the fonts and stylesheet are parsed once a process, not once a page." + split)
 
 
 def bench_run(corpus: Path) -> dict[str, float]:
