@@ -7,6 +7,7 @@ error; 130 interrupted.
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -20,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .audit import verify_log, verify_outputs
-from .cli_check import check_command
 from .cli_common import (
     EXIT_FINDINGS,
     EXIT_INTERNAL,
@@ -32,7 +32,6 @@ from .cli_common import (
     ocr_option,
     policy_named,
 )
-from .cli_review import review_group
 from .decide import Context, decide
 from .errors import AuditError, InputError, PolicyError, RedactError
 from .model import Document
@@ -53,6 +52,11 @@ EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a command whose reade
 logging.getLogger("weasyprint").addFilter(lambda record: "HarfBuzz" not in record.getMessage())
 
 
+# Commands read from their own modules only when called or listed (--help): `redact run` does
+# not import the check engine and its report formats, nor the review commands.
+_LAZY_COMMANDS = {"check": ("cli_check", "check_command"), "review": ("cli_review", "review_group")}
+
+
 class _Guarded(click.Group):
     """Turns an unexpected exception into a one-line message and exit 3.
 
@@ -60,6 +64,15 @@ class _Guarded(click.Group):
     withheld text: only the exception's type and where it was raised are shown.
     REDACT_DEBUG=1 shows the traceback (for a developer, on their own data).
     """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in _LAZY_COMMANDS and name not in self.commands:
+            module, attribute = _LAZY_COMMANDS[name]
+            self.add_command(getattr(importlib.import_module(f"{__package__}.{module}"), attribute), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -547,5 +560,3 @@ def _main_guard() -> Any:  # pragma: no cover - for `python -m redact`
     return main()
 
 
-main.add_command(check_command)
-main.add_command(review_group)
