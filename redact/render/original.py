@@ -22,14 +22,14 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw, ImageFont
-
 from ..decide import Decision, Decisions
 from ..model import Document
 from ..pdftext import Box, PdfText
 from .view import margin_code
 
 if TYPE_CHECKING:
+    from PIL import Image, ImageFont
+
     from .ink import PixelBox
 
 # Words that furniture left visible may hold; checked word by word (no pattern to backtrack).
@@ -179,12 +179,16 @@ def _font_path() -> str | None:
 
 
 def _label_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    from PIL import ImageFont  # Pillow: imported when a copy keeps its pages, not at start-up
+
     path = _font_path()
     return ImageFont.truetype(path, size) if path else ImageFont.load_default()
 
 
 def box_pixels(width: int, height: int, code: str) -> Image.Image:
     """A painted box as it is drawn into a page: black, its code in white when it fits."""
+    from PIL import Image, ImageDraw
+
     image = Image.new("L", (max(1, width), max(1, height)), 0)
     if code:
         size = max(6, min(int(height * 0.8), 18))
@@ -206,6 +210,8 @@ def pixel_box(box: Box, page_height: float, scale: float) -> tuple[int, int, int
 def stamp(image: Image.Image, lines: list[str], scale: float) -> PixelBox:
     """The release stamp in the bottom right corner of the first page (running heads are at the top);
     the pixels it covers."""
+    from PIL import ImageDraw
+
     font = _label_font(int(8 * scale))
     draw = ImageDraw.Draw(image)
     widths = [draw.textbbox((0, 0), line, font=font)[2] for line in lines]
