@@ -49,19 +49,14 @@ def _items(document: dict[str, Any], table: dict[str, Any]) -> Iterator[dict[str
     rules = table.get("rules") or {}
     labels = document.get("labels") or []
     rule_ids = document.get("rule_ids") or []
-
-    def label(index: Any) -> Any:
-        return _indexed(labels, index)
-
-    def rule(index: Any) -> Any:  # format 3: an index into the record's rule ids; format 2: the id
-        return _indexed(rule_ids, index)
-
     for target, key in (("portion", "portion_columns"), ("field", "field_columns")):
         columns = table.get(key) or []
         for index, row in enumerate(document.get(f"{target}s") or []):
             item = dict(zip(columns, row, strict=False))
-            item.update(type=target, doc_id=document.get("doc_id"), index=index, label=label(item.get("label")),
-                        rule=rule(item.get("rule")), spans=[label(i) for i in item.get("spans") or []])
+            item.update(type=target, doc_id=document.get("doc_id"), index=index,
+                        label=_indexed(labels, item.get("label")),
+                        rule=_indexed(rule_ids, item.get("rule")),  # format 3: an index; format 2: the id
+                        spans=[_indexed(labels, i) for i in item.get("spans") or []])
             item["reason"] = row[len(columns)] if len(row) > len(columns) else \
                 (rules.get(item.get("rule")) or {}).get("reason", "")
             if item.get("rule") == "review" and isinstance(document.get("review"), dict):

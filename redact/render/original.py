@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -72,10 +73,7 @@ class Plan:
 
     def unread_pages(self) -> dict[int, int]:
         """Pages where ink no text line holds was painted over, and how many boxes it took."""
-        pages: dict[int, int] = {}
-        for page, _ in self.painted:
-            pages[page] = pages.get(page, 0) + 1
-        return pages
+        return dict(Counter(page for page, _ in self.painted))
 
 
 def _items(document: Document, decisions: Decisions) -> list[tuple[int, int, str, Decision]]:
