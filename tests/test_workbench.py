@@ -173,10 +173,32 @@ def _item(running: Running, name: str) -> dict:  # type: ignore[type-arg]
 
 
 def _card(driver, name: str):  # type: ignore[no-untyped-def]
+    """The card of an item as the page shows it now. The page redraws every card when a change
+    comes back from the server, so a card found during a redraw is looked for again."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
-    cards = driver.find_elements(By.CSS_SELECTOR, "article.item")
-    return next(c for c in cards if c.find_element(By.CSS_SELECTOR, ".name").text == name)
+    def find():  # type: ignore[no-untyped-def]
+        try:
+            cards = driver.find_elements(By.CSS_SELECTOR, "article.item")
+            return next((c for c in cards if c.find_element(By.CSS_SELECTOR, ".name").text == name), None)
+        except StaleElementReferenceException:
+            return None
+
+    return _wait(find, what=f"the card of {name}")
+
+
+def _shown(driver, name: str, css_class: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the page (not only the server) shows a change: the item's card has that class."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def shows() -> bool:
+        try:
+            return css_class in (_card(driver, name).get_attribute("class") or "").split()
+        except StaleElementReferenceException:
+            return False
+
+    _wait(shows, what=f"the page to show {name} as {css_class}")
 
 
 def _open(driver, running: Running) -> None:  # type: ignore[no-untyped-def]
@@ -250,6 +272,7 @@ def test_review_save_reload_export_in_a_browser(workbench: Running, browser) -> 
     card.find_element(By.CSS_SELECTOR, '[data-role="why"]').send_keys("Pre-decisional legal analysis.")
     card.find_element(By.CSS_SELECTOR, '[data-role="withhold"]').click()
     _wait(lambda: _item(workbench, "paragraph 1")["decision"]["action"] == "withhold", what="the withholding")
+    _shown(driver, "paragraph 1", "withhold")
 
     # Withhold one phrase of another paragraph as (b)(6).
     # Label and justification first: typing into the box moves the selection, as for a person.
@@ -259,6 +282,7 @@ def test_review_save_reload_export_in_a_browser(workbench: Running, browser) -> 
     _select_words(driver, "paragraph 3", PHRASE)
     card.find_element(By.CSS_SELECTOR, '[data-role="span"]').click()
     _wait(lambda: _item(workbench, "paragraph 3")["decision"]["spans"], what=f"the span ({_message(driver)})")
+    _shown(driver, "paragraph 3", "changed")
     third = _item(workbench, "paragraph 3")
     (span,) = third["decision"]["spans"]
     assert third["text"][span["start"]:span["end"]] == PHRASE and span["label"] == "(b)(6)"
@@ -334,6 +358,7 @@ def test_a_declassification_needs_a_second_persons_approval(workbench: Running, 
     card.find_element(By.CSS_SELECTOR, '[data-role="authority"]').send_keys("E.O. 13526 sec. 3.1(b)")
     card.find_element(By.CSS_SELECTOR, '[data-role="release"]').click()
     _wait(lambda: _item(workbench, "paragraph 4")["override"] is not None, what="the declassification")
+    _shown(driver, "paragraph 4", "changed")
     # Not approved yet: the preview keeps it withheld, and export is refused.
     assert _item(workbench, "paragraph 4")["decision"]["action"] == "withhold"
     driver.find_element(By.ID, "export").click()
@@ -385,6 +410,7 @@ def test_the_workbench_works_from_the_keyboard_alone(workbench: Running, browser
     why.send_keys("Names private individuals.")
     why.send_keys(Keys.ENTER)
     _wait(lambda: _item(workbench, "paragraph 2")["decision"]["action"] == "withhold", what="the keyboard change")
+    _shown(driver, "paragraph 2", "withhold")
     assert _item(workbench, "paragraph 2")["decision"]["label"] == "(b)(6)"
     driver.switch_to.active_element.send_keys(Keys.ESCAPE)
     _press(driver, "s")
