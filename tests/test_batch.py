@@ -91,6 +91,11 @@ def _redact(*args: str) -> list[str]:
     return [sys.executable, "-m", "redact", *args]
 
 
+def _committed(manifest: Path) -> int:
+    """How many documents a run's manifest shows committed (a line cut by a kill counts too)."""
+    return manifest.read_text().count('"type": "document"') if manifest.exists() else 0
+
+
 def _wait_for_documents(manifest: Path, count: int, process: subprocess.Popen[bytes], limit: float = 120) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -138,9 +143,17 @@ def test_killed_at_random_moments_many_times_then_resumed_is_exact(tmp_path: Pat
     killed = tmp_path / "killed"
     kills = 0
     for _ in range(12):
+        committed = _committed(killed / "manifest.jsonl")
         process = subprocess.Popen(_redact("run", str(inputs), "--out", str(killed), *common),
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(rng.uniform(0.3, 1.6))  # start-up, the pool, mid-document, mid-commit: anywhere
+        # Start-up, the pool, mid-document, mid-commit: anywhere. At a random moment, or once a
+        # few more documents are committed: how far a run gets before its kill does not depend on
+        # how fast this machine (or the code) is, so the batch is never done before four kills.
+        deadline = time.monotonic() + rng.uniform(0.3, 1.6)
+        enough = committed + rng.randint(2, 12)
+        while time.monotonic() < deadline and process.poll() is None \
+                and _committed(killed / "manifest.jsonl") < enough:
+            time.sleep(0.01)
         if process.poll() is not None:
             break  # it finished before this kill
         os.killpg(process.pid, signal.SIGKILL)
