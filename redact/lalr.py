@@ -8,8 +8,8 @@ compiled pattern per parser state, built by Lark) and the same parse table (shif
 keeps only the state stack and returns those four values. It accepts exactly the inputs Lark
 accepts and yields the same tokens (a test compares the two on every corpus document and every
 hostile case); it rejects what Lark rejects, with Lark's own exceptions, at the same line.
-When a Lark version lays its internals out differently, ``Driver.of`` returns None and
-redact.parse falls back to ``Lark.parse``.
+When a Lark version lays its internals out differently, ``Driver.of`` returns None (or a
+lexer raises Unfit when first built) and redact.parse falls back to ``Lark.parse``.
 """
 
 from __future__ import annotations
@@ -32,10 +32,15 @@ class Token(NamedTuple):
     line: int
 
 
+class Unfit(Exception):
+    """A lexer this driver cannot run (it has callbacks): the caller parses with Lark itself."""
+
+
 class Driver:
-    def __init__(self, scanners: dict[int, tuple[re.Pattern[str], ...]],
-                 states: dict[int, dict[str, tuple[Any, Any]]], start: int, end: int) -> None:
-        self.scanners = scanners
+    def __init__(self, lexers: dict[int, Any], states: dict[int, dict[str, tuple[Any, Any]]],
+                 start: int, end: int) -> None:
+        self.lexers = lexers
+        self.scanners: dict[int, tuple[re.Pattern[str], ...]] = {}
         self.states = states
         self.start = start
         self.end = end
@@ -44,21 +49,35 @@ class Driver:
     @classmethod
     def of(cls, lark: Lark, start: str = "start") -> Driver | None:
         """The driver of ``lark``'s ``start`` rule, or None when Lark's internals are not the
-        ones this driver knows (a contextual lexer with neither ignored terminals nor callbacks,
-        and an LALR parse table)."""
+        ones this driver knows (a contextual lexer without ignored terminals, and an LALR parse
+        table). A lexer's scanner is built when a text first needs it (a grammar has a dozen
+        lexers and a corpus meets a few; each is one large regular expression to compile)."""
         try:
             frontend: Any = lark.parser
             table = frontend.parser.parser.parse_table
-            lexers = frontend.lexer.lexers
-            scanners = {}
-            for state, lexer in lexers.items():
-                scanners[state] = tuple(lexer.scanner._mres)  # (builds the lexer's callbacks too)
-                if lexer.ignore_types or lexer.callback:
-                    return None
-            driver = cls(scanners, table.states, table.start_states[start], table.end_states[start])
+            lexers = dict(frontend.lexer.lexers)
+            if any(lexer.ignore_types for lexer in lexers.values()):
+                return None
+            driver = cls(lexers, table.states, table.start_states[start], table.end_states[start])
         except (AttributeError, KeyError, TypeError):
             return None
-        return driver if set(scanners) >= set(driver.states) else None
+        return driver if set(lexers) >= set(driver.states) else None
+
+    def scanner(self, state: int) -> tuple[re.Pattern[str], ...]:
+        """The compiled patterns of the lexer of parser state ``state``. Building a scanner builds
+        its lexer's callbacks too (Lark's "unless" callbacks retype a token, which this driver does
+        not do): a lexer with any raises Unfit."""
+        scanner = self.scanners.get(state)
+        if scanner is None:
+            lexer = self.lexers[state]
+            try:
+                scanner = tuple(lexer.scanner._mres)
+            except AttributeError as error:
+                raise Unfit("a Lark lexer laid out otherwise") from error
+            if lexer.callback:
+                raise Unfit("a lexer with callbacks")
+            self.scanners[state] = scanner
+        return scanner
 
     def tokens(self, text: str) -> list[Token]:
         stack: tuple[int, ...] = (self.start,)
@@ -92,7 +111,7 @@ class Driver:
         return tuple(states)
 
     def _match(self, state: int, text: str, position: int) -> re.Match[str] | None:
-        for pattern in self.scanners[state]:
+        for pattern in self.scanners.get(state) or self.scanner(state):
             match = pattern.match(text, position)
             if match is not None:
                 return match

@@ -26,7 +26,7 @@ from lark.exceptions import LarkError, UnexpectedInput
 
 from .assemble import Assembler, Item
 from .header import header_problems, parse_decl, parse_reasons
-from .lalr import Driver
+from .lalr import Driver, Unfit
 from .lalr import Token as _Token
 from .lines import Lines, layout, normalise_newlines, split_run_on_lines  # noqa: F401 (re-exported)
 from .model import Document, Header, HeaderField, Kind, Level, Portion, Problem
@@ -106,10 +106,13 @@ class _Reader:
 
     def tokens(self, text: str) -> list[_Token]:
         """The grammar's tokens of ``text``: what ``Lark.parse`` reads, without its tree."""
-        if self.driver is None:
-            return [_Token(str(t.type), t.start_pos or 0, t.end_pos or 0, t.line or 1)
-                    for t in self.lark.parse(text, start="start").children if isinstance(t, Token)]
-        return self.driver.tokens(text)
+        if self.driver is not None:
+            try:
+                return self.driver.tokens(text)
+            except Unfit:
+                self.driver = None  # this Lark's lexers are not ones the driver can run: Lark's own parse
+        return [_Token(str(t.type), t.start_pos or 0, t.end_pos or 0, t.line or 1)
+                for t in self.lark.parse(text, start="start").children if isinstance(t, Token)]
 
     def _marked_after_divider(self, item: Item) -> Item:
         """A run of text under a divider that opens with a portion marking ("(U) Opening remarks"):

@@ -8,10 +8,12 @@ definitions. These tests pin that shape, which keeps the parser's work small.
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 
 import pytest
 from lark.exceptions import UnexpectedInput
 
+from redact.lalr import Driver, Unfit
 from redact.parse import _items, _reader, normalise_newlines, parse, split_run_on_lines
 
 from .conftest import SHARED, TESTS, seed_path
@@ -280,6 +282,37 @@ def test_without_the_driver_lark_parse_reads_the_same_document(monkeypatch: pyte
     driven = parse(text)
     monkeypatch.setattr(_reader("cable"), "driver", None)
     assert parse(text) == driven
+
+
+def test_no_lexer_of_either_grammar_has_callbacks() -> None:
+    """The driver builds a lexer's scanner when a text first needs it, and runs no callbacks (Lark
+    retypes a token with one where a string terminal collides with a pattern): every lexer of
+    both grammars, built here, has none, so the driver reads every state as Lark does."""
+    for doc_type in ("cable", "memo"):
+        driver = Driver.of(_reader(doc_type).lark)
+        assert driver is not None
+        for state in driver.lexers:
+            driver.scanner(state)
+        assert driver.scanners.keys() == driver.lexers.keys()
+
+
+def test_a_lexer_with_callbacks_sends_the_text_to_lark(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where a lexer has callbacks after all (another Lark, another grammar), the driver says so
+    when it first builds that lexer, and the reader parses with Lark itself: the same document."""
+    text = seed_path("08ASTANA2450").read_text(encoding="utf-8")
+    expected = parse(text)
+    reader = _reader("cable")
+    driver = Driver.of(reader.lark)
+    assert driver is not None
+    lexer = next(iter(driver.lexers.values()))
+
+    with_callbacks = SimpleNamespace(scanner=lexer.scanner, callback={"TEXT": lambda token: token})
+    driver.lexers = dict.fromkeys(driver.lexers, with_callbacks)
+    monkeypatch.setattr(reader, "driver", driver)
+    with pytest.raises(Unfit):
+        driver.tokens(text)
+    assert parse(text) == expected
+    assert reader.driver is None  # Lark parses from now on in this process (the test undoes it)
 
 
 def test_a_marking_printed_inside_a_paragraph_and_cut_by_a_line_break_is_read_whole() -> None:
