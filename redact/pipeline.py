@@ -117,10 +117,12 @@ def _template_words() -> Prepared:
     return Prepared.of("\n".join([re.sub(r"<[^>]*>|\{[^}]*\}", " ", template), stylesheet()]))
 
 
-def allowed_text(document: Document, decisions: Decisions, view: ReleaseView) -> list[str | Prepared]:
+def allowed_text(document: Document, decisions: Decisions, view: ReleaseView,
+                 banners: bool = False) -> list[str | Prepared]:
     """What a copy of ``document`` may print: its released text, this copy's stamp and labels,
-    and the template's words (in parts: see redact.verify.Checker)."""
-    return [released_text(document, decisions) + "\n" + _boilerplate(view), _template_words()]
+    and the template's words (in parts: see redact.verify.Checker); with ``banners``, the banner
+    lines as printed too (a copy that keeps the original pages)."""
+    return [released_text(document, decisions, banners) + "\n" + _boilerplate(view), _template_words()]
 
 
 def _umask() -> int:
@@ -310,7 +312,10 @@ def options_fingerprint(policy: Policy, options: Options) -> str:
 
 def _write_outputs(rendered: dict[str, bytes], stem: str, source: str, out_dir: Path,
                    withheld: list[Withheld], allowed: list[str | Prepared], sync: bool = True,
-                   original: Plan | None = None) -> dict[str, tuple[str, str]]:
+                   original: Plan | None = None, pages_allowed: list[str | Prepared] | None = None,
+                   ) -> dict[str, tuple[str, str]]:
+    """Each rendered copy written atomically and verified on disk. A PDF that keeps the original
+    pages (``original``) is checked against ``pages_allowed``: what it shows as printed."""
     outputs: dict[str, tuple[str, str]] = {}
     written: list[Path] = []
     try:
@@ -318,7 +323,8 @@ def _write_outputs(rendered: dict[str, bytes], stem: str, source: str, out_dir: 
             target = out_dir / (stem + SUFFIX[fmt])
 
             def check(on_disk: bytes, fmt: str = fmt) -> None:
-                report = verify_bytes(on_disk, fmt, withheld, allowed)
+                shown = pages_allowed if fmt == "pdf" and original is not None and pages_allowed else allowed
+                report = verify_bytes(on_disk, fmt, withheld, shown)
                 if not report.ok:
                     raise LeakError(f"verification failed, output removed: {report.summary()}", path=source)
                 if fmt == "pdf" and original is not None:  # the page images and the text under the boxes
@@ -368,9 +374,12 @@ def process_one(path: str, policy: Policy, options: Options, others: tuple[Other
                               f"handwriting, words OCR missed) painted over ({count} boxes)" for page, count in unread)
         withheld = withheld_items(document, decisions)
         allowed = allowed_text(document, decisions, view)
+        # The original pages show the banner lines as printed (the other copies print the banner
+        # recomputed): released text there, where a withheld paragraph may repeat their words.
+        pages_allowed = allowed_text(document, decisions, view, banners=True) if original is not None else None
         make_out_dir(options.out_dir)
         outputs = _write_outputs(rendered, stem, source.path, options.out_dir, withheld, allowed,
-                                 options.sync_outputs, original)
+                                 options.sync_outputs, original, pages_allowed)
     except RedactError as error:
         record = {"type": "document-failed", "source": path, "error": type(error).__name__,
                   "message": str(error)}

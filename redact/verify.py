@@ -126,14 +126,15 @@ def _released_text(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
     return "".join(parts)
 
 
-def released_text(document: Document, decisions: Decisions) -> str:
+def released_text(document: Document, decisions: Decisions, banners: bool = False) -> str:
     """What a copy may show, in the order it shows it: released text (spans cut out)
     and, in place of each withheld item, only its name and label. Phrases that run
-    across a released line and the label beside it are therefore allowed too."""
+    across a released line and the label beside it are therefore allowed too. The banner
+    lines as printed only with ``banners``: a copy that keeps the original pages shows them."""
     parts: list[str] = []
     for fld, decision in zip(document.header.fields, decisions.fields, strict=True):
-        if fld.name == "banner":
-            continue  # never copied: a copy prints the banner recomputed from what it releases
+        if fld.name == "banner" and not banners:
+            continue  # not copied: a retyped or HTML copy prints the banner recomputed from what it releases
         if decision.withheld:
             parts.append(f"{FIELD_PREFIX.get(fld.name, '')} withheld {decision.label or ''}")
         else:

@@ -123,6 +123,31 @@ def test_a_text_input_cannot_keep_original_pages(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "not a PDF" in result.output
 
 
+def test_a_withheld_paragraph_that_repeats_a_printed_banner_does_not_fail_the_copy(tmp_path: Path) -> None:
+    """The original pages show the banner line as printed (a retyped copy prints it recomputed), so
+    its words are released text there: mirror/00HARARE5461 prints section 2's banner and SIPDIS
+    line again inside withheld paragraph 5, and its copy failed verification ("withheld paragraph
+    5 found in the PDF text layer"): the reviewer got no copy. Withheld text is still gone."""
+    from . import pdfprint
+    from .conftest import shared_corpus
+
+    cable = shared_corpus("mirror") / "00HARARE5461.txt"
+    source = tmp_path / "00HARARE5461.pdf"
+    source.write_bytes(pdfprint.webpage(cable.read_text(encoding="utf-8"), cable.stem))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(source), "--layout", "original", "--format", "pdf",
+                                       "--out", str(out), "--as-of", "2026-11-26"])
+    assert result.exit_code == 0, result.output
+    channels, _ = pdf_channels((out / "00HARARE5461.release.pdf").read_bytes())
+    layer = " ".join(words(channels["PDF text layer"]))
+    assert "c o n f i d e n t i a l section 01 of 02" in layer  # the banner, as printed
+    _, document, decisions = _decided(source)
+    (paragraph,) = [p for p, d in zip(document.portions, decisions.portions, strict=True)
+                    if p.number == "5" and d.withheld]
+    tokens = words(paragraph.text)
+    assert " ".join(tokens[:8]) not in layer and " ".join(tokens[-8:]) not in layer
+
+
 def test_furniture_that_could_hold_content_is_painted_over_in_the_page_image(tmp_path: Path) -> None:
     """A line in the top band that a furniture pattern takes out of the text ("Page 2 of ...") is
     never released as text; in the page image it is painted over too. A bare classification or
