@@ -220,11 +220,25 @@ def _init_worker(policy: Policy) -> None:
     _worker_policy[:] = [policy]
 
 
-def _process_in_worker(path: str, options: Options, others: tuple[Other, ...]) -> Outcome:
-    """process_one with the worker's policy. A policy sent with every document arrived as a new
-    object each time (pickled by the parent for each), and what a policy works out once was
-    worked out again for every document (its hash: the canonical JSON of the whole policy)."""
-    return process_one(path, _worker_policy[0], options, others)
+def _process_in_worker(chunk: list[Task], options: Options) -> tuple[list[Outcome], float]:
+    """process_one with the worker's policy, for each document of a task, and the seconds each
+    took on average. A policy sent with every document arrived as a new object each time (pickled
+    by the parent for each), and what a policy works out once was worked out again for every
+    document (its hash: the canonical JSON of the whole policy)."""
+    started = time.perf_counter()
+    outcomes = [process_one(path, _worker_policy[0], options, others) for path, others in chunk]
+    return outcomes, (time.perf_counter() - started) / len(chunk)
+
+
+# A task holds as many documents as take about this long (at most _MOST_IN_A_TASK): every task
+# costs the parent a round trip, and with one quick document a task (HTML: a few milliseconds)
+# the workers waited for the parent between documents. A slow document (a PDF) is a task alone.
+_TASK_SECONDS = 0.05
+_MOST_IN_A_TASK = 16
+
+
+def _task_size(seconds_each: float) -> int:
+    return max(1, min(_MOST_IN_A_TASK, round(_TASK_SECONDS / max(seconds_each, 1e-6))))
 
 
 def _local_engine(tasks: Iterable[Task], policy: Policy, options: Options, jobs: int) -> Iterator[Outcome]:
@@ -232,19 +246,25 @@ def _local_engine(tasks: Iterable[Task], policy: Policy, options: Options, jobs:
         for path, others in tasks:
             yield process_one(path, policy, options, others)
         return
-    # Bounded in flight: memory does not grow with the number of documents.
+    # Bounded in flight: memory does not grow with the number of documents. The first tasks hold
+    # one document each; then as many as the documents so far say fit in _TASK_SECONDS.
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(policy,)) as pool:
-        pending: set[Future[Outcome]] = set()
+        pending: set[Future[tuple[list[Outcome], float]]] = set()
         iterator = iter(tasks)
+        size, seconds_each = 1, 0.0
         try:
-            for path, others in iterator:
-                pending.add(pool.submit(_process_in_worker, path, options, others))
+            while chunk := list(itertools.islice(iterator, size)):
+                pending.add(pool.submit(_process_in_worker, chunk, options))
                 if len(pending) >= jobs * 2:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    yield from (f.result() for f in finished)
+                    for future in finished:
+                        outcomes, seconds = future.result()
+                        seconds_each = seconds if not seconds_each else (3 * seconds_each + seconds) / 4
+                        yield from outcomes
+                    size = _task_size(seconds_each)
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                yield from (f.result() for f in finished)
+                yield from (outcome for future in finished for outcome in future.result()[0])
         except BaseException:
             for future in pending:
                 future.cancel()

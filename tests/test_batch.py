@@ -223,3 +223,30 @@ def test_cli_summary_and_quiet_progress(tmp_path: Path, corpus_dir: Path) -> Non
     assert "5/5 documents, 0 failed" in result.stderr  # not a terminal: one quiet line
     assert "5 document(s) released, 0 failed, 0 already done" in result.stdout
     assert "by exemption: (b)(1)" in result.stdout
+
+
+def test_quick_documents_travel_to_the_workers_several_to_a_task() -> None:
+    """A task holds as many documents as take about 50 ms: one slow document (a PDF) alone, quick
+    ones (HTML, a few ms) several together, never more than sixteen."""
+    from redact.batch import _task_size
+
+    assert _task_size(0.2) == 1 and _task_size(0.05) == 1
+    assert _task_size(0.009) == 6
+    assert _task_size(0.0) == _task_size(0.0001) == 16
+
+
+def test_every_document_comes_back_once_from_tasks_of_several(tmp_path: Path, corpus_dir: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tasks of several documents (forced here: every document counts as quick) give each
+    document's outcome exactly once, as tasks of one do."""
+    import redact.batch as batch
+    from redact.policy import load_policy
+
+    inputs = copy_corpus(corpus_dir, tmp_path / "in", 30)
+    paths = [str(p) for p in sorted(inputs.glob("*.txt"))]
+    monkeypatch.setattr(batch, "_task_size", lambda seconds: 7)
+    options = Options(out_dir=tmp_path / "out", formats=("html",), as_of=AS_OF, sync_outputs=False)
+    options.out_dir.mkdir()
+    outcomes = list(batch._local_engine(((path, ()) for path in paths), load_policy("public-release"), options, 2))
+    assert sorted(outcome.source for outcome in outcomes) == paths
+    assert all(outcome.error is None for outcome in outcomes)
