@@ -78,6 +78,24 @@ def test_the_page_image_is_at_150_dpi(tmp_path: Path) -> None:
     assert width / float(page.get_width()) * 72 == pytest.approx(DPI, rel=0.01)
 
 
+def test_an_a4_pdf_keeps_its_pages(tmp_path: Path) -> None:
+    """An A4 page is 595.28 points wide: at 150 dpi its image is 1240 pixels, a fraction of a pixel
+    short of the width times the scale. The verifier took that for another resolution and removed
+    every copy of an A4 PDF (all of them; the fixtures are Letter, a whole number of pixels)."""
+    import weasyprint
+
+    text = (PDFS.parent / "review" / "06MADRID3104.txt").read_text(encoding="utf-8")
+    html = f"<html><head><style>@page {{ size: A4 }}</style></head><body><pre>{text}</pre></body></html>"
+    source = tmp_path / "06MADRID3104.pdf"
+    source.write_bytes(weasyprint.HTML(string=html).write_pdf())
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(source), "--layout", "original", "--format", "pdf",
+                                       "--out", str(out), "--as-of", "2026-11-26"])
+    assert result.exit_code == 0, result.output
+    copy = pdfium.PdfDocument(out / "06MADRID3104.release.pdf")  # verified on disk by the run
+    assert round(copy[0].get_width(), 2) == 595.28 and len(copy) == len(pdfium.PdfDocument(source))
+
+
 def test_the_verifier_finds_pixels_under_a_box_and_text_under_a_box(tmp_path: Path) -> None:
     source, _ = _copy(tmp_path)
     text, document, decisions = _decided(source)
