@@ -62,6 +62,9 @@ class PdfText:
     furniture: int = 0  # lines dropped as page furniture
     data: bytes = b""  # the PDF itself: a copy in the original layout is drawn from its pages
     dropped: list[Line] = field(default_factory=list)  # the furniture, with its boxes (pages kept whole)
+    # What its text layer does not hold, by page: (pictures, annotations). A copy typed anew from
+    # the text leaves them out (a copy in the original layout keeps the pages).
+    not_text: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -90,6 +93,24 @@ class _Raw:
 
 def is_pdf(data: bytes) -> bool:
     return data[:1024].lstrip().startswith(b"%PDF-")
+
+
+def _not_text(page: object) -> tuple[int, int]:
+    """The pictures (image objects, in forms too) and annotations (comments, ink, stamps, form
+    fields; not links and the pop-ups of others) of a page with a text layer: what a copy typed
+    anew from its text leaves out."""
+    import pypdfium2.raw as pdfium_c
+
+    pictures = list(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))  # type: ignore[attr-defined]
+    notes = 0
+    for index in range(pdfium_c.FPDFPage_GetAnnotCount(page)):
+        annotation = pdfium_c.FPDFPage_GetAnnot(page, index)
+        try:
+            notes += pdfium_c.FPDFAnnot_GetSubtype(annotation) not in (pdfium_c.FPDF_ANNOT_LINK,
+                                                                        pdfium_c.FPDF_ANNOT_POPUP)
+        finally:
+            pdfium_c.FPDFPage_CloseAnnot(annotation)
+    return len(pictures), notes
 
 
 def _page_chars(page: object) -> list[tuple[str, Box]]:
@@ -283,6 +304,7 @@ def read_pdf(data: bytes, path: str, ocr: bool = False) -> PdfText:
             raise InputError("the PDF has no pages", path=path)
         pages: list[list[Line]] = []
         dropped_lines: list[Line] = []
+        not_text: dict[int, tuple[int, int]] = {}
         used_ocr = False
         for index in range(len(document)):
             page = document[index]
@@ -296,6 +318,10 @@ def read_pdf(data: bytes, path: str, ocr: bool = False) -> PdfText:
 
                     chars = ocr_page_chars(page)
                     used_ocr = True
+                else:
+                    left_out = _not_text(page)
+                    if any(left_out):
+                        not_text[index + 1] = left_out
                 found, dropped = page_lines(chars, index + 1, page.get_height())
             finally:
                 page.close()
@@ -304,6 +330,6 @@ def read_pdf(data: bytes, path: str, ocr: bool = False) -> PdfText:
         lines = _joined(pages)
         while lines and not lines[0].text:
             lines.pop(0)
-        return PdfText(lines, len(document), used_ocr, len(dropped_lines), data, dropped_lines)
+        return PdfText(lines, len(document), used_ocr, len(dropped_lines), data, dropped_lines, not_text)
     finally:
         document.close()

@@ -372,6 +372,9 @@ def process_one(path: str, policy: Policy, options: Options, others: tuple[Other
             unread = sorted(original.unread_pages().items())
             warnings += tuple(f"{source.path}: page {page}: ink that no text line holds (a picture, a stamp, "
                               f"handwriting, words OCR missed) painted over ({count} boxes)" for page, count in unread)
+        left_out = source.pdf.not_text if source.pdf is not None and original is None else {}
+        if source.pdf is not None and original is None:
+            warnings += _left_out(source.path, left_out, source.pdf.ocr)
         withheld = withheld_items(document, decisions)
         allowed = allowed_text(document, decisions, view)
         # The original pages show the banner lines as printed (the other copies print the banner
@@ -416,6 +419,9 @@ def process_one(path: str, policy: Policy, options: Options, others: tuple[Other
         commit["pages"] = source.pdf.page_starts()
     if unread:  # pages where ink no text line holds was painted over (--layout original)
         commit["unread_ink"] = {str(page): count for page, count in unread}
+    if left_out:  # pictures and annotations of a PDF's pages that a copy typed anew leaves out
+        commit["left_out"] = {str(page): {"pictures": pictures, "annotations": notes}
+                              for page, (pictures, notes) in sorted(left_out.items())}
     records = (commit,)
     labels = tuple(d.label for d in decisions.portions if d.withheld and d.label)
     entry = None
@@ -426,6 +432,23 @@ def process_one(path: str, policy: Policy, options: Options, others: tuple[Other
     return Outcome(source.path, stem, decisions.status, source.sha256, outputs, records,
                    sum(d.withheld for d in decisions.portions), sum(not d.withheld for d in decisions.portions),
                    labels, len(document.problems), sealed=seal(records), warnings=warnings, index_entry=entry)
+
+
+def _left_out(path: str, not_text: dict[int, tuple[int, int]], ocr: bool) -> tuple[str, ...]:
+    """What a copy typed anew from a PDF's text leaves out, page by page: its pictures and
+    annotations, and (read by OCR) whatever a scan shows besides printed text."""
+    def counted(count: int, what: str) -> str:
+        return f"{count} {what}{'' if count == 1 else 's'}" if count else ""
+
+    said = []
+    for page, (pictures, notes) in sorted(not_text.items()):
+        what = " and ".join(filter(None, (counted(pictures, "picture"), counted(notes, "annotation"))))
+        said.append(f"{path}: page {page}: {what} not in the release copy (typed anew from the text; "
+                    "--layout original keeps the pages)")
+    if ocr:
+        said.append(f"{path}: read by OCR: what the pages show besides printed text (pictures, handwriting, stamps) "
+                    "is not in the release copy (typed anew from the text; --layout original keeps the pages)")
+    return tuple(said)
 
 
 def _pieces(document: Document, decisions: Decisions) -> list[Piece]:

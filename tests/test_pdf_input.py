@@ -130,6 +130,7 @@ def test_ocr_reads_the_markings_of_the_scanned_fixtures(tmp_path: Path) -> None:
     copy = (out / "06MADRID3104.scan.release.txt").read_text(encoding="utf-8")
     assert "TEXT FROM: OCR of a scanned PDF" in copy and "Press reports indicate" in copy
     assert "It is possible that this case" not in copy
+    assert "read by OCR: what the pages show besides printed text" in result.output  # (handwriting, stamps)
     record = json.loads((out / "audit.jsonl").read_text().splitlines()[-2])
     assert record["origin"] == "ocr"
 
@@ -254,3 +255,55 @@ def test_a_printed_hyphen_at_a_line_end_stays_in_the_text() -> None:
     assert "anti-\nterror" in read.text
     line = next(line for line in read.lines if line.text.endswith("anti-"))
     assert line.boxes[-1] is not None and line.boxes[-1][2] > line.boxes[-1][0]
+
+
+def _with_picture_and_note(target: Path) -> Path:
+    """The seed cable printed with a picture under its text (on its second page), then a reviewer's
+    sticky note (a /Text annotation) and a link added to its first page: none in the text layer."""
+    import base64
+    import io
+
+    import pikepdf
+    import weasyprint
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (40, 20), (200, 30, 30)).save(png, "PNG")
+    picture = base64.b64encode(png.getvalue()).decode()
+    text = TEXTS["06MADRID3104"].read_text(encoding="utf-8")
+    html = (f"<html><body><pre style='font: 9pt monospace'>{text}</pre>"
+            f"<img src='data:image/png;base64,{picture}'></body></html>")
+    printed = io.BytesIO(weasyprint.HTML(string=html).write_pdf())
+    with pikepdf.open(printed) as pdf:
+        page = pdf.pages[0]
+        note = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text,
+                                                    Rect=[50, 50, 70, 70], Contents=pikepdf.String("margin note")))
+        link = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link,
+                                                    Rect=[80, 50, 120, 70]))
+        page.obj["/Annots"] = pdf.make_indirect(pikepdf.Array([note, link]))
+        pdf.save(target)
+    return target
+
+
+def test_what_a_retyped_copy_leaves_out_of_a_pdf_is_said_and_audited(tmp_path: Path) -> None:
+    """A copy typed anew from a PDF's text has none of its pictures and annotations: the run says
+    so page by page and the audit records it (a link is no content and is not counted). A copy
+    that keeps the original pages has them, and says nothing of the kind."""
+    source = _with_picture_and_note(tmp_path / "06MADRID3104.pdf")
+    pdf = read_pdf(source.read_bytes(), str(source))
+    assert pdf.not_text == {1: (0, 1), 2: (1, 0)}
+    runner = CliRunner()
+    result = runner.invoke(main, ["run", str(source), "--format", "html", "--out", str(tmp_path / "out"),
+                                  "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "page 1: 1 annotation not in the release copy" in result.output
+    assert "page 2: 1 picture not in the release copy" in result.output
+    records = [json.loads(line) for line in (tmp_path / "out" / "audit.jsonl").read_text().splitlines()]
+    document = next(r for r in records if r["type"] == "document")
+    assert document["left_out"] == {"1": {"pictures": 0, "annotations": 1}, "2": {"pictures": 1, "annotations": 0}}
+    kept = runner.invoke(main, ["run", str(source), "--format", "pdf", "--layout", "original",
+                                "--out", str(tmp_path / "kept"), "--as-of", AS_OF.isoformat()])
+    assert kept.exit_code == 0, kept.output
+    assert "not in the release copy" not in kept.output
+    plain = read_pdf((PDFS / "06MADRID3104.printout.pdf").read_bytes(), "printout")
+    assert plain.not_text == {}  # a printout of text alone: nothing to say
