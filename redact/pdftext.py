@@ -95,6 +95,48 @@ def is_pdf(data: bytes) -> bool:
     return data[:1024].lstrip().startswith(b"%PDF-")
 
 
+@dataclass(frozen=True)
+class _Shown:
+    """How a page with a text layer is shown: its crop box (in the page's own space) and the
+    rotation it is shown with, clockwise. Its characters' boxes are in the page's own space; a
+    copy in the original layout draws the page as shown (cropped, turned, from its bottom left
+    corner), so every box is moved into that space: from the crop box's corner before the lines
+    are read (the bands of running heads are measured from it), and turned once they are read
+    (the lines run across the page as printed in its own space)."""
+
+    left: float
+    bottom: float
+    width: float
+    height: float
+    rotation: int
+
+    @classmethod
+    def of(cls, page: object) -> _Shown:
+        left, bottom, right, top = page.get_cropbox()  # type: ignore[attr-defined]
+        rotation = int(page.get_rotation()) % 360  # type: ignore[attr-defined]
+        return cls(float(left), float(bottom), float(right - left), float(top - bottom), rotation)
+
+    def cropped(self, chars: list[tuple[str, Box]]) -> list[tuple[str, Box]]:
+        if not self.left and not self.bottom:
+            return chars
+        return [(c, (b[0] - self.left, b[1] - self.bottom, b[2] - self.left, b[3] - self.bottom) if b[2] > b[0] else b)
+                for c, b in chars]
+
+    def turned(self, box: Box | None) -> Box | None:
+        """A cropped box as shown after the rotation (a page turned 90 degrees clockwise is shown
+        ``height`` wide: its bottom left corner is shown at the top left)."""
+        if box is None or box[2] <= box[0]:
+            return box
+        left, bottom, right, top = box
+        if self.rotation == 90:
+            return (bottom, self.width - right, top, self.width - left)
+        if self.rotation == 180:
+            return (self.width - right, self.height - top, self.width - left, self.height - bottom)
+        if self.rotation == 270:
+            return (self.height - top, left, self.height - bottom, right)
+        return box
+
+
 def _not_text(page: object) -> tuple[int, int]:
     """The pictures (image objects, in forms too) and annotations (comments, ink, stamps, form
     fields; not links and the pop-ups of others) of a page with a text layer: what a copy typed
@@ -305,6 +347,7 @@ def read_pdf(data: bytes, path: str, ocr: bool = False) -> PdfText:
         pages: list[list[Line]] = []
         dropped_lines: list[Line] = []
         not_text: dict[int, tuple[int, int]] = {}
+        turned: dict[int, _Shown] = {}  # pages shown turned: their lines' boxes are turned last
         used_ocr = False
         for index in range(len(document)):
             page = document[index]
@@ -318,11 +361,15 @@ def read_pdf(data: bytes, path: str, ocr: bool = False) -> PdfText:
 
                     chars = ocr_page_chars(page)
                     used_ocr = True
+                    found, dropped = page_lines(chars, index + 1, page.get_height())  # OCR: as shown
                 else:
                     left_out = _not_text(page)
                     if any(left_out):
                         not_text[index + 1] = left_out
-                found, dropped = page_lines(chars, index + 1, page.get_height())
+                    shown = _Shown.of(page)
+                    found, dropped = page_lines(shown.cropped(chars), index + 1, shown.height)
+                    if shown.rotation:
+                        turned[index + 1] = shown
             finally:
                 page.close()
             pages.append(found)
@@ -330,6 +377,9 @@ def read_pdf(data: bytes, path: str, ocr: bool = False) -> PdfText:
         lines = _joined(pages)
         while lines and not lines[0].text:
             lines.pop(0)
+        for line in (*lines, *dropped_lines):
+            if line.page in turned:
+                line.boxes = [turned[line.page].turned(box) for box in line.boxes]
         return PdfText(lines, len(document), used_ocr, len(dropped_lines), data, dropped_lines, not_text)
     finally:
         document.close()

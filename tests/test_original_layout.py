@@ -96,6 +96,57 @@ def test_an_a4_pdf_keeps_its_pages(tmp_path: Path) -> None:
     assert round(copy[0].get_width(), 2) == 595.28 and len(copy) == len(pdfium.PdfDocument(source))
 
 
+def _shown_otherwise(source: Path, target: Path, turn: int, crop: bool, shift: bool) -> Path:
+    """The printout shown turned (/Rotate), cropped (a CropBox inside the MediaBox) or drawn in a
+    MediaBox away from the origin (its content moved with it): the same page to a reader."""
+    import pikepdf
+
+    with pikepdf.open(source) as pdf:
+        for page in pdf.pages:
+            left, bottom, right, top = (float(x) for x in page.MediaBox)
+            if shift:
+                page.MediaBox = [left - 100, bottom - 50, right - 100, top - 50]
+                page.contents_add(pikepdf.Stream(pdf, b"q 1 0 0 1 -100 -50 cm"), prepend=True)
+                page.contents_add(pikepdf.Stream(pdf, b"Q"))
+                left, bottom, right, top = left - 100, bottom - 50, right - 100, top - 50
+            if crop:
+                page.CropBox = [left + 20, bottom + 30, right - 10, top - 15]
+            if turn:
+                page.Rotate = turn
+        pdf.save(target)
+    return target
+
+
+@pytest.mark.parametrize("turn, crop, shift", [(90, False, False), (180, False, False), (270, False, False),
+                                               (0, True, False), (90, True, False), (0, False, True),
+                                               (270, True, True)])
+def test_a_page_shown_turned_cropped_or_away_from_the_origin_keeps_its_pages(tmp_path: Path, turn: int, crop: bool,
+                                                                             shift: bool) -> None:
+    """Characters' boxes are in the page's own space; the copy draws the page as it is shown. A
+    turned or cropped page failed with an internal error (a box off the image), a page away from
+    the origin had all its text painted over as unread ink. Now each box is moved into the space
+    the page is shown in: the same decisions as the plain printout, every withheld word gone."""
+    printout = PDFS / "06MADRID3104.printout.pdf"
+    source = _shown_otherwise(printout, tmp_path / "06MADRID3104.pdf", turn, crop, shift)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(source), "--layout", "original", "--format", "pdf",
+                                       "--out", str(out), "--as-of", "2026-11-26"])
+    assert result.exit_code == 0, result.output
+    assert "ink that no text line holds" not in result.output
+    _, _, plain_decisions = _decided(printout)
+    _, document, decisions = _decided(source)
+    assert [d.action for d in decisions.portions] == [d.action for d in plain_decisions.portions]
+    copy = out / "06MADRID3104.release.pdf"
+    shown = pdfium.PdfDocument(source)[0]
+    assert (pdfium.PdfDocument(copy)[0].get_width(), pdfium.PdfDocument(copy)[0].get_height()) == \
+        pytest.approx((shown.get_width(), shown.get_height()), abs=0.01)
+    layer = " ".join(words(" ".join(pdf_channels(copy.read_bytes())[0].values())))
+    for portion, decision in zip(document.portions, decisions.portions, strict=True):
+        tokens = words(portion.text)
+        if decision.withheld and len(tokens) >= 6:
+            assert " ".join(tokens[:6]) not in layer and " ".join(tokens[-6:]) not in layer
+
+
 def test_the_verifier_finds_pixels_under_a_box_and_text_under_a_box(tmp_path: Path) -> None:
     source, _ = _copy(tmp_path)
     text, document, decisions = _decided(source)
