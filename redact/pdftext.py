@@ -40,6 +40,7 @@ _RUNNING = re.compile(
     r"|(?:Page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|-\s*\d{1,4}\s*-)$", re.I)
 # A browser's head or foot: its date and time, or the page's address (the line goes with it).
 _BROWSER = re.compile(r"^(?:\d{1,2}/\d{1,2}/\d{2,4},?\s+\d{1,2}:\d{2}(?:\s*[AP]M)?\b.*|(?:https?|file)://\S+.*)$", re.I)
+_PASSWORD = 4  # PDFium's FPDF_ERR_PASSWORD: the document needs a password to open
 BAND = 0.075  # of the page's height: where running heads and feet are printed
 _MIN_CHARS = 20  # a page with fewer characters in its text layer has no usable text layer
 
@@ -340,6 +341,9 @@ def read_pdf(data: bytes, path: str, ocr: bool = False) -> PdfText:
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
+        if getattr(error, "err_code", None) == _PASSWORD:
+            raise InputError("the PDF is locked with a password: decrypt it first (qpdf --decrypt "
+                             "--password=PASSWORD IN.pdf OUT.pdf), then run on the decrypted copy", path=path) from None
         raise InputError(f"not a readable PDF ({error})", path=path) from None
     try:
         if len(document) == 0:

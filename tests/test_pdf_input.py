@@ -307,3 +307,19 @@ def test_what_a_retyped_copy_leaves_out_of_a_pdf_is_said_and_audited(tmp_path: P
     assert "not in the release copy" not in kept.output
     plain = read_pdf((PDFS / "06MADRID3104.printout.pdf").read_bytes(), "printout")
     assert plain.not_text == {}  # a printout of text alone: nothing to say
+
+
+def test_a_pdf_locked_with_a_password_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    """A PDF that needs a password to open is refused (exit 2) saying so and how to decrypt it,
+    not in PDFium's words; one with only an owner password (permissions) is read."""
+    import pikepdf
+
+    locked, owner_only = tmp_path / "locked.pdf", tmp_path / "owner.pdf"
+    with pikepdf.open(PDFS / "06MADRID3104.printout.pdf") as pdf:
+        pdf.save(locked, encryption=pikepdf.Encryption(user="secret", owner="owner"))
+        pdf.save(owner_only, encryption=pikepdf.Encryption(user="", owner="owner",
+                                                           allow=pikepdf.Permissions(extract=False)))
+    result = CliRunner().invoke(main, ["run", str(locked), "--out", str(tmp_path / "out"), "--format", "html"])
+    assert result.exit_code == 2 and "locked with a password: decrypt it first" in result.output
+    assert not list((tmp_path / "out").glob("*.release.*"))
+    assert read_pdf(owner_only.read_bytes(), str(owner_only)).lines
