@@ -147,6 +147,29 @@ def test_a_page_shown_turned_cropped_or_away_from_the_origin_keeps_its_pages(tmp
             assert " ".join(tokens[:6]) not in layer and " ".join(tokens[-6:]) not in layer
 
 
+def test_the_stamp_covers_no_released_line(tmp_path: Path) -> None:
+    """The stamp is opaque: drawn in the bottom right corner over a printed line it hid released
+    text (and failed the copy over a box). A page turned upside down has its first lines there:
+    the stamp goes to the first corner where it covers nothing shown, and the copy verifies."""
+    from redact.render.original import pixel_box, shown_boxes
+
+    source = _shown_otherwise(PDFS / "06MADRID3104.printout.pdf", tmp_path / "06MADRID3104.pdf", 180, False, False)
+    text, document, decisions = _decided(source)
+    assert text.pdf is not None
+    data, the_plan = render_original(text.pdf.data, text.pdf, document, decisions, title="t", status="s",
+                                     authority="a", as_of=AS_OF)
+    assert check_copy(data, the_plan) == []
+    height = pdfium.PdfDocument(source)[0].get_height()
+    stamp = the_plan.stamp
+    assert stamp is not None and stamp[1] < 200  # not at the foot, where the turned page's header is
+    others = [box for box in shown_boxes(the_plan, 1, height, DPI / 72) if box != stamp]
+    runs = [pixel_box(box, height, DPI / 72) for page, _, boxes in the_plan.runs if page == 1
+            for box in boxes if box is not None]
+    assert others and runs
+    for box in others + runs:
+        assert not (box[0] < stamp[2] and stamp[0] < box[2] and box[1] < stamp[3] and stamp[1] < box[3])
+
+
 def test_the_verifier_finds_pixels_under_a_box_and_text_under_a_box(tmp_path: Path) -> None:
     source, _ = _copy(tmp_path)
     text, document, decisions = _decided(source)

@@ -29,6 +29,8 @@ from ..pdftext import Box, PdfText
 from .view import margin_code
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from PIL import Image, ImageFont
 
     from .ink import PixelBox
@@ -212,6 +214,10 @@ def on_image(box: tuple[int, int, int, int], size: tuple[int, int]) -> tuple[int
     return (left, top, right, bottom) if right > left and bottom > top else None
 
 
+def _overlap(a: PixelBox, b: PixelBox) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 def _blank_under(cover: PixelBox, origin: tuple[int, int], *images: Image.Image) -> None:
     """Blank, in each image (a box's pixels, its corner at ``origin`` on the page), the part that
     ``cover`` (pixels of the page) lies over."""
@@ -222,9 +228,10 @@ def _blank_under(cover: PixelBox, origin: tuple[int, int], *images: Image.Image)
             image.paste(0, (left, top, right, bottom))
 
 
-def stamp(image: Image.Image, lines: list[str], scale: float) -> PixelBox:
-    """The release stamp in the bottom right corner of the first page (running heads are at the top);
-    the pixels it covers."""
+def stamp(image: Image.Image, lines: list[str], scale: float, avoid: Iterable[PixelBox] = ()) -> PixelBox:
+    """The release stamp in a corner of the first page: the bottom right one (running heads are at
+    the top), or the first of the others where it covers nothing in ``avoid`` (the released text,
+    the boxes: it is opaque); the pixels it covers."""
     from PIL import ImageDraw
 
     font = _label_font(int(8 * scale))
@@ -232,7 +239,11 @@ def stamp(image: Image.Image, lines: list[str], scale: float) -> PixelBox:
     widths = [draw.textbbox((0, 0), line, font=font)[2] for line in lines]
     step = int(10 * scale)
     width, height = max(widths) + int(8 * scale), step * len(lines) + int(6 * scale)
-    left, top = image.size[0] - width - int(18 * scale), image.size[1] - height - int(6 * scale)
+    right, bottom = int(image.size[0] - width) - int(18 * scale), int(image.size[1] - height) - int(6 * scale)
+    corners = [(right, bottom), (int(18 * scale), bottom), (right, int(6 * scale)), (int(18 * scale), int(6 * scale))]
+    taken = list(avoid)
+    left, top = next(((x, y) for x, y in corners if not any(
+        _overlap((x, y, int(x + width) + 1, int(y + height) + 1), box) for box in taken)), corners[0])
     draw.rectangle((left, top, left + width, top + height), fill=255, outline=0, width=max(1, int(scale)))
     for number, line in enumerate(lines):
         draw.text((left + int(4 * scale), top + int(3 * scale) + number * step), line, fill=0, font=font)
@@ -279,7 +290,7 @@ def page_images(original: bytes, the_plan: Plan, dpi: int = DPI,
                     left, top, right, bottom = shown
                     image.paste(box_pixels(right - left, bottom - top, redaction.code), (left, top))
             if index == 0 and stamped:
-                the_plan.stamp = stamp(image, stamped, scale)
+                the_plan.stamp = stamp(image, stamped, scale, shown_boxes(the_plan, 1, height, scale))
             # Ink no text line holds was never read, so never decided: painted over (fail closed),
             # and looked for again on the painted page, as the verifier will look at the copy.
             for _ in range(_PAINT_PASSES):
