@@ -372,8 +372,9 @@ def process_one(path: str, policy: Policy, options: Options, others: tuple[Other
             unread = sorted(original.unread_pages().items())
             warnings += tuple(f"{source.path}: page {page}: ink that no text line holds (a picture, a stamp, "
                               f"handwriting, words OCR missed) painted over ({count} boxes)" for page, count in unread)
-        left_out = source.pdf.not_text if source.pdf is not None and original is None else {}
-        if source.pdf is not None and original is None:
+        left_out: dict[int, tuple[int, int]] = {}
+        if source.pdf is not None and original is None:  # copies typed anew: what they leave out is said
+            left_out = source.pdf.not_text
             warnings += _left_out(source.path, left_out, source.pdf.ocr)
         withheld = withheld_items(document, decisions)
         allowed = allowed_text(document, decisions, view)
