@@ -207,25 +207,24 @@ def pixel_box(box: Box, page_height: float, scale: float) -> tuple[int, int, int
             math.ceil(right * scale), math.ceil((page_height - bottom) * scale))
 
 
-def on_image(box: tuple[int, int, int, int], size: tuple[int, int]) -> tuple[int, int, int, int] | None:
-    """The part of a box (pixels) on an image of ``size``; None when there is none (a character
-    outside the crop box: not drawn on the page, so nothing to paint over)."""
-    left, top, right, bottom = max(0, box[0]), max(0, box[1]), min(size[0], box[2]), min(size[1], box[3])
+def _common(a: PixelBox, b: PixelBox) -> PixelBox | None:
+    """The pixels two boxes share; None when they share none."""
+    left, top, right, bottom = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
     return (left, top, right, bottom) if right > left and bottom > top else None
 
 
-def _overlap(a: PixelBox, b: PixelBox) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+def on_image(box: PixelBox, size: tuple[int, int]) -> PixelBox | None:
+    """The part of a box (pixels) on an image of ``size``; None when there is none (a character
+    outside the crop box: not drawn on the page, so nothing to paint over)."""
+    return _common(box, (0, 0, *size))
 
 
-def _blank_under(cover: PixelBox, origin: tuple[int, int], *images: Image.Image) -> None:
-    """Blank, in each image (a box's pixels, its corner at ``origin`` on the page), the part that
-    ``cover`` (pixels of the page) lies over."""
-    left, top = max(cover[0] - origin[0], 0), max(cover[1] - origin[1], 0)
-    for image in images:
-        right, bottom = min(cover[2] - origin[0], image.size[0]), min(cover[3] - origin[1], image.size[1])
-        if right > left and bottom > top:
-            image.paste(0, (left, top, right, bottom))
+def _blank_under(cover: PixelBox, box: PixelBox, *images: Image.Image) -> None:
+    """Blank, in each image of ``box``'s pixels, the part that ``cover`` (pixels of the page) lies over."""
+    shared = _common(cover, box)
+    if shared is not None:
+        for image in images:
+            image.paste(0, (shared[0] - box[0], shared[1] - box[1], shared[2] - box[0], shared[3] - box[1]))
 
 
 def stamp(image: Image.Image, lines: list[str], scale: float, avoid: Iterable[PixelBox] = ()) -> PixelBox:
@@ -243,7 +242,7 @@ def stamp(image: Image.Image, lines: list[str], scale: float, avoid: Iterable[Pi
     corners = [(right, bottom), (int(18 * scale), bottom), (right, int(6 * scale)), (int(18 * scale), int(6 * scale))]
     taken = list(avoid)
     left, top = next(((x, y) for x, y in corners if not any(
-        _overlap((x, y, int(x + width) + 1, int(y + height) + 1), box) for box in taken)), corners[0])
+        _common((x, y, int(x + width) + 1, int(y + height) + 1), box) for box in taken)), corners[0])
     draw.rectangle((left, top, left + width, top + height), fill=255, outline=0, width=max(1, int(scale)))
     for number, line in enumerate(lines):
         draw.text((left + int(4 * scale), top + int(3 * scale) + number * step), line, fill=0, font=font)
@@ -401,7 +400,7 @@ def check_copy(data: bytes, the_plan: Plan, dpi: int = DPI) -> list[str]:
                 expected = box_pixels(right - left, bottom - top, code)
                 found = image.crop((left, top, right, bottom))
                 if stamp_box is not None:  # the stamp (opaque) drawn over a box's corner: not the box's
-                    _blank_under(stamp_box, (left, top), expected, found)
+                    _blank_under(stamp_box, (left, top, right, bottom), expected, found)
                 if found.tobytes() != expected.tobytes():
                     problems.append(f"page {index + 1}: box {number + 1} does not hold only its box and code")
             unread = unread_ink(image, shown_boxes(the_plan, index + 1, height, scale))
