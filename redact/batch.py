@@ -376,6 +376,8 @@ def _run(paths: Iterable[Path | str], policy: Policy, options: Options, audit_pa
         result.head = log.append(_run_end(result, started, "interrupted"))
         result.interrupted = True
         raise
+    finally:
+        index.close()
     result.head = log.append(_run_end(result, started, "failed" if result.failed_count else "ok"))
     manifest.append({"type": "run-end", "audit": str(audit_path), "audit_head": result.head,
                      "documents": result.count, "failed": result.failed_count, "skipped": result.skipped})

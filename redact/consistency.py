@@ -19,6 +19,7 @@ import json
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from io import FileIO
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,7 @@ class Index:
         self._buffer: list[npt.NDArray[Any]] = []
         self._buffered = 0
         self._lines: list[str] = []
+        self._streams: dict[str, FileIO] = {}
 
     @property
     def count(self) -> int:
@@ -128,27 +130,44 @@ class Index:
         documents are not yet in the manifest, so the rerun redoes them and their new entries
         replace these. A line or a record torn by a kill is cut off before the next write."""
         if self._lines:
-            with self.documents_path.open("ab") as stream:
-                if stream.tell() and _last_byte(self.documents_path) != b"\n":
-                    stream.write(b"\n")  # the torn line stays unreadable, and alone
-                stream.write("".join(line + "\n" for line in self._lines).encode())
+            self._write(self.documents_path.name, "".join(line + "\n" for line in self._lines).encode())
             self._lines = []
         if not self._buffer:
             return
         records = np.concatenate(self._buffer)
         self._buffer, self._buffered = [], 0
-        part = (records["hash"] >> _SHIFT).astype(np.intp)
-        order = np.argsort(part, kind="stable")
+        part = (records["hash"] >> _SHIFT).astype(np.uint8)
+        order = np.argsort(part, kind="stable")  # a radix sort, for bytes
         records, part = records[order], part[order]
         bounds = np.searchsorted(part, np.arange(PARTITIONS + 1))
         for number in range(PARTITIONS):
             chunk = records[bounds[number]:bounds[number + 1]]
             if len(chunk):
-                with (self.folder / f"part-{number:02d}.bin").open("ab") as stream:
-                    torn = stream.tell() % RECORD.itemsize
-                    if torn:
-                        stream.truncate(stream.tell() - torn)
-                    stream.write(chunk.tobytes())
+                self._write(f"part-{number:02d}.bin", chunk.tobytes())
+
+    def _write(self, name: str, data: bytes) -> None:
+        """Append ``data`` to one of the index's files, through a handle kept open until ``close``
+        (a run flushes at every group commit: 64 files opened and closed each time). Opened, a file
+        first loses what a kill tore: a partition its torn record, and the
+        documents' torn line gets a line break of its own (it stays unreadable, and alone)."""
+        stream = self._streams.get(name)
+        if stream is None:
+            path = self.folder / name
+            stream = self._streams[name] = path.open("ab", buffering=0)  # unbuffered: no copy for a forked worker
+            size = stream.tell()
+            if path.suffix == ".bin" and size % RECORD.itemsize:
+                stream.truncate(size - size % RECORD.itemsize)
+            elif path.suffix == ".jsonl" and size and _last_byte(path) != b"\n":
+                stream.write(b"\n")
+        rest = memoryview(data)
+        while rest:  # an unbuffered write may take fewer bytes than it is given
+            rest = rest[stream.write(rest):]
+
+    def close(self) -> None:
+        """Close the files ``flush`` keeps open (the index stays usable: they reopen when needed)."""
+        for stream in self._streams.values():
+            stream.close()
+        self._streams.clear()
 
     # -- reading -----------------------------------------------------------------
 
