@@ -238,11 +238,8 @@ def _pairs(released: npt.NDArray[Any], withheld: npt.NDArray[Any], same_index: b
            holders: int) -> npt.NDArray[Any]:
     """A PAIR for every fingerprint a released record and a withheld record both hold (a run
     printed in very many documents is boilerplate: its first ``holders`` withholders stand for all)."""
-    common = np.intersect1d(released["hash"], withheld["hash"])
-    if not len(common):
-        return np.zeros(0, dtype=PAIR)
-    released = released[np.isin(released["hash"], common)]
-    withheld = withheld[np.isin(withheld["hash"], common)]
+    # Each released record's withholders are a run of the withheld records sorted by fingerprint
+    # (stable: among equal fingerprints, in the order written); a record nobody withholds has none.
     withheld = withheld[np.argsort(withheld["hash"], kind="stable")]
     starts = np.searchsorted(withheld["hash"], released["hash"], side="left")
     counts = np.minimum(np.searchsorted(withheld["hash"], released["hash"], side="right") - starts, holders)
