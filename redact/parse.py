@@ -33,19 +33,14 @@ from .model import Document, Header, HeaderField, Kind, Level, Portion, Problem
 from .resources import grammar_path
 from .shapes import JOINT_OWNERS, OWNER
 
-
-def _count_lines(value: str) -> int:
-    return max(1, value.count("\n"))
-
-
 # What each token of the grammars is to the assembler. Every token carries the blank lines before
 # it; they become a "blank" item of their own, so the assembler sees blocks exactly as printed.
-_FIELDS = {"BANNER": "banner", "EO_LINE": "eo", "TAGS_LINE": "tags", "SUBJECT_LINE": "subject",
-           "REF_LINE": "ref", "CLASSIFIED_BY_LINE": "classified_by", "SIPDIS": "caption",
-           "MEMO_SUBJECT_LINE": "subject", "MEMO_FIELD_LINE": "memo_header",
-           "DERIVED_FROM_LINE": "derived_from", "DECLASSIFY_ON_LINE": "declassify_on",
-           "DYNAMIC_PAGE_LINE": "derived_from",
-           "REASON_LINE": "reason"}
+_FIELDS = {"BANNER": "field:banner", "EO_LINE": "field:eo", "TAGS_LINE": "field:tags",
+           "SUBJECT_LINE": "field:subject", "REF_LINE": "field:ref",
+           "CLASSIFIED_BY_LINE": "field:classified_by", "SIPDIS": "field:caption",
+           "MEMO_SUBJECT_LINE": "field:subject", "MEMO_FIELD_LINE": "field:memo_header",
+           "DERIVED_FROM_LINE": "field:derived_from", "DECLASSIFY_ON_LINE": "field:declassify_on",
+           "DYNAMIC_PAGE_LINE": "field:derived_from", "REASON_LINE": "field:reason"}
 
 # An OCR'd page's image references ("![img-0.jpeg](img-0.jpeg)") are no text: read as blank lines.
 _PLAIN = {"TEXT": "text", "PAGE_BREAK": "page", "DIVIDER": "divider", "IMAGE_LINE": "blank"}
@@ -124,25 +119,27 @@ class _Reader:
         return _marked(item.line, item.lines, found.group(0), item.text[found.end():])
 
     def _read(self, token: _Token, text: str, items: list[Item]) -> None:
-        kind, line = token.type, token.line
-        value = text[token.start:token.end]
+        kind, start, end, line = token
         if kind == "BLANKS":
-            items.append(Item("blank", line, _count_lines(value), text=value))
+            value = text[start:end]
+            items.append(Item("blank", line, value.count("\n") or 1, text=value))
             return
         composed = self.parts.get(kind)
         if composed is not None:
             self._read_parts(composed, token, text, items)
             return
-        blanks = self.blanks.match(value).end()  # type: ignore[union-attr]
-        if blanks:
-            items.append(Item("blank", line, _count_lines(value[:blanks]), text=value[:blanks]))
-            line += value.count("\n", 0, blanks)
-            value = value[blanks:]
+        blanks = self.blanks.match(text, start, end).end()  # type: ignore[union-attr]
+        if blanks > start:
+            value = text[start:blanks]
+            items.append(Item("blank", line, value.count("\n") or 1, text=value))
+            line += value.count("\n")
+            start = blanks
+        value = text[start:end]
         field_name = _FIELDS.get(kind)
         if field_name is not None:
-            items.append(Item(f"field:{field_name}", line, 1, text=value))
+            items.append(Item(field_name, line, 1, text=value))
         else:
-            items.append(Item(_PLAIN[kind], line, _count_lines(value), text=value))
+            items.append(Item(_PLAIN[kind], line, value.count("\n") or 1, text=value))
 
     def _read_parts(self, composed: tuple[str, re.Pattern[str]], token: _Token, text: str,
                     items: list[Item]) -> None:
@@ -150,21 +147,20 @@ class _Reader:
         found = pattern.match(text, token.start)
         if found is None:  # cannot happen (the lexer matched these parts here); if it did: fail closed
             raise LarkError(f"the parts of a {token.type} token could not be read")
-        blanks = found.group("blanks")
         line = token.line
-        if blanks:
-            items.append(Item("blank", line, _count_lines(blanks), text=blanks))
+        if found.end("blanks") > token.start:  # blank lines before the parts
+            blanks = text[token.start:found.end("blanks")]
+            items.append(Item("blank", line, blanks.count("\n") or 1, text=blanks))
             line += blanks.count("\n")
-        parts = found.groupdict()
-        lead = parts.get("lead") or ""
-        marking = parts.get("marking")
+        lead = found.group("lead") or ""
         rest = text[found.end():token.end]
         if kind == "titled" or kind == "entire":
-            items.append(Item(kind, line, 1, lead=lead, text=parts["text"]))
+            items.append(Item(kind, line, 1, lead=lead, text=found.group("text")))
         elif kind == "marked":
-            items.append(_marked(line, _count_lines(rest), lead, rest))
+            items.append(_marked(line, rest.count("\n") or 1, lead, rest))
         else:
-            items.append(Item(kind, line, _count_lines(rest), lead=lead, marking=marking, text=rest))
+            marking = found.group("marking") if "marking" in pattern.groupindex else None
+            items.append(Item(kind, line, rest.count("\n") or 1, lead=lead, marking=marking, text=rest))
 
 
 _BODY_KINDS = ("para", "titled", "entire", "marked", "sub")
