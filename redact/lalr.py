@@ -15,6 +15,8 @@ lexer raises Unfit when first built) and redact.parse falls back to ``Lark.parse
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 from typing import Any, NamedTuple
 
 from lark import Lark
@@ -41,6 +43,7 @@ class Driver:
                  start: int, end: int) -> None:
         self.lexers = lexers
         self.scanners: dict[int, tuple[re.Pattern[str], ...]] = {}
+        self.matchers: dict[int, Callable[[str, int], re.Match[str] | None]] = {}
         self.states = states
         self.start = start
         self.end = end
@@ -81,11 +84,12 @@ class Driver:
 
     def tokens(self, text: str) -> list[Token]:
         stack: tuple[int, ...] = (self.start,)
-        after = self.after
+        after, matchers = self.after, self.matchers
         found: list[Token] = []
         position, line, size = 0, 1, len(text)
         while position < size:
-            match = self._match(stack[-1], text, position)
+            state = stack[-1]
+            match = (matchers.get(state) or self._matcher(state))(text, position)
             if match is None or match.end() == position:
                 raise UnexpectedCharacters(text, position, line, _column(text, position))  # type: ignore[no-untyped-call]
             kind = match.lastgroup or ""
@@ -96,11 +100,19 @@ class Driver:
                     after[stack, kind] = shifted
             stack = shifted
             end = match.end()
-            found.append(Token(kind, position, end, line))
+            found.append(tuple.__new__(Token, (kind, position, end, line)))  # (Token(...) is a Python call)
             line += text.count("\n", position, end)
             position = end
         self._accept(list(stack), text, found)
         return found
+
+    def _matcher(self, state: int) -> Callable[[str, int], re.Match[str] | None]:
+        """What matches a token where parser state ``state`` is on top: its lexer's one pattern (as
+        Lark builds them for a Python whose expressions have no group limit), or each in turn."""
+        scanner = self.scanner(state)
+        matcher = scanner[0].match if len(scanner) == 1 else partial(_first_match, scanner)
+        self.matchers[state] = matcher
+        return matcher
 
     def _shifted(self, stack: tuple[int, ...], kind: str, text: str, position: int, line: int) -> tuple[int, ...]:
         """The stack after ``kind`` is shifted onto ``stack``. The grammars' stacks are a few
@@ -109,13 +121,6 @@ class Driver:
         states = list(stack)
         self._shift(states, kind, text, position, line)
         return tuple(states)
-
-    def _match(self, state: int, text: str, position: int) -> re.Match[str] | None:
-        for pattern in self.scanners.get(state) or self.scanner(state):
-            match = pattern.match(text, position)
-            if match is not None:
-                return match
-        return None
 
     def _shift(self, stack: list[int], kind: str, text: str, position: int, line: int) -> None:
         """Reduce as the table says, then shift ``kind``."""
@@ -151,6 +156,14 @@ class Driver:
 # The (stack, token) pairs a driver keeps: a flat grammar has a few hundred; a bound keeps a
 # grammar whose stack grows with the text from growing the table without end.
 _KEPT_STACKS = 4096
+
+
+def _first_match(scanner: tuple[re.Pattern[str], ...], text: str, position: int) -> re.Match[str] | None:
+    for pattern in scanner:
+        match = pattern.match(text, position)
+        if match is not None:
+            return match
+    return None
 
 
 def _column(text: str, position: int) -> int:
