@@ -206,8 +206,10 @@ def _prose_is_not_routing(field: HeaderField) -> list[HeaderField]:
     marked paragraph's unmarked lines follow it."""
     if field.name not in ("routing", "caption"):
         return [field]
-    lines = field.text.split("\n")
     capitals = may_read_as_prose(field.text)  # one scan of the field, not one of each line
+    if not capitals and "(" not in field.text and len(LOWER_WORD.findall(field.text)) < 3:
+        return [field]  # no line can be prose or hold a marking (the field's words are its lines')
+    lines = field.text.split("\n")
     if not any(_not_addressing(line, capitals) for line in lines):
         return [field]
     parts: list[HeaderField] = []

@@ -84,7 +84,8 @@ SENTENCE_END = re.compile(r"[.!?:;\"')\]]\s*$")
 
 def clean_field_text(text: str) -> str:
     """Remove viewer debris, decode HTML entities ("&#8217;") and fold whitespace: one line."""
-    text = DEBRIS.sub(lambda m: m.group(2) or "", text)
+    if "**" in text or "](#)" in text:  # what every piece of debris holds
+        text = DEBRIS.sub(lambda m: m.group(2) or "", text)
     if "&" in text:
         text = html.unescape(text)
-    return WHITESPACE.sub(" ", text).strip()
+    return " ".join(text.split())  # (str.split's whitespace is the expressions' \s, to the character)
