@@ -78,6 +78,13 @@ class _Open:
             elif end > begin:
                 self.quoting = False
 
+    def ends_sentence(self) -> bool:
+        """Does the text so far end a sentence (SENTENCE_END at its last line that is not blank)?"""
+        for line in reversed(self.lines):
+            if not line.isspace() and line:
+                return SENTENCE_END.search(line.rstrip()) is not None
+        return False
+
 
 _ENTIRE_LEVEL = re.compile(r"^\s*(TOP\s+SECRET|CONFIDENTIAL|SECRET|UNCLASSIFIED|LIMITED\s+OFFICIAL\s+USE|TS|C|S|U)\b",
                            re.I)
@@ -273,8 +280,7 @@ class Assembler:
         number = number_of(item.lead)
         if number is None or not number.isdigit() or current.number is None or not current.number.isdigit():
             return False
-        last = "".join(current.lines).rstrip()
-        return int(number) != int(current.number) + 1 and not SENTENCE_END.search(last)
+        return int(number) != int(current.number) + 1 and not current.ends_sentence()
 
     def _continues_open(self, text: str, whole: bool) -> bool:
         """Is a new block of text the rest of the open portion (split by a blank or page break)?
@@ -289,7 +295,7 @@ class Assembler:
             return False
         if current.quoting:
             return True
-        goes_on = text.lstrip(" \t*")[:1].islower() or not SENTENCE_END.search("".join(current.lines).rstrip())
+        goes_on = text.lstrip(" \t*")[:1].islower() or not current.ends_sentence()
         return goes_on and not (whole and is_heading(text))
 
     def _body_text(self, item: Item) -> None:

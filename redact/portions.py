@@ -98,9 +98,16 @@ _RULE_TAIL = rf"(?:\s*{RULE_CHAR}){{3,}}"
 _RULE_ENDS = re.compile(rf"^(?:{RULE_CHAR}\s*){{3,}}|{_RULE_TAIL}$")
 
 
+_ONE_RULE_CHAR = re.compile(RULE_CHAR)
+
+
 def is_heading(text: str) -> bool:
-    line = _RULE_ENDS.sub("", clean_field_text(text)).strip()
-    if not line or len(line) > 90 or "\n" in text.strip("\n"):
+    if "\n" in text.strip("\n"):
+        return False
+    line = clean_field_text(text)
+    if _ONE_RULE_CHAR.match(line) or _ONE_RULE_CHAR.match(line, len(line) - 1):  # a rule at an end (one line)
+        line = _RULE_ENDS.sub("", line).strip()
+    if not line or len(line) > 90:
         return False
     if line.endswith((".", ",", ";")) and not line.isupper():
         return False
