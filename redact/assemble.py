@@ -32,7 +32,7 @@ from .portions import (
     printed_markings,
     with_signature,
 )
-from .shapes import LIST_LABEL, LOWER_WORD, OPENS_WITH_MARKING, PRINTED_MARKING, SENTENCE_END
+from .shapes import LIST_LABEL, LOWER_WORD, OPENS_WITH_MARKING, PRINTED_MARKING, ends_sentence
 
 
 class Item(NamedTuple):
@@ -79,10 +79,11 @@ class _Open:
                 self.quoting = False
 
     def ends_sentence(self) -> bool:
-        """Does the text so far end a sentence (SENTENCE_END at its last line that is not blank)?"""
+        """Does the text so far end a sentence (redact.shapes.ends_sentence: at its last line that is
+        not blank)?"""
         for line in reversed(self.lines):
-            if not line.isspace() and line:
-                return SENTENCE_END.search(line.rstrip()) is not None
+            if line and not line.isspace():
+                return ends_sentence(line)
         return False
 
 

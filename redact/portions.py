@@ -18,9 +18,9 @@ from .shapes import (
     OPENS_WITH_MARKING,
     PRINTED_MARKING,
     RULE_CHAR,
-    SENTENCE_END,
     clean_field_text,
     continues_lettered_list,
+    ends_sentence,
 )
 
 _NUMBER = re.compile(r"\d{1,3}")
@@ -165,7 +165,7 @@ def with_signature(portions: list[Portion], authority: str = "") -> list[Portion
         signature = Portion(last.index, Kind.SIGNATURE, None, None, False, lines[0],
                             last.end_line, last.end_line)
         return [*portions[:-1], signature]
-    if not SENTENCE_END.search(lines[-2]) or not (named or last.marking is not None):
+    if not ends_sentence(lines[-2]) or not (named or last.marking is not None):
         return portions
     body = "\n".join(lines[:-1])
     # replace(), not a new Portion: the markings printed inside it must stay (they raise it)
@@ -249,7 +249,7 @@ def _parts(portion: Portion, width: int, last: bool) -> list[Portion]:
 def finishes_sentence(line: str) -> bool:
     """A line that ends a sentence (not one that opens a list with a colon)."""
     line = line.rstrip()
-    return bool(SENTENCE_END.search(line)) and not line.endswith(":")
+    return ends_sentence(line) and not line.endswith(":")
 
 
 _LIST_ITEM = re.compile(r"\s*(?:[-*\u2022]+|\d{1,2}[.)]|[A-Za-z][.)])\s")

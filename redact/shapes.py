@@ -79,7 +79,14 @@ WHITESPACE = re.compile(r"\s+")
 RULE_CHAR = r"[-=_*\u2013\u2014]"
 RULE_LINE = re.compile(rf"^(?:{RULE_CHAR}[ \t]*){{3,}}$")
 
-SENTENCE_END = re.compile(r"[.!?:;\"')\]]\s*$")
+# What ends a sentence: its last character that is not a space.
+_SENTENCE_END_CHARS = frozenset(".!?:;\"')]")
+
+
+def ends_sentence(text: str) -> bool:
+    """Does ``text`` end a sentence (its last character other than a space is one that ends one)?"""
+    stripped = text.rstrip()
+    return bool(stripped) and stripped[-1] in _SENTENCE_END_CHARS
 
 
 def clean_field_text(text: str) -> str:
