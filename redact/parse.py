@@ -72,7 +72,7 @@ class _Reader:
         self.driver = Driver.of(lark)
         blank = lark.get_terminal("BLANK").pattern.to_regexp()
         self.blanks = re.compile(f"(?:{blank})*")
-        self.parts: dict[str, tuple[str, re.Pattern[str]]] = {}
+        self.parts: dict[str, tuple[str, re.Pattern[str], bool]] = {}  # kind, parts, has a marking
         defined = {terminal.name for terminal in lark.terminals}
         for name, (kind, parts) in _COMPOSED.items():
             if name not in defined:
@@ -83,7 +83,8 @@ class _Reader:
                 optional = group.endswith("?")
                 regexp = lark.get_terminal(terminal).pattern.to_regexp()
                 pattern += f"(?P<{group.rstrip('?')}>{regexp}){'?' if optional else ''}"
-            self.parts[name] = (kind, re.compile(pattern))
+            self.parts[name] = (kind, re.compile(pattern), any(part.endswith(":marking") or part.endswith(":marking?")
+                                                               for part in parts))
         # A divider ends a block as a blank line does: "(U) Title" under a line of dashes opens a
         # portion (the grammar's BLOCK_MARKING needs a blank line before it, which a divider is not).
         self.lead = re.compile(lark.get_terminal("LEAD_MARKING").pattern.to_regexp()) \
@@ -122,7 +123,7 @@ class _Reader:
         kind, start, end, line = token
         if kind == "BLANKS":
             value = text[start:end]
-            items.append(Item("blank", line, value.count("\n") or 1, text=value))
+            items.append(_item("blank", line, value.count("\n") or 1, "", None, value))
             return
         composed = self.parts.get(kind)
         if composed is not None:
@@ -131,36 +132,41 @@ class _Reader:
         blanks = self.blanks.match(text, start, end).end()  # type: ignore[union-attr]
         if blanks > start:
             value = text[start:blanks]
-            items.append(Item("blank", line, value.count("\n") or 1, text=value))
+            items.append(_item("blank", line, value.count("\n") or 1, "", None, value))
             line += value.count("\n")
             start = blanks
         value = text[start:end]
         field_name = _FIELDS.get(kind)
         if field_name is not None:
-            items.append(Item(field_name, line, 1, text=value))
+            items.append(_item(field_name, line, 1, "", None, value))
         else:
-            items.append(Item(_PLAIN[kind], line, value.count("\n") or 1, text=value))
+            items.append(_item(_PLAIN[kind], line, value.count("\n") or 1, "", None, value))
 
-    def _read_parts(self, composed: tuple[str, re.Pattern[str]], token: _Token, text: str,
+    def _read_parts(self, composed: tuple[str, re.Pattern[str], bool], token: _Token, text: str,
                     items: list[Item]) -> None:
-        kind, pattern = composed
-        found = pattern.match(text, token.start)
+        kind, pattern, marked = composed
+        name, start, end, line = token
+        found = pattern.match(text, start)
         if found is None:  # cannot happen (the lexer matched these parts here); if it did: fail closed
-            raise LarkError(f"the parts of a {token.type} token could not be read")
-        line = token.line
-        if found.end("blanks") > token.start:  # blank lines before the parts
-            blanks = text[token.start:found.end("blanks")]
-            items.append(Item("blank", line, blanks.count("\n") or 1, text=blanks))
+            raise LarkError(f"the parts of a {name} token could not be read")
+        if found.end("blanks") > start:  # blank lines before the parts
+            blanks = text[start:found.end("blanks")]
+            items.append(_item("blank", line, blanks.count("\n") or 1, "", None, blanks))
             line += blanks.count("\n")
         lead = found.group("lead") or ""
-        rest = text[found.end():token.end]
+        rest = text[found.end():end]
         if kind == "titled" or kind == "entire":
-            items.append(Item(kind, line, 1, lead=lead, text=found.group("text")))
+            items.append(_item(kind, line, 1, lead, None, found.group("text")))
         elif kind == "marked":
             items.append(_marked(line, rest.count("\n") or 1, lead, rest))
         else:
-            marking = found.group("marking") if "marking" in pattern.groupindex else None
-            items.append(Item(kind, line, rest.count("\n") or 1, lead=lead, marking=marking, text=rest))
+            items.append(_item(kind, line, rest.count("\n") or 1, lead, found.group("marking") if marked else None,
+                               rest))
+
+
+def _item(kind: str, line: int, lines: int, lead: str, marking: str | None, text: str) -> Item:
+    """An item, made without NamedTuple's keyword handling (tens of thousands a corpus pass)."""
+    return tuple.__new__(Item, (kind, line, lines, lead, marking, text))
 
 
 _BODY_KINDS = ("para", "titled", "entire", "marked", "sub")
