@@ -153,8 +153,8 @@ def test_a_token_whose_parts_cannot_be_read_fails_closed(monkeypatch) -> None:
     import re
 
     reader = _reader("cable")
-    kind, _ = reader.parts["MARKED_PARAGRAPH"]
-    monkeypatch.setitem(reader.parts, "MARKED_PARAGRAPH", (kind, re.compile(r"(?!)")))
+    kind, _, marked = reader.parts["MARKED_PARAGRAPH"]
+    monkeypatch.setitem(reader.parts, "MARKED_PARAGRAPH", (kind, re.compile(r"(?!)"), marked))
     document = parse(HEADER + "\n1. (U) Released text.\n")
     assert [p.code for p in document.problems] == ["parse-error"]
     assert len(document.portions) == 1 and document.portions[0].marking is None
