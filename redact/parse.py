@@ -243,8 +243,14 @@ def parse(text: str, source: str = "<text>", doc_id: str | None = None, doc_type
     if doc_type == "auto":
         doc_type = detect_type(lines.text)
     document = _original_lines(_parse_lines(lines.text, source, doc_id, doc_type), lines)
-    first_lines = [p.text.split("\n", 1)[0] for p in document.portions if p.number is not None]
+    first_lines = [_line_one(p.text) for p in document.portions if p.number is not None]
     return replace(document, layout=layout(first_lines))
+
+
+def _line_one(text: str) -> str:
+    """The first line of ``text`` (without copying the rest, as a split would)."""
+    end = text.find("\n")
+    return text if end < 0 else text[:end]
 
 
 def _parse_lines(text: str, source: str, doc_id: str | None, doc_type: str) -> Document:

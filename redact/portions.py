@@ -232,12 +232,14 @@ def _renumbered(portion: Portion, index: int, moved: dict[int, int]) -> Portion:
 def _parts(portion: Portion, width: int, last: bool) -> list[Portion]:
     if portion.marking is None or portion.kind is Kind.HEADING or portion.kind is Kind.SIGNATURE:
         return [portion]
-    lines = portion.text.split("\n")
-    cut = _first_own_line(lines, width) if width else None
-    if cut is None and not last and len(lines) > 1 and finishes_sentence(lines[-2]) and is_heading(lines[-1]):
-        cut = len(lines) - 1
+    cut = _first_own_line(portion.text.split("\n"), width) if width else None
+    if cut is None and not last:
+        tail = portion.text.rsplit("\n", 2)  # its last two lines (not every line: most portions stay whole)
+        if len(tail) > 1 and finishes_sentence(tail[-2]) and is_heading(tail[-1]):
+            cut = portion.text.count("\n")
     if cut is None:
         return [portion]
+    lines = portion.text.split("\n")
     kind = Kind.HEADING if cut == len(lines) - 1 and is_heading(lines[cut]) else Kind.TEXT
     line = min(portion.start_line + cut, portion.end_line)
     # The part kept keeps the markings printed anywhere in the old text (they only raise it).
