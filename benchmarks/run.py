@@ -16,6 +16,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -184,21 +185,22 @@ def bench_jobs(corpus: Path, sample: int) -> dict[str, float]:
                                   work))
     finally:
         shutil.rmtree(work)
-    results["speedup"] = results["jobs1"] / results["jobs2"]
     return results
 
 
 def _best_runs(command, work: Path, repeats: int = 3) -> dict[str, float]:
     """Wall time of ``command(jobs, out)`` with `--jobs 1` and `--jobs 2`, taken in turn (1, 2, 1,
     2, ...) into a new output directory each time: the fastest of each, as in best_of (a shared
-    machine's other load falls on one run, not on one setting)."""
-    return _fastest_in_turn({f"jobs{jobs}": (lambda out, jobs=jobs: command(jobs, out)) for jobs in (1, 2)},
-                            work, repeats)
+    machine's other load falls on one run, not on one setting); and ``speedup``, the median of the
+    ratios of the runs taken one after the other."""
+    fastest, runs = _fastest_in_turn({f"jobs{jobs}": (lambda out, jobs=jobs: command(jobs, out))
+                                      for jobs in (1, 2)}, work, repeats)
+    return {**fastest, "speedup": _paired_ratio(runs["jobs1"], runs["jobs2"])}
 
 
-def _fastest_in_turn(commands: dict, work: Path, repeats: int = 3) -> dict[str, float]:
+def _fastest_in_turn(commands: dict, work: Path, repeats: int = 3) -> tuple[dict[str, float], dict[str, list[float]]]:
     """Wall time of each named ``command(out)``, each in a fresh process, taken in turn ``repeats``
-    times into a new output directory each time: the fastest of each."""
+    times into a new output directory each time: the fastest of each, and every run's."""
     times: dict[str, list[float]] = {name: [] for name in commands}
     for attempt in range(repeats):
         for name, command in commands.items():
@@ -207,7 +209,13 @@ def _fastest_in_turn(commands: dict, work: Path, repeats: int = 3) -> dict[str, 
             subprocess.run(command(out), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             times[name].append(time.perf_counter() - started)
             shutil.rmtree(out, ignore_errors=True)
-    return {name: min(taken) for name, taken in times.items()}
+    return {name: min(taken) for name, taken in times.items()}, times
+
+
+def _paired_ratio(slower: list[float], faster: list[float]) -> float:
+    """The median of ``slower[i] / faster[i]``: runs taken one right after the other saw about the
+    same load on a shared machine, where the fastest of each may come from different spells."""
+    return statistics.median(a / b for a, b in zip(slower, faster, strict=True))
 
 
 # A plain weasyprint render of every HTML file in a folder, in one process: the baseline of (i).
@@ -246,7 +254,7 @@ def bench_pdf_command(paths: list[Path]) -> dict[str, float]:
             return lambda out: [*redact, "run", str(folder), "--out", str(out), "--format", "pdf", "--as-of",
                                 AS_OF.isoformat(), "--jobs", "1"]
 
-        results = _fastest_in_turn({
+        results, runs = _fastest_in_turn({
             "plain": lambda out: [sys.executable, "-c", PLAIN_RENDER, str(pages), str(out)],
             "redact": ours(inputs),
             "plain_few": lambda out: [sys.executable, "-c", PLAIN_RENDER, str(few_pages), str(out)],
@@ -254,7 +262,7 @@ def bench_pdf_command(paths: list[Path]) -> dict[str, float]:
     finally:
         shutil.rmtree(work)
     results["cables"] = len(paths)
-    results["ratio"] = results["plain"] / results["redact"]
+    results["ratio"] = _paired_ratio(runs["plain"], runs["redact"])
     return results
 
 
@@ -303,7 +311,6 @@ def bench_run(corpus: Path) -> dict[str, float]:
         shutil.rmtree(work)
     results["rate1"] = count / results["jobs1"]
     results["rate2"] = count / results["jobs2"]
-    results["speedup"] = results["jobs1"] / results["jobs2"]
     return results
 
 
@@ -535,17 +542,19 @@ def main() -> None:
                  "cables, same process.",
                  "- (e) wall time of `redact run DIR --format html,pdf` on the first cables, `--jobs 1` and "
                  "`--jobs 2` in turn, three times each, each in a fresh process and a new output directory: the "
-                 "fastest of each.",
+                 "fastest of each; the ratio is the median of the three pairs' ratios (a run and the one right "
+                 "after it see about the same load on a shared machine).",
                  "- (i) wall time of `redact run DIR --format pdf --jobs 1` on the PDF cables of (c), against a "
                  "plain weasyprint render (`HTML(filename=...).write_pdf()`, one fresh process) of the "
                  "self-contained release HTML redact writes for the same cables, made beforehand; in turn, three "
-                 "times each, the fastest of each.",
+                 "times each, the fastest of each; the ratio is the median of the three pairs' ratios.",
                  "- (f) `ru_maxrss` of the children of a whole-corpus `redact run --jobs 2` (the largest process: "
                  "the parent or one worker).",
                  "- (g) wall time of `redact run DIR --format html` over the whole corpus directory, each in a "
                  "fresh process (start-up, imports, the audit log, the manifest and every fsync included), "
                  "`--jobs 1` and `--jobs 2` in turn, three times each into a new output directory, the fastest "
-                 "of each; start-up is `redact --version` alone.",
+                 "of each (the ratio: the median of the three pairs' ratios); start-up is `redact --version` "
+                 "alone.",
                  "- (e), (g), (h), (i): before any command is timed, the package's bytecode is compiled, as "
                  "`pip install .` (README command a) compiles it" + (
                      "; this machine sets PYTHONDONTWRITEBYTECODE, under which an editable install would compile "
