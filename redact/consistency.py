@@ -147,8 +147,8 @@ class Index:
 
     def _write(self, name: str, data: bytes) -> None:
         """Append ``data`` to one of the index's files, through a handle kept open until ``close``
-        (a run flushes at every group commit: 64 files opened and closed each time). Opened, a file
-        first loses what a kill tore: a partition its torn record, and the
+        (a run flushes at every group commit, which opened and closed 64 files each time). When a
+        file is opened, what a kill tore is mended first: a partition loses its torn record, and the
         documents' torn line gets a line break of its own (it stays unreadable, and alone)."""
         stream = self._streams.get(name)
         if stream is None:

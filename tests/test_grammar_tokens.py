@@ -315,6 +315,23 @@ def test_a_lexer_with_callbacks_sends_the_text_to_lark(monkeypatch: pytest.Monke
     assert reader.driver is None  # Lark parses from now on in this process (the test undoes it)
 
 
+def test_a_lexer_split_into_several_patterns_reads_the_same_tokens() -> None:
+    """Lark splits a lexer's terminals over several patterns where Python's expressions limit their
+    groups (as they once did): the driver then tries each in turn, as Lark does, and reads the same
+    tokens. Here each lexer is split three terminals a pattern."""
+    reader = _reader("cable")
+    whole = Driver.of(reader.lark)
+    split = Driver.of(reader.lark)
+    assert whole is not None and split is not None
+    split.lexers = {state: SimpleNamespace(scanner=SimpleNamespace(_mres=lexer.scanner._build_mres(
+        lexer.scanner.terminals, 3)), callback={}) for state, lexer in split.lexers.items()}
+    texts = [split_run_on_lines(normalise_newlines(seed_path(name).read_text(encoding="utf-8"))).text
+             for name in ("08ASTANA2450", "09ASTANA1444")]
+    for text in texts:
+        assert split.tokens(text) == whole.tokens(text)
+    assert any(len(scanner) > 1 for scanner in split.scanners.values())
+
+
 def test_a_marking_printed_inside_a_paragraph_and_cut_by_a_line_break_is_read_whole() -> None:
     """"(CONFIDENTIAL//REL AUSTRALIA" / "GROUP)" (mirror/09STATE67207 as a printout wraps it): the
     marking of one line, not an unreadable one (TOP SECRET) over the paragraph and its items.
