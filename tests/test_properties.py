@@ -165,3 +165,23 @@ def test_lower_words_are_the_word_expression_s_finds(text: str) -> None:
     from redact.shapes import WORD, lower_words
 
     assert lower_words(text) == WORD.findall(text.lower())
+
+
+# Text where spaces of every kind, sentence ends, debris and rules meet.
+_PIECES = st.sampled_from([" ", "\t", "\n", "\u00a0", "\u2003", "\u3000", "\x1c", "\u200b", ".", ":", ")", "]",
+                           "'", '"', "?", "-", "---", "**", "[1](#)", "[a b](#)", "&amp;", "word", "WORD", "(S)"])
+
+
+@SETTINGS
+@given(st.lists(_PIECES, max_size=30).map("".join) | st.text(max_size=120))
+def test_the_fast_readings_of_a_line_are_the_expressions_they_replace(text: str) -> None:
+    """Field text folded by str.split is the whitespace expression's folding; a sentence end read
+    from the last character that is not a space is the end-of-sentence expression's finding."""
+    import html
+
+    from redact.shapes import DEBRIS, WHITESPACE, clean_field_text, ends_sentence
+
+    without_debris = DEBRIS.sub(lambda m: m.group(2) or "", text)
+    decoded = html.unescape(without_debris) if "&" in without_debris else without_debris
+    assert clean_field_text(text) == WHITESPACE.sub(" ", decoded).strip()
+    assert ends_sentence(text) == (re.search(r"[.!?:;\"')\]]\s*$", text) is not None)
