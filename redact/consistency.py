@@ -82,7 +82,8 @@ class Conflict:
 
 
 class Index:
-    """An index on disk (see the module's text). Write with ``add``, then ``flush``."""
+    """An index on disk (see the module's text). Write with ``add``, then ``flush``; ``close`` when
+    done writing."""
 
     def __init__(self, folder: Path, key: bytes | None = None) -> None:
         self.folder = folder
