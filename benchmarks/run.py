@@ -83,6 +83,62 @@ def bench_parse(texts: list[str], size: int) -> dict[str, float]:
             "ratio": regex_time / parse_time}
 
 
+def bench_parse_steps(texts: list[str]) -> dict[str, float]:
+    """Where the whole parse's time goes: each step over the corpus alone, in turn, five rounds, the
+    fastest of each. Lines: run-on paragraph starts and header fields put on lines of their own
+    (redact.lines). Lexer: the grammar's tokens (the LALR driver). Reading: the tokens made into
+    items. Assembly: the items joined into header fields and portions, the header's values read.
+    The rest: the whole parse less those steps (the document's kind told, line numbers mapped back,
+    its layout, and what the steps cost run together rather than each over the whole corpus)."""
+    import importlib
+
+    steps = importlib.import_module("redact.parse")  # the module (the package's `parse` is the function)
+    split = [steps.split_run_on_lines(text).text for text in texts]
+    kinds = [steps.detect_type(text) for text in split]
+    readers = [steps._reader(kind) for kind in kinds]
+
+    def lines() -> None:
+        for text in texts:
+            steps.split_run_on_lines(text)
+
+    def tokens() -> None:
+        for text, reader in zip(split, readers, strict=True):
+            reader.tokens(text)
+
+    def items() -> None:
+        for text, reader in zip(split, readers, strict=True):
+            reader.items(text)
+
+    def assembled() -> None:
+        for text, kind in zip(split, kinds, strict=True):
+            steps._parse_lines(text, "<text>", None, kind)
+
+    def whole() -> None:
+        for text in texts:
+            parse(text)
+
+    timed = [min(times) for times in zip(*((best_of(1, lines), best_of(1, tokens), best_of(1, items),
+                                           best_of(1, assembled), best_of(1, whole)) for _ in range(5)), strict=True)]
+    t_lines, t_tokens, t_items, t_assembled, t_whole = timed
+    return {"lines": t_lines, "lexer": t_tokens, "reading": max(0.0, t_items - t_tokens),
+            "assembly": max(0.0, t_assembled - t_items),
+            "rest": max(0.0, t_whole - t_lines - t_assembled), "whole": t_whole}
+
+
+def parse_steps_text(steps: dict[str, float], regex_mbs: float, size: int) -> list[str]:
+    """The table of bench_parse_steps and what the 0.10 target leaves for a pass."""
+    names = {"lines": "lines split (redact.lines)", "lexer": "lexer and LALR driver (tokens)",
+             "reading": "tokens read into items", "assembly": "assembly and header values",
+             "rest": "the whole less the steps (the kind told, line numbers, layout; the steps run together)"}
+    rows = [f"| {label} | {steps[key]:.3f} s | {steps[key] / steps['whole']:.0%} |" for key, label in names.items()]
+    budget = size / (regex_mbs * 1e6) / 0.10
+    return ["| step | time a pass | share of the whole parse |", "|---|---|---|", *rows,
+            f"| whole parse (measured on its own) | {steps['whole']:.3f} s | 100% |", "",
+            f"At 0.10 of the splitter a whole pass may take {budget:.3f} s; it takes {steps['whole']:.3f} s. "
+            f"The lexer alone takes {steps['lexer'] / budget:.0%} of that budget and the assembly "
+            f"{steps['assembly'] / budget:.0%}."]
+
+
 # The parse before the header-field work of issue #13 (run-on lines, field shapes, tag lists):
 # the throughput that work must keep within 10% of.
 BEFORE_HEADER_FIELDS = "edaf612"
@@ -461,6 +517,7 @@ def main() -> None:
                  f"re splitter {parsed['regex_mbs']:.1f} MB/s", f"{parsed['grammar_ratio']:.3f} (target >= 0.100)"))
     rows.append(("(a) parse: whole, into the document model", f"{parsed['parse_mbs']:.1f} MB/s",
                  f"re splitter {parsed['regex_mbs']:.1f} MB/s", f"{parsed['ratio']:.3f} (target >= 0.100)"))
+    parse_steps = bench_parse_steps(texts)
     try:
         before = bench_parse_before(texts)
         rows.append((f"(a) parse: whole, against the parse of {BEFORE_HEADER_FIELDS}", f"{before['new']:.2f} s a pass",
@@ -563,6 +620,10 @@ def main() -> None:
                  "`--audit-copies` times into one `--audit` log (`--jobs 2`), then `redact audit verify LOG` and "
                  "`redact audit report LOG --format csv -o FILE`, each timed in a fresh process with its "
                  "`ru_maxrss`.",
+                 "", "## Where the whole parse spends its time", "",
+                 "Each step alone over the corpus texts in memory, in turn, five rounds, the fastest of each "
+                 "(the steps' times need not add up to the whole's exactly).", "",
+                 *parse_steps_text(parse_steps, parsed["regex_mbs"], size),
                  "", "## Where `redact run` spends its time (HTML, one process)", "",
                  "Each stage of every cable timed in turn (the calls `process_one` makes), then `process_one` "
                  "itself over the same cables; the rest of (g) is the parent's audit log, manifest and "
