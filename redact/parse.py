@@ -83,8 +83,8 @@ class _Reader:
                 optional = group.endswith("?")
                 regexp = lark.get_terminal(terminal).pattern.to_regexp()
                 pattern += f"(?P<{group.rstrip('?')}>{regexp}){'?' if optional else ''}"
-            self.parts[name] = (kind, re.compile(pattern), any(part.endswith(":marking") or part.endswith(":marking?")
-                                                               for part in parts))
+            compiled = re.compile(pattern)
+            self.parts[name] = (kind, compiled, "marking" in compiled.groupindex)
         # A divider ends a block as a blank line does: "(U) Title" under a line of dashes opens a
         # portion (the grammar's BLOCK_MARKING needs a blank line before it, which a divider is not).
         self.lead = re.compile(lark.get_terminal("LEAD_MARKING").pattern.to_regexp()) \
