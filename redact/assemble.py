@@ -19,7 +19,7 @@ from typing import NamedTuple
 from .fields import MEMO_FIELD, SHAPED_FIELDS, continuation_fits, memo_line_fits
 from .header import governing_decl, opens_portion, read_header
 from .markings import parse_banner_marking, parse_portion_marking
-from .model import Header, HeaderField, Kind, Marking, Portion, Problem, combine
+from .model import HEADING, PARAGRAPH, SUBPARAGRAPH, TEXT, Header, HeaderField, Kind, Marking, Portion, Problem, combine
 from .portions import (
     finishes_sentence,
     headings_take_marking,
@@ -193,7 +193,7 @@ class Assembler:
             # "(S) ..." run on from or glued under a header field: a portion with its own marking
             printed = PRINTED_MARKING.search(opening.group(0))
             marking = self._marking(printed.group(0) if printed else None, item.line)
-            self._start(Kind.PARAGRAPH, None, marking, item, item.text)
+            self._start(PARAGRAPH, None, marking, item, item.text)
             self.in_body_text = True
         else:
             # Text after the header fields and before the first numbered
@@ -222,12 +222,12 @@ class Assembler:
             end_line=current.end_line, parent=current.parent, inline=inline))
         effective = combine((current.marking, *inline)) if inline and current.marking is not None \
             else current.marking
-        if current.kind in (Kind.PARAGRAPH, Kind.TEXT):
+        if current.kind in (PARAGRAPH, TEXT):
             self.parent_index = index
             self.scope = [effective] if effective is not None else []
-        elif current.kind is Kind.SUBPARAGRAPH and effective is not None and not current.inherited:
+        elif current.kind is SUBPARAGRAPH and effective is not None and not current.inherited:
             self.scope.append(effective)
-        elif current.kind is Kind.HEADING:
+        elif current.kind is HEADING:
             self.scope += printed_markings(text)
         self.open = None
 
@@ -244,14 +244,14 @@ class Assembler:
                item: Item, text: str, parent: int | None = None) -> None:
         self._close()
         inherited = False
-        if kind is Kind.SUBPARAGRAPH:
+        if kind is SUBPARAGRAPH:
             parent = self.parent_index
-        unmarked_sibling = marking is None and kind is Kind.SUBPARAGRAPH and self._unmarked_sibling()
-        if marking is None and kind is Kind.SUBPARAGRAPH and self.scope and not unmarked_sibling:
+        unmarked_sibling = marking is None and kind is SUBPARAGRAPH and self._unmarked_sibling()
+        if marking is None and kind is SUBPARAGRAPH and self.scope and not unmarked_sibling:
             marking, inherited = combine(self.scope), True
-        if marking is None and self.entire is not None and kind is not Kind.HEADING:
+        if marking is None and self.entire is not None and kind is not HEADING:
             marking, inherited = self.entire, True
-        if marking is None and (kind in (Kind.PARAGRAPH, Kind.TEXT) or unmarked_sibling):
+        if marking is None and (kind in (PARAGRAPH, TEXT) or unmarked_sibling):
             self.problems.append(Problem(item.line, "unmarked-portion",
                                          "a portion without a marking; withheld unless a policy says otherwise"))
         self.open = _Open(kind, number, marking, inherited, item.line, item.line, parent=parent)
@@ -266,7 +266,7 @@ class Assembler:
         if self.doc_type != "memo" or not self.portions:
             return False
         above = self.portions[-1]
-        return (above.kind is Kind.SUBPARAGRAPH and above.marking is not None and not above.inherited
+        return (above.kind is SUBPARAGRAPH and above.marking is not None and not above.inherited
                 and finishes_sentence(above.text))
 
     def _wrapped_number(self, item: Item) -> bool:
@@ -276,7 +276,7 @@ class Assembler:
         next number or a finished sentence keep it a paragraph, withheld if unmarked)."""
         current = self.open
         if item.marking is not None or self.after_blank or self.in_repeated_field or current is None \
-                or current.kind is Kind.HEADING:
+                or current.kind is HEADING:
             return False  # (after header lines printed again, a "1." may open another cable)
         number = number_of(item.lead)
         if number is None or not number.isdigit() or current.number is None or not current.number.isdigit():
@@ -292,7 +292,7 @@ class Assembler:
         alone in its block ("END SUMMARY" / "YET ANOTHER BAD MONTH ...") heads what follows it
         (and takes its markings), whatever the line above left unfinished."""
         current = self.open
-        if current is None or current.kind is Kind.HEADING:
+        if current is None or current.kind is HEADING:
             return False
         if current.quoting:
             return True
@@ -313,9 +313,9 @@ class Assembler:
         elif self.open is not None and self._continues_open(text, whole=not rest):
             self.open.add(text, item.line, 1)
         elif is_heading(text):
-            self._start(Kind.HEADING, None, None, item._replace(lines=1), text)
+            self._start(HEADING, None, None, item._replace(lines=1), text)
         else:
-            self._start(Kind.TEXT, None, None, item._replace(lines=1), text)
+            self._start(TEXT, None, None, item._replace(lines=1), text)
         if rest:
             self._extend_open(rest, item.line + 1, item.lines - 1)
 
@@ -340,13 +340,13 @@ class Assembler:
     def _extend_open(self, text: str, line: int, count: int) -> None:
         current = self.open
         assert current is not None
-        if current.kind is Kind.HEADING and count == 1 and len(current.lines) == 1 \
+        if current.kind is HEADING and count == 1 and len(current.lines) == 1 \
                 and is_wrapped_heading(current.lines[0], text):
             current.add(text, line, count)  # its rule on its second line: a heading that wrapped
             return
-        if current.kind is Kind.HEADING:
+        if current.kind is HEADING:
             # A heading is one line; a block of several lines is an unmarked portion.
-            current.kind = Kind.TEXT
+            current.kind = TEXT
             self.problems.append(Problem(current.start_line, "unmarked-portion",
                                          "a portion without a marking; withheld unless a policy says otherwise"))
         current.add(text, line, count)
@@ -372,7 +372,7 @@ class Assembler:
             self._body_text(Item("text", item.line, item.lines, text=item.lead + item.text))
         elif kind == "para":
             number = number_of(item.lead)
-            self._start(Kind.PARAGRAPH, number, self._marking(item.marking, item.line), item,
+            self._start(PARAGRAPH, number, self._marking(item.marking, item.line), item,
                         item.lead.strip() + " " + (item.marking or "") + item.text)
         elif kind == "titled":
             self._titled(item)
@@ -385,9 +385,9 @@ class Assembler:
                 marking = combine([marking, *self.scope])
                 self.problems.append(Problem(item.line, "list-label-marking", "a one-letter lower-case marking "
                                              "inside a paragraph may be a list label: the marking in scope applies"))
-            self._start(Kind.PARAGRAPH, None, marking, item, (item.marking or "") + item.text)
+            self._start(PARAGRAPH, None, marking, item, (item.marking or "") + item.text)
         elif kind == "sub":
-            self._start(Kind.SUBPARAGRAPH, label_of(item.lead), self._marking(item.marking, item.line), item,
+            self._start(SUBPARAGRAPH, label_of(item.lead), self._marking(item.marking, item.line), item,
                         item.lead.strip() + " " + (item.marking or "") + item.text)
         elif kind == "text":
             self._body_text(item)
@@ -427,7 +427,7 @@ class Assembler:
         """Has the body so far been one line, an article's marked title (open or closed)?"""
         if self.open is not None:
             return not self.portions and self.open.start_line == self.open.end_line \
-                and self.open.kind is Kind.PARAGRAPH and self.open.marking is not None
+                and self.open.kind is PARAGRAPH and self.open.marking is not None
         return len(self.portions) == 1 and self.portions[0].start_line == self.portions[0].end_line
 
     def _memo_header_lines(self, item: Item) -> bool:
@@ -468,7 +468,7 @@ class Assembler:
         marking = parse_portion_marking(text[start:].strip()) if start >= 0 else None
         if marking is not None and not marking.recognised:
             marking = None  # "(PSOE)" at the end of a sentence is not a marking
-        self._start(Kind.PARAGRAPH, number_of(item.lead), marking, item,
+        self._start(PARAGRAPH, number_of(item.lead), marking, item,
                     item.lead.strip() + " " + item.text)
 
     def _entire(self, item: Item) -> None:
@@ -476,7 +476,7 @@ class Assembler:
         word = level.group(1).upper() if level else ""
         self.entire = parse_banner_marking(_ENTIRE_NAMES.get(word, word))
         number = number_of(item.lead) if item.lead else None
-        self._start(Kind.PARAGRAPH, number, self.entire, item, item.lead + item.text)
+        self._start(PARAGRAPH, number, self.entire, item, item.lead + item.text)
 
     # -- result -------------------------------------------------------------
     def finish(self) -> tuple[Header, list[Portion], list[Problem]]:

@@ -10,7 +10,7 @@ from functools import cache
 
 from .fields import is_capitals_sentence
 from .markings import parse_portion_marking, unrecognised
-from .model import Kind, Marking, Portion, combine
+from .model import HEADING, SIGNATURE, TEXT, Marking, Portion, combine
 from .shapes import (
     DEBRIS,
     LEVEL_SHAPED,
@@ -158,11 +158,11 @@ def with_signature(portions: list[Portion], authority: str = "") -> list[Portion
         return portions
     named = _named_by(name, authority)
     if len(lines) == 1:
-        if last.kind not in (Kind.TEXT, Kind.HEADING) or len(portions) == 1:
+        if last.kind not in (TEXT, HEADING) or len(portions) == 1:
             return portions
         if not (named or _one_name(name)):
             return portions
-        signature = Portion(last.index, Kind.SIGNATURE, None, None, False, lines[0],
+        signature = Portion(last.index, SIGNATURE, None, None, False, lines[0],
                             last.end_line, last.end_line)
         return [*portions[:-1], signature]
     if not ends_sentence(lines[-2]) or not (named or last.marking is not None):
@@ -171,7 +171,7 @@ def with_signature(portions: list[Portion], authority: str = "") -> list[Portion
     # replace(), not a new Portion: the markings printed inside it must stay (they raise it)
     kept = replace(last, text=body, end_line=last.end_line - 1)
     marking, inherited = (None, False) if named else (last.marking, True)
-    signature = Portion(last.index + 1, Kind.SIGNATURE, None, marking, inherited, lines[-1],
+    signature = Portion(last.index + 1, SIGNATURE, None, marking, inherited, lines[-1],
                         last.end_line, last.end_line)
     return [*portions[:-1], kept, signature]
 
@@ -214,7 +214,7 @@ def lines_apart(portions: list[Portion], doc_type: str) -> tuple[list[Portion], 
         moved[portion.index] = len(result)
         parts = _parts(portion, width, last=position == len(portions) - 1)
         for part in parts[1:]:
-            if part.kind is Kind.TEXT:
+            if part.kind is TEXT:
                 unmarked.append(part.start_line)
         result.extend(parts)
     if len(result) == len(portions):
@@ -230,7 +230,7 @@ def _renumbered(portion: Portion, index: int, moved: dict[int, int]) -> Portion:
 
 
 def _parts(portion: Portion, width: int, last: bool) -> list[Portion]:
-    if portion.marking is None or portion.kind is Kind.HEADING or portion.kind is Kind.SIGNATURE:
+    if portion.marking is None or portion.kind is HEADING or portion.kind is SIGNATURE:
         return [portion]
     cut = _first_own_line(portion.text.split("\n"), width) if width else None
     if cut is None and not last:
@@ -240,7 +240,7 @@ def _parts(portion: Portion, width: int, last: bool) -> list[Portion]:
     if cut is None:
         return [portion]
     lines = portion.text.split("\n")
-    kind = Kind.HEADING if cut == len(lines) - 1 and is_heading(lines[cut]) else Kind.TEXT
+    kind = HEADING if cut == len(lines) - 1 and is_heading(lines[cut]) else TEXT
     line = min(portion.start_line + cut, portion.end_line)
     # The part kept keeps the markings printed anywhere in the old text (they only raise it).
     kept = replace(portion, text="\n".join(lines[:cut]), end_line=max(portion.start_line, line - 1))
@@ -310,7 +310,7 @@ def headings_take_marking(portions: list[Portion], opening: Marking | None = Non
     result = list(portions)
     runs = _runs_headed(portions)
     for i, portion in enumerate(portions):
-        if portion.kind is not Kind.HEADING or portion.marking is not None:
+        if portion.kind is not HEADING or portion.marking is not None:
             continue
         headed = printed_markings(portion.text)
         before = result[i - 1].effective if i > 0 else opening
@@ -337,12 +337,12 @@ def _runs_headed(portions: list[Portion]) -> list[tuple[Marking, ...] | None]:
     markings: list[Marking] = []  # of the run being read, last first
     for i in range(len(portions) - 1, -1, -1):
         portion = portions[i]
-        if portion.kind is Kind.HEADING:
+        if portion.kind is HEADING:
             runs[i] = runs[i + 1]
             continue
         if portion.effective is not None:
             markings.append(portion.effective)
-        if i == 0 or portions[i - 1].kind is Kind.HEADING:  # the run starts here
+        if i == 0 or portions[i - 1].kind is HEADING:  # the run starts here
             runs[i] = tuple(dict.fromkeys(reversed(markings)))
             markings = []
     return runs
