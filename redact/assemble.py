@@ -497,7 +497,7 @@ class Assembler:
         """The declassification instruction that governs, of all the document prints (redact.header)."""
         decl, problems = governing_decl(header, portions)
         self.problems += problems
-        return replace(header, decl=decl)
+        return header if decl == header.decl else replace(header, decl=decl)
 
     def _entire_text_under_banner(self, portions: list[Portion], banner: Marking | None) -> list[Portion]:
         """"UNCLASSIFIED - ENTIRE TEXT" under a SECRET banner: the document contradicts itself, and

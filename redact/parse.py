@@ -176,7 +176,7 @@ def _marked(line: int, lines: int, lead: str, rest: str) -> Item:
     """A block that opens with a marking: the lead's last parenthesis opens the marking."""
     stripped = lead.rstrip()
     cut = stripped.rfind("(")
-    return Item("marked", line, lines, lead=lead[:cut], marking=stripped[cut:], text=rest)
+    return _item("marked", line, lines, lead[:cut], stripped[cut:], rest)
 
 
 @cache
