@@ -55,7 +55,8 @@ _MIXED_CASE_RUN = re.compile(
 # The reasons of a Classified By line: "1.4 (b) and (d)", "1.5 B, D", "1.4(B)/(D).", "1. 4 (b,d)"
 _REASONS = re.compile(
     r"1[ \t]*[.,][ \t]*[45][ \t]*(?:[(\[][ \t]*)?[a-hA-H](?![A-Za-z])"
-    r"(?:[ \t]*[)\]]?[ \t]*(?:,|and|or|&|/|\+)?[ \t]*(?:[(\[][ \t]*)?[a-hA-H](?![A-Za-z]))*[ \t]*[)\]]?[ \t]*\.?", re.I)
+    r"(?:[ \t]*[)\]]?[ \t]*(?:,[ \t]*(?:and|or)\b|,|and|or|&|/|\+)?[ \t]*(?:[(\[][ \t]*)?[a-hA-H](?![A-Za-z]))*"
+    r"[ \t]*[)\]]?[ \t]*\.?", re.I)
 _AUTHORITY_LIMIT = 200
 _REASON_LETTERS = re.compile(r"(?<![A-Za-z])([a-hA-H])(?![A-Za-z])")
 _AFTER_REASONS = re.compile(r"(?:[\s.,;:)\]&]|(?i:and|or)\b)*")

@@ -55,7 +55,9 @@ _DATE_YMD = re.compile(r"\b(\d{4})[/-](\d{1,2})[/-](\d{1,2})\b|\b(\d{4})(\d{2})(
 
 _REASONS_AT = re.compile(r"\b1\s*[.,]\s*[45]\b|\breasons?\b", re.I)
 
-_REASON_LETTER = re.compile(r"(?<![A-Za-z])\(?([a-hA-H])\)?(?![A-Za-z.])")
+# A letter with a full stop after it is an initial ("A. B. Roe"), unless the stop ends the line:
+# "reasons 1.4 a,b,and d."
+_REASON_LETTER = re.compile(r"(?<![A-Za-z])\(?([a-hA-H])\)?(?![A-Za-z]|\.(?!\s*$))")
 
 _DTG = re.compile(r"\b(\d{2})(\d{4})Z\s+(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\s+(\d{2,4})\b")
 
@@ -127,10 +129,17 @@ def _find_date(text: str) -> date | None:
 def _better_authority(kept: object, text: str) -> bool:
     """The first Classified By line, unless it gives no reasons and a later one does: "Classified
     By: ADANA 222 / ADANA 216" (references under the wrong label) or "CLASSIFIED BY LINE ADDED"
-    (a corrected copy's note) before the real "Classified by DCM ...; reasons 1.4 b and d"."""
+    (a corrected copy's note) before the real "Classified by DCM ...; reasons 1.4 b and d"; or
+    unless it holds its name alone ("Classified By: Classified by Political Counselor ...": the
+    form's label, then the line as typed)."""
     if not isinstance(kept, str):
         return True
-    return not parse_reasons(kept) and bool(parse_reasons(clean_field_text(text)))
+    if parse_reasons(kept):
+        return False
+    return bool(parse_reasons(clean_field_text(text))) or _NAME_ALONE.fullmatch(kept) is not None
+
+
+_NAME_ALONE = re.compile(r"\s*(?:\((?:U|C|S)\)\s*)?classified\s+by\s*:?\s*", re.I)
 
 
 def parse_reasons(text: str) -> tuple[str, ...]:

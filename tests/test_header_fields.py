@@ -264,6 +264,35 @@ def test_the_first_classified_by_line_with_reasons_stays() -> None:
     assert document.header.reasons == ("d",)
 
 
+def test_the_label_alone_gives_way_to_the_line_typed_after_it_even_without_reasons() -> None:
+    """"Classified By: Classified by Deputy Chief of Mission David S. Sedney." (cablegate/06BEIJING23571,
+    whose reasons follow on the next line; here they are left out): the form's label, then the
+    line as typed. The authority is the typed line's, not the empty label."""
+    document = parse("C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: X\n"
+                     "Classified By: Classified by Deputy Chief of Mission David S. Sedney.\n\n1. (C) Text.\n")
+    assert "David S. Sedney" in (document.header.classified_by or "")
+
+
+@pytest.mark.parametrize(("lines", "reasons"), [
+    # cablegate/08RABAT194: a list with a comma before its last "and", on one line
+    ("Classified By: Ambassador Thomas T. Riley for reason 1.4 (b, c, and d).", ("b", "c", "d")),
+    # cablegate/09STATE4134: wrapped after "REASONS"
+    ("Classified By: ISN/MTR DIRECTOR PAM DURHAM FOR REASONS\n1.4 (b), (c), and (d).", ("b", "c", "d")),
+    # mirror/09STATE97244: no spaces
+    ("Classified By: T U/S Ellen O. Tauscher for Reasons 1.4 a,b,and d.", ("a", "b", "d")),
+    # cablegate/07LAPAZ2385: the last letter before the line's full stop (49 corpus cables lost it)
+    ("Classified By: A/DCM Mike Hammer, reasons 1.4 b and d.", ("b", "d")),
+])
+def test_reasons_are_read_to_the_last_letter(lines: str, reasons: tuple[str, ...]) -> None:
+    """The reasons run to their last letter: ", and d)." was cut off the field (the last reason lost
+    from the exemption labels) and made an unmarked portion of its own (17 corpus cables), and a
+    letter before the line's full stop was taken for an initial."""
+    document = parse(f"C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: X\n{lines}\n\n1. (C) Text.\n")
+    assert document.header.reasons == reasons
+    assert [p.text for p in document.portions] == ["1. (C) Text."]
+    assert not [p for p in document.problems if p.code in ("unmarked-portion", "field-overflow")]
+
+
 @pytest.mark.parametrize(("decl", "kind"), [("2/19/2010", "unknown"), ("2/19/1010", "unknown"),
                                              ("2/19/2020", "date"), ("2/26/2010", "date")])
 def test_a_decl_date_before_the_cable_is_no_date(decl: str, kind: str) -> None:
