@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
-from .fields import MEMO_FIELD, SHAPED_FIELDS, continuation_fits, memo_line_fits
+from .fields import MEMO_FIELD, SHAPED_FIELDS, completes_reasons, continuation_fits, memo_line_fits
 from .header import governing_decl, opens_portion, read_header
 from .markings import parse_banner_marking, parse_portion_marking
 from .model import HEADING, PARAGRAPH, SUBPARAGRAPH, TEXT, Header, HeaderField, Kind, Marking, Portion, Problem, combine
@@ -172,11 +172,12 @@ class Assembler:
         self.in_body_text = False
         last = self.fields[-1].name if self.fields else None
         continues = last in ("subject", "ref", "classified_by", "tags", "eo", "routing", "caption", "memo_header")
+        reasons = last == "classified_by" and completes_reasons("".join(self.field_lines[-1]), item.text)
         if last == "ref" and self.after_blank:
             continues = bool(re.match(r"^\s*(?:\[\d+\]\(#\))?\s*(?:\(?[A-Z]\)|[A-Z]\.)\s", item.text))
         elif self.after_blank and last not in ("routing", None):
-            continues = False
-        if continues and last not in ("routing", "caption") and opens_portion(item.text, last):
+            continues = reasons  # "FOR REASONS" / (blank) / "1.4 B, D"
+        if continues and last not in ("routing", "caption") and not reasons and opens_portion(item.text, last):
             continues = False  # "(S) THE MINISTER SAID ..." glued under a header line: a portion
         if continues and last == "tags" and len(LOWER_WORD.findall(item.text)) >= 3 \
                 and not _LOWER_CASE_CODES.fullmatch(item.text):

@@ -53,10 +53,13 @@ _MIXED_CASE_RUN = re.compile(
     rf"(?:(?<=\s)|^)(?=(?:{_LOWER_CASE_WORD}[ \t]+){{0,2}}(?i:the|of|and|to|in|an?|for|on|with|that|is|was|by|"
     rf"as|at|from|are|be|this|will|has|have|it|its|not|but)\b)(?:{_LOWER_CASE_WORD}[ \t]+){{2}}{_LOWER_CASE_WORD}")
 # The reasons of a Classified By line: "1.4 (b) and (d)", "1.5 B, D", "1.4(B)/(D).", "1. 4 (b,d)"
-_REASONS = re.compile(
-    r"1[ \t]*[.,][ \t]*[45][ \t]*(?:[(\[][ \t]*)?[a-hA-H](?![A-Za-z])"
-    r"(?:[ \t]*[)\]]?[ \t]*(?:,[ \t]*(?:and|or)\b|,|and|or|&|/|\+)?[ \t]*(?:[(\[][ \t]*)?[a-hA-H](?![A-Za-z]))*"
-    r"[ \t]*[)\]]?[ \t]*\.?", re.I)
+_REASON_LETTER = r"(?:[(\[][ \t]*)?[a-hA-H](?![A-Za-z])"
+_REASON_LIST = (_REASON_LETTER + r"(?:[ \t]*[)\]]?[ \t]*(?:,[ \t]*(?:and|or)\b|,|and|or|&|/|\+)?[ \t]*"
+                + _REASON_LETTER + r")*[ \t]*[)\]]?[ \t]*\.?")
+_SECTION = r"1[ \t]*[.,][ \t]*[45][ \t]*"
+_REASONS = re.compile(_SECTION + _REASON_LIST, re.I)
+# A line with nothing but (the rest of) the reasons: "(B) AND (D)", "1.4 B, D", "1.4(C)."
+_REASONS_ALONE = re.compile(rf"[ \t]*(?:{_SECTION})?{_REASON_LIST}[ \t]*\n?", re.I)
 _AUTHORITY_LIMIT = 200
 _REASON_LETTERS = re.compile(r"(?<![A-Za-z])([a-hA-H])(?![A-Za-z])")
 _AFTER_REASONS = re.compile(r"(?:[\s.,;:)\]&]|(?i:and|or)\b)*")
@@ -379,6 +382,16 @@ def _wraps_into_prose(title: str, line: str) -> bool:
     first_word = re.search(r"[A-Za-z]{2,}", _FIELD.sub("", title, count=1))
     as_sentence = _PROSE.search(title) is not None or (first_word is not None and first_word.group(0).islower())
     return not as_sentence and _PROSE.search(line) is not None
+
+
+def completes_reasons(field: str, line: str) -> bool:
+    """A line that holds nothing but the reasons a Classified By line (``field``) announced and
+    did not give: "... FOR REASONS 1.4" / "(B) AND (D)", or "... FOR REASONS" / (a blank line) /
+    "1.4 B, D". Letters and connectors only, so no prose can ride on it; under a line that gives
+    its reasons, "(C)" stays a marking."""
+    if _REASONS.search(field) is not None or _REASONS_ALONE.fullmatch(line) is None:
+        return False
+    return _REASONS.search(f"{' '.join(field.split())} {line.strip()}") is not None
 
 
 def continuation_fits(name: str, field: str, line: str) -> bool:

@@ -274,6 +274,34 @@ def test_the_label_alone_gives_way_to_the_line_typed_after_it_even_without_reaso
 
 
 @pytest.mark.parametrize(("lines", "reasons"), [
+    # cablegate/09KABUL2246: the letters wrapped onto a line of their own, in capitals
+    ("Classified By: DEPUTY AMBASSADOR FRANCIS J. RICCIARDONE FOR REASONS 1.4\n(B) AND (D)", ("b", "d")),
+    # cablegate/07LONDON4472: after a blank line
+    ("Classified By: AMBASSADOR ROBERT H. TUTTLE FOR REASONS \n\n1.4 B, D", ("b", "d")),
+    # mirror/08LONDON2441: after a blank line, in a line of their own
+    ("Classified By: Political Counselor Richard M. Mills, Jr. for reasons\n\n1.4 (b) and (d).", ("b", "d")),
+])
+def test_reasons_on_a_line_of_their_own_are_the_classified_by_lines(lines: str, reasons: tuple[str, ...]) -> None:
+    """A Classified By line that announces reasons and gives none takes the line that holds them
+    (eight corpus cables): "(B) AND (D)" was a portion with an unreadable marking, "1.4 B, D" a
+    heading or an unmarked portion, and the exemption labels named no reason."""
+    document = parse(f"C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: X\n{lines}\n\n1. (C) Text.\n")
+    assert document.header.reasons == reasons
+    assert [p.text for p in document.portions] == ["1. (C) Text."]
+    assert not [p for p in document.problems if p.code in ("unmarked-portion", "unrecognised-marking")]
+
+
+@pytest.mark.parametrize("line", ["(C) THE MINISTER SAID THE PLAN IS READY.", "(C) AND THE PLAN IS READY."])
+def test_a_marked_line_under_reasons_announced_stays_a_portion(line: str) -> None:
+    """Only letters and connectors complete the reasons: words after a marking open a portion."""
+    document = parse("C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: X\n"
+                     f"Classified By: Ambassador Jane Roe for reasons 1.4\n{line}\n\n1. (C) Text.\n")
+    assert "PLAN" not in (document.header.classified_by or "")
+    assert document.portions[0].text == line and document.portions[0].marking is not None
+    assert document.portions[0].marking.canonical == "C"
+
+
+@pytest.mark.parametrize(("lines", "reasons"), [
     # cablegate/08RABAT194: a list with a comma before its last "and", on one line
     ("Classified By: Ambassador Thomas T. Riley for reason 1.4 (b, c, and d).", ("b", "c", "d")),
     # cablegate/09STATE4134: wrapped after "REASONS"
