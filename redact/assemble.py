@@ -174,7 +174,7 @@ class Assembler:
         continues = last in ("subject", "ref", "classified_by", "tags", "eo", "routing", "caption", "memo_header")
         reasons = last == "classified_by" and completes_reasons("".join(self.field_lines[-1]), item.text)
         if last == "ref" and self.after_blank:
-            continues = bool(re.match(r"^\s*(?:\[\d+\]\(#\))?\s*(?:\(?[A-Z]\)|[A-Z]\.)\s", item.text))
+            continues = _next_reference_letter(item.text, "".join(self.field_lines[-1]))
         elif self.after_blank and last not in ("routing", None):
             continues = reasons  # "FOR REASONS" / (blank) / "1.4 B, D"
         if continues and last not in ("routing", "caption") and not reasons and opens_portion(item.text, last):
@@ -516,6 +516,22 @@ class Assembler:
                                      f"banner; its paragraphs are read at {banner.canonical}"))
         raised = combine([entire, banner])
         return [replace(p, marking=raised) if p.marking == entire else p for p in portions]
+
+
+# A lettered reference item: "B. BERN 1553", "(C) STATE 1234", "¶B. LIMA 2000" (a viewer's pilcrow).
+_REFERENCE_LETTER = re.compile(r"^\s*(?:\[\d+\]\(#\))?\s*¶?\(?([A-Z])[.)]\s", re.M)
+
+
+def _next_reference_letter(line: str, field: str) -> bool:
+    """After a blank line, a REF field goes on only with its next lettered item ("A. BERN 1593" /
+    (blank) / "¶B. BERN 1553", "Ref: a. ..." / "¶B. ..."; "REF:" / "(A) ..."); "I. BROAD ITEMS OF
+    INTEREST" under "REF: Taipei 405" is a section heading, not a reference."""
+    found = _REFERENCE_LETTER.match(line)
+    if found is None:
+        return False
+    letters = re.findall(r"(?:^|[\s:;,])¶?\(?([A-Za-z])[.)]\s", field)
+    before = letters[-1].upper() if letters else "@"  # none yet: the first item is "A"
+    return ord(found.group(1)) == ord(before) + 1
 
 
 # Tag codes in lower case, wrapped after a comma: "etra, mnuc, marr, ch, jp"

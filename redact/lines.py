@@ -120,13 +120,20 @@ class Lines:
 
 
 def normalise_newlines(text: str) -> str:
-    """Every line separator as "\\n", and a final newline."""
+    """Every line separator as "\\n", a final newline, and no line continuations."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     for separator in _OTHER_SEPARATORS:
         if separator in text:  # a scan in C per separator: far faster than one regular expression
             text = text.replace(separator, "\n")
-    return text if text.endswith("\n") else text + "\n"
+    text = text if text.endswith("\n") else text + "\n"
+    continued = text.count("\\\n")
+    if continued and 2 * continued >= text.count("\n"):
+        # A spreadsheet export of the cables ends most lines with a backslash, its line continuation
+        # ("SIPDIS \\", " \\" for a blank line): without it, blank lines are blank and fields and
+        # page breaks end where printed. A backslash at the end of a line here and there stays.
+        text = text.replace("\\\n", "\n")
+    return text
 
 
 def _header_pieces(line: str) -> tuple[list[str], bool, bool]:

@@ -371,3 +371,43 @@ def test_a_banner_line_the_grammar_does_not_take_still_gives_the_level(line: str
     that opens with a level is the banner; UNCLASSIFIED only where no prose follows."""
     document = parse(f"{line}\n\nE.O. 12958: DECL: 01/01/2040\nTAGS: PREL\nSUBJECT: X\n\n1. (C) Text.\n")
     assert (document.header.banner.canonical if document.header.banner else None) == banner
+
+
+def test_a_spreadsheet_exports_line_continuations_are_taken_off() -> None:
+    """mirror/06BERN1686 (and 33 other mirror cables) is a spreadsheet export: most lines end with a
+    backslash, " \\" for a blank line. Without them blank lines are blank, the page-break line is one,
+    the reasons after a blank line are the Classified By line's, and no text keeps a backslash."""
+    lines = ["C O N F I D E N T I A L SECTION 01 OF 02 BERN 001686 ", " ", "E.O. 12958: DECL: 09/14/2016 ",
+             "TAGS: PREL KNNP CASC SZ", "SUBJECT: SWISS DFA DEPUTY POLDIR ON IRAN ", " ",
+             "REF: A. BERN 1593 ", " ", "     ¶B. BERN 1553 ", " ", "BERN 00001686  001.2 OF 002 ", " ", " ",
+             "Classified By: Charge d'Affaires, a.i., Carol Urban, reasons ", "1.4 b/d ", " ",
+             "1. (C) Summary:  Charge d'Affaires has asked Swiss DFA ", "Deputy Poldir Thalmann to help. "]
+    document = parse("\\\n".join(lines) + "\n")
+    assert "BERN 1553" in " ".join(document.header.refs)
+    assert document.header.reasons == ("b", "d")
+    assert [p.marking.canonical if p.marking else None for p in document.portions] == ["C"]
+    assert "\\" not in document.portions[0].text
+    assert not [f for f in document.header.fields if "\\" in f.text or "001.2 OF 002" in f.text]
+
+
+def test_a_backslash_ending_a_line_here_and_there_stays() -> None:
+    text = "C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: X\n\n1. (C) A path, C:\\TEMP\\\nis cited.\n"
+    assert "C:\\TEMP\\" in parse(text).portions[0].text
+
+
+@pytest.mark.parametrize(("ref", "joined"), [
+    ("REF: A. BERN 1593\n\n     ¶B. BERN 1553", True),  # mirror/06BERN1686: the viewer's pilcrow
+    ("Ref: a. 05 state 201650\n\n¶B. 05 berlin 3726", True),  # cablegate/08STATE15220
+    ("REF:\n\n(A) BUENOS AIRES 1115 (B) BUENOS AIRES 1038", True),  # mirror/08BUENOSAIRES1215
+    ("REF: Taipei 405\n\n¶I. BROAD ITEMS OF INTEREST TO ADVISORS AND AGENCY MANAGERS:", False),  # 09AITTAIPEI975
+    ("REF: A. STATE 1234\n\nC. THE MINISTER SAID THAT THE PLAN WAS READY", False),
+])
+def test_after_a_blank_line_a_reference_field_takes_only_its_next_lettered_item(ref: str, joined: bool) -> None:
+    """"¶B. BERN 1553" under "REF: A. BERN 1593" and a blank line was a heading withheld under the
+    marking of the paragraph below it (about a hundred corpus cables); "I. BROAD ITEMS ..." under a
+    reference with no letter, or a letter out of turn, is no reference item."""
+    document = parse(f"C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: X\n{ref}\n\n1. (C) Text.\n")
+    last = ref.splitlines()[-1].strip()
+    in_ref = any(last in f.text for f in document.header.fields if f.name == "ref")
+    assert in_ref is joined
+    assert any(last in p.text for p in document.portions) is not joined
