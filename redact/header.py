@@ -204,7 +204,11 @@ def opens_portion(line: str, field_name: str | None) -> bool:
     if field_name != "ref":
         return True
     rest = line[found.end():]
-    return not any(c.isdigit() for c in rest) or len(LOWER_WORD.findall(rest)) >= 3
+    # A cited message names its number among its first words ("09 STATE 030541", "BUENOS AIRES
+    # 1115", "USUN NEW YORK 2261"); "(C) EMBASSY PARIS DAILY REPORT FOR FEBRUARY 6" may be a letter
+    # or a marking, and is withheld as a portion (fail closed).
+    cites = any(c.isdigit() for c in " ".join(rest.split()[:4]))
+    return not cites or len(LOWER_WORD.findall(rest)) >= 3
 
 
 def _prose_is_not_routing(field: HeaderField) -> list[HeaderField]:

@@ -411,3 +411,18 @@ def test_after_a_blank_line_a_reference_field_takes_only_its_next_lettered_item(
     in_ref = any(last in f.text for f in document.header.fields if f.name == "ref")
     assert in_ref is joined
     assert any(last in p.text for p in document.portions) is not joined
+
+
+def test_under_ref_a_one_letter_marking_before_words_is_withheld_as_a_portion() -> None:
+    """cablegate/06PARIS1031 letters its references twice ("¶D. (C) EMBASSY PARIS DAILY REPORT FOR
+    FEBRUARY 6"). "(C)" under REF is a letter when a message's number is cited right after it
+    ("(C) 09 STATE 030541"); before six words and a date it may as well be CONFIDENTIAL, and is
+    withheld as a portion (fail closed). The leak scan found its words released in REF."""
+    document = parse("C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: X\n"
+                     "REF: A. (A) EMBASSY PARIS DAILY REPORT FOR FEBRUARY 17\n\n¶B. 2006\n"
+                     "¶C. (B) EMBASSY PARIS DAILY REPORT FOR FEBRUARY 10\n"
+                     "¶D. (C) EMBASSY PARIS DAILY REPORT FOR FEBRUARY 6\n\n1. (C) Text.\n")
+    cited = "EMBASSY PARIS DAILY REPORT FOR FEBRUARY 6"
+    assert not any(cited in f.text for f in document.header.fields)
+    held = next(p for p in document.portions if cited in p.text)
+    assert held.marking is not None and held.marking.canonical == "C"
