@@ -209,6 +209,25 @@ def _field_markings_above(name: str, text: str, ceiling: Level, controls: frozen
     return found
 
 
+# A one-letter marking opening a line of a released REF field: a reference letter only before a
+# cited message's number ("(C) 09 STATE 030541", "(B) BUENOS AIRES 1115"); before words alone
+# ("(C) EMBASSY PARIS DAILY REPORT FOR FEBRUARY 6") it may be CONFIDENTIAL, whatever letters came
+# before it. The parser withholds such a line (redact.header.opens_portion); this checks the copy.
+_REF_LINE_MARKING = re.compile(r"^[ \t]*(?:¶?[A-Za-z][.)][ \t]*)?(?P<mark>\([ \t]*[CS][ \t]*\))[ \t]+(?P<rest>[^\n]*)",
+                               re.M)
+
+
+def _uncited_reference_letters(text: str, ceiling: Level, controls: frozenset[str] | None) -> list[str]:
+    found = []
+    for match in _REF_LINE_MARKING.finditer(text):
+        if any(c.isdigit() for c in " ".join(match.group("rest").split()[:4])):
+            continue  # a message cited: a reference letter
+        marking = parse_portion_marking(match.group("mark"))
+        if not within_limits(marking, ceiling, controls):
+            found.append(marking.canonical)
+    return found
+
+
 def released_markings(document: Document, decisions: Decisions, ceiling: Level,
                       controls: frozenset[str] | None = None) -> list[Finding]:
     """A second line of defence, independent of how the parser split the document: released text
@@ -227,6 +246,8 @@ def released_markings(document: Document, decisions: Decisions, ceiling: Level,
         above = markings_above(shown, ceiling, controls)
         if name.startswith("header field"):
             above += _field_markings_above(name, shown, ceiling, controls)
+            if name == "header field ref":
+                above += _uncited_reference_letters(shown, ceiling, controls)
             if name.removeprefix("header field ") in _ADDRESSING and reads_as_prose(" ".join(shown.split())):
                 findings.append(Finding("released text", f"{name} holds a sentence (\"the ... will\", \"said that\"): "
                                         "running prose rode out in a line released as addressing or reference"))

@@ -418,6 +418,27 @@ def test_the_verifier_finds_a_marking_that_lost_its_parenthesis(printed: str) ->
     assert "portion marking above" in findings[0].message
 
 
+@pytest.mark.parametrize(("item", "found"), [("(C) EMBASSY PARIS DAILY REPORT FOR FEBRUARY 6", True),
+                                             ("¶D. (S) THE MINISTER SAID THE PLAN IS READY", True),
+                                             ("(C) 09 STATE 030541", False), ("(C) BUENOS AIRES 1115", False)])
+def test_the_verifier_finds_a_one_letter_marking_before_words_in_a_released_reference(item: str, found: bool) -> None:
+    """Behind the parser's REF rule: under a released REF, "(C)" opening a line is a reference letter
+    only before a cited number, even after "(B) ..." (cablegate/06PARIS1031 letters its references
+    twice; a lettered list let it past the marking check). Forged as if the parser had kept it."""
+    from redact import Context, decide, load_policy
+    from redact.verify import released_markings
+
+    document = parse("C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: (U) X\n"
+                     "REF: A. (A) STATE 1\nB. (B) EMBASSY PARIS DAILY REPORT FOR FEBRUARY 10\n\n1. (U) Text.\n")
+    forged = replace(document, header=replace(document.header, fields=tuple(
+        replace(f, text=f"{f.text}\n{item}") if f.name == "ref" else f for f in document.header.fields)))
+    policy = load_policy("public-release")
+    context = Context(as_of=AS_OF)
+    assert released_markings(document, decide(document, policy, context), policy.ceiling) == []
+    findings = released_markings(forged, decide(forged, policy, context), policy.ceiling)
+    assert bool(findings) is found
+
+
 def test_the_verifier_finds_a_controlled_marking_in_released_text() -> None:
     """Behind released_controls: released text that prints "(U//NOFORN)" where a portion starts
     fails the copy under a policy that releases no control, as a marking above the ceiling does."""
