@@ -519,7 +519,7 @@ class Assembler:
 
 
 # A lettered reference item: "B. BERN 1553", "(C) STATE 1234", "¶B. LIMA 2000" (a viewer's pilcrow).
-_REFERENCE_LETTER = re.compile(r"^\s*(?:\[\d+\]\(#\))?\s*¶?\(?([A-Z])[.)]\s", re.M)
+_REFERENCE_LETTER = re.compile(r"\s*(?:\[\d+\]\(#\))?\s*¶?\(?([A-Z])[.)]\s")
 
 
 def _next_reference_letter(line: str, field: str) -> bool:

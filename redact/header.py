@@ -126,6 +126,10 @@ def _find_date(text: str) -> date | None:
     return None
 
 
+# A Classified By field that holds its name and nothing else: the form's label.
+_NAME_ALONE = re.compile(r"\s*(?:\((?:U|C|S)\)\s*)?classified\s+by\s*:?\s*", re.I)
+
+
 def _better_authority(kept: object, text: str) -> bool:
     """The first Classified By line, unless it gives no reasons and a later one does: "Classified
     By: ADANA 222 / ADANA 216" (references under the wrong label) or "CLASSIFIED BY LINE ADDED"
@@ -137,9 +141,6 @@ def _better_authority(kept: object, text: str) -> bool:
     if parse_reasons(kept):
         return False
     return bool(parse_reasons(clean_field_text(text))) or _NAME_ALONE.fullmatch(kept) is not None
-
-
-_NAME_ALONE = re.compile(r"\s*(?:\((?:U|C|S)\)\s*)?classified\s+by\s*:?\s*", re.I)
 
 
 def parse_reasons(text: str) -> tuple[str, ...]:
