@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
-from .fields import MEMO_FIELD, SHAPED_FIELDS, completes_reasons, continuation_fits, memo_line_fits
+from .fields import MEMO_FIELD, SHAPED_FIELDS, completes_reasons, continuation_fits, memo_line_fits, next_reference_item
 from .header import governing_decl, opens_portion, read_header
 from .markings import parse_banner_marking, parse_portion_marking
 from .model import HEADING, PARAGRAPH, SUBPARAGRAPH, TEXT, Header, HeaderField, Kind, Marking, Portion, Problem, combine
@@ -172,9 +172,10 @@ class Assembler:
         self.in_body_text = False
         last = self.fields[-1].name if self.fields else None
         continues = last in ("subject", "ref", "classified_by", "tags", "eo", "routing", "caption", "memo_header")
-        reasons = last == "classified_by" and completes_reasons("".join(self.field_lines[-1]), item.text)
+        so_far = "".join(self.field_lines[-1]) if last is not None else ""
+        reasons = last == "classified_by" and completes_reasons(so_far, item.text)
         if last == "ref" and self.after_blank:
-            continues = _next_reference_letter(item.text, "".join(self.field_lines[-1]))
+            continues = next_reference_item(so_far, item.text)
         elif self.after_blank and last not in ("routing", None):
             continues = reasons  # "FOR REASONS" / (blank) / "1.4 B, D"
         if continues and last not in ("routing", "caption") and not reasons and opens_portion(item.text, last):
@@ -182,7 +183,7 @@ class Assembler:
         if continues and last == "tags" and len(LOWER_WORD.findall(item.text)) >= 3 \
                 and not _LOWER_CASE_CODES.fullmatch(item.text):
             continues = False  # tags are codes and names; prose under TAGS is not one of them
-        if continues and last is not None and not continuation_fits(last, "".join(self.field_lines[-1]), item.text):
+        if continues and last is not None and not continuation_fits(last, so_far, item.text):
             continues = False  # the line does not fit the field's shape (redact.fields)
         if continues and last is not None:
             self._extend_field(item.text, item.line)
@@ -516,22 +517,6 @@ class Assembler:
                                      f"banner; its paragraphs are read at {banner.canonical}"))
         raised = combine([entire, banner])
         return [replace(p, marking=raised) if p.marking == entire else p for p in portions]
-
-
-# A lettered reference item: "B. BERN 1553", "(C) STATE 1234", "¶B. LIMA 2000" (a viewer's pilcrow).
-_REFERENCE_LETTER = re.compile(r"\s*(?:\[\d+\]\(#\))?\s*¶?\(?([A-Z])[.)]\s")
-
-
-def _next_reference_letter(line: str, field: str) -> bool:
-    """After a blank line, a REF field goes on only with its next lettered item ("A. BERN 1593" /
-    (blank) / "¶B. BERN 1553", "Ref: a. ..." / "¶B. ..."; "REF:" / "(A) ..."); "I. BROAD ITEMS OF
-    INTEREST" under "REF: Taipei 405" is a section heading, not a reference."""
-    found = _REFERENCE_LETTER.match(line)
-    if found is None:
-        return False
-    letters = re.findall(r"(?:^|[\s:;,])¶?\(?([A-Za-z])[.)]\s", field)
-    before = letters[-1].upper() if letters else "@"  # none yet: the first item is "A"
-    return ord(found.group(1)) == ord(before) + 1
 
 
 # Tag codes in lower case, wrapped after a comma: "etra, mnuc, marr, ch, jp"

@@ -53,9 +53,9 @@ _MIXED_CASE_RUN = re.compile(
     rf"(?:(?<=\s)|^)(?=(?:{_LOWER_CASE_WORD}[ \t]+){{0,2}}(?i:the|of|and|to|in|an?|for|on|with|that|is|was|by|"
     rf"as|at|from|are|be|this|will|has|have|it|its|not|but)\b)(?:{_LOWER_CASE_WORD}[ \t]+){{2}}{_LOWER_CASE_WORD}")
 # The reasons of a Classified By line: "1.4 (b) and (d)", "1.5 B, D", "1.4(B)/(D).", "1. 4 (b,d)"
-_REASON_LETTER = r"(?:[(\[][ \t]*)?[a-hA-H](?![A-Za-z])"
-_REASON_LIST = (_REASON_LETTER + r"(?:[ \t]*[)\]]?[ \t]*(?:,[ \t]*(?:and|or)\b|,|and|or|&|/|\+)?[ \t]*"
-                + _REASON_LETTER + r")*[ \t]*[)\]]?[ \t]*\.?")
+_REASON_ITEM = r"(?:[(\[][ \t]*)?[a-hA-H](?![A-Za-z])"
+_REASON_LIST = (_REASON_ITEM + r"(?:[ \t]*[)\]]?[ \t]*(?:,[ \t]*(?:and|or)\b|,|and|or|&|/|\+)?[ \t]*"
+                + _REASON_ITEM + r")*[ \t]*[)\]]?[ \t]*\.?")
 _SECTION = r"1[ \t]*[.,][ \t]*[45][ \t]*"
 _REASONS = re.compile(_SECTION + _REASON_LIST, re.I)
 # A line with nothing but (the rest of) the reasons: "(B) AND (D)", "1.4 B, D", "1.4(C)."
@@ -392,6 +392,22 @@ def completes_reasons(field: str, line: str) -> bool:
     if _REASONS.search(field) is not None or _REASONS_ALONE.fullmatch(line) is None:
         return False
     return _REASONS.search(f"{' '.join(field.split())} {line.strip()}") is not None
+
+
+# A lettered reference item: "B. BERN 1553", "(C) STATE 1234", "¶B. LIMA 2000" (a viewer's pilcrow).
+_REFERENCE_LETTER = re.compile(r"\s*(?:\[\d+\]\(#\))?\s*¶?\(?([A-Z])[.)]\s")
+
+
+def next_reference_item(field: str, line: str) -> bool:
+    """After a blank line, a REF field goes on only with its next lettered item ("A. BERN 1593" /
+    (blank) / "¶B. BERN 1553", "Ref: a. ..." / "¶B. ..."; "REF:" / "(A) ..."); "I. BROAD ITEMS OF
+    INTEREST" under "REF: Taipei 405" is a section heading, not a reference."""
+    found = _REFERENCE_LETTER.match(line)
+    if found is None:
+        return False
+    letters = re.findall(r"(?:^|[\s:;,])¶?\(?([A-Za-z])[.)]\s", field)
+    before = letters[-1].upper() if letters else "@"  # none yet: the first item is "A"
+    return ord(found.group(1)) == ord(before) + 1
 
 
 def continuation_fits(name: str, field: str, line: str) -> bool:
