@@ -13,6 +13,7 @@ the reviewer sees.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -119,6 +120,78 @@ class Lines:
         return self.origin[min(max(line, 1), len(self.origin)) - 1]
 
 
+# Spaces other than the space and the tab ("&nbsp;" from a web page, a word processor's thin and
+# narrow spaces): the grammars' line shapes read spaces and tabs, and a word break is a word break.
+_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+# An HTML character reference with its semicolon ("&#8217;", "&#182;", "&para;", "&amp;"): text
+# copied from a web page's source. (Without the semicolon, "&notes" is a word, not "¬es".)
+_CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# A line break printed as an escape ("\n", "\r\n"): text taken from a JSON or CSV export, or a
+# database field, as some published cables are ("\nClassified By: ..."). An escaped backslash
+# before the "n" ("\\n") is a backslash and a letter.
+_ESCAPED_BREAK = re.compile(r"(?<!\\)\\(?:r\\n|n)")
+# Every escape of a JSON string, for a text that is one (more escaped line breaks than real ones).
+_JSON_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|(r\\n|[\"\\/bfnrt]))")
+_JSON_SIMPLE = {"r\\n": "\n", "n": "\n", "r": "\n", "t": "\t", "b": "", "f": "", '"': '"', "\\": "\\", "/": "/"}
+
+
+def normalise_characters(text: str) -> str:
+    """Unicode spaces as spaces and HTML character references decoded, where a text has them;
+    never a new line (a reference to a line break or another control character stays as printed)."""
+    if "&" in text and ";" in text:
+        text = _CHARACTER_REFERENCE.sub(_decoded_reference, text)
+    if not text.isascii():
+        for space in _SPACES:
+            if space in text:  # a scan in C per space (a translation table is a hundred times slower)
+                text = text.replace(space, " ")
+    return text
+
+
+def _decoded_reference(match: re.Match[str]) -> str:
+    decoded = html.unescape(match.group(0))
+    return decoded if all(c.isprintable() or c == "\t" or c in _SPACES for c in decoded) else match.group(0)
+
+
+def decode_escaped_breaks(text: str) -> tuple[str, tuple[int, ...]]:
+    """``text`` (its newlines normalised) with line breaks printed as escapes made line breaks, and
+    the line of ``text`` each of its lines came from; no lines when there was none (nearly always).
+
+    A text with as many escaped breaks as real ones is one escaped string: every JSON escape in it
+    is decoded ("\\t", "\\\"", "\\u00b6"). Otherwise only the escaped breaks are, one by one."""
+    if "\\" not in text:
+        return text, ()
+    escaped = len(_ESCAPED_BREAK.findall(text))
+    if not escaped:
+        return text, ()
+    decode = _json_unescaped if escaped >= text.count("\n") else _breaks_unescaped
+    lines: list[str] = []
+    origin: list[int] = []
+    for number, line in enumerate(text.split("\n")[:-1], start=1):
+        pieces = decode(line).split("\n") if "\\" in line else [line]
+        lines += pieces
+        origin += [number] * len(pieces)
+    return "".join(f"{line}\n" for line in lines), tuple(origin)
+
+
+def _breaks_unescaped(line: str) -> str:
+    return _ESCAPED_BREAK.sub("\n", line)
+
+
+def _json_unescaped(line: str) -> str:
+    return _JSON_ESCAPE.sub(_json_character, line)
+
+
+def _json_character(match: re.Match[str]) -> str:
+    code = match.group(1)
+    if code is None:
+        return _JSON_SIMPLE[match.group(2)]
+    character = chr(int(code, 16))
+    if character in _SPACES:
+        return " "
+    # a surrogate (half a character), a control character or a line separator stays as printed
+    return character if character.isprintable() else match.group(0)
+
+
 def normalise_newlines(text: str) -> str:
     """Every line separator as "\\n", a final newline, and no line continuations."""
     if "\r" in text:
@@ -172,13 +245,19 @@ def split_run_on_lines(text: str) -> Lines:
 
     The header is read line by line; the body, where only paragraph starts are split, in one
     pass of each pattern over the text (most documents have no line to split there)."""
-    text, tails = _cut_page_tails(normalise_newlines(text))
+    text, escaped = decode_escaped_breaks(normalise_newlines(normalise_characters(text)))
+    text, tails = _cut_page_tails(text)
     lines = _split_starts(text)
-    if not tails:
+    if not tails and not escaped:
         return lines
+
+    def original(line: int) -> int:
+        line = tails[line - 1] if tails else line
+        return escaped[line - 1] if escaped else line
+
     origin = lines.origin or tuple(range(1, text.count("\n") + 1))
-    return Lines(lines.text, tuple(tails[line - 1] for line in origin),
-                 tuple(tails[line - 1] for line in lines.overflows))
+    return Lines(lines.text, tuple(original(line) for line in origin),
+                 tuple(original(line) for line in lines.overflows))
 
 
 # A page-break line that a narrower page wrapped after its post name ("... REF: 08 STATE 74840
