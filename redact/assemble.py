@@ -16,7 +16,16 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
-from .fields import MEMO_FIELD, SHAPED_FIELDS, completes_reasons, continuation_fits, memo_line_fits, next_reference_item
+from .fields import (
+    MEMO_FIELD,
+    OVERFLOW,
+    SHAPED_FIELDS,
+    completes_reasons,
+    continuation_fits,
+    memo_line_fits,
+    next_reference_item,
+    overflow_at,
+)
 from .header import governing_decl, opens_portion, read_header
 from .markings import parse_banner_marking, parse_portion_marking
 from .model import HEADING, PARAGRAPH, SUBPARAGRAPH, TEXT, Header, HeaderField, Kind, Marking, Portion, Problem, combine
@@ -335,8 +344,15 @@ class Assembler:
             return True
         if name is None:
             return False
-        self._field(name, line, item.line)
+        cut = overflow_at(line)
+        self._field(name, line if cut is None else line[:cut].rstrip() + "\n", item.line)
         self.in_repeated_field = True
+        if cut is not None:
+            # "TAGS: PREL VT WORLD STEPPING INTO THE GAP": the line went on in the body's text; it
+            # stays in the body (decided by the open portion's marking), not in a released field
+            if _repeated_field_name(line[cut:]) is None:  # (another field printed after it is no overflow)
+                self.problems.append(Problem(item.line, "field-overflow", OVERFLOW))
+            self._body_text(Item("text", item.line, 1, text=line[cut:]))
         return True
 
     def _extend_open(self, text: str, line: int, count: int) -> None:

@@ -93,6 +93,11 @@ def _prose_start(line: str, start: int, kept: Callable[[str], bool]) -> int | No
                   _capitals_prose(line, start, 2, kept))
 
 
+# The problem reported where a field's text ran past its shape.
+OVERFLOW = ("text past the end of a header field's shape is read as body text (decided by its own marking, "
+            "or withheld as unmarked)")
+
+
 def overflow_at(line: str) -> int | None:
     """Where the text of a header field line stops fitting the field's shape (None: it all fits)."""
     opening = _opening_field(line)
@@ -143,15 +148,19 @@ def _sentence_start(line: str, start: int, at: int) -> int:
 _LETTER_ITEM = re.compile(r"(?:^|[\s(])([A-Z])(?:[.)]|\))")
 
 
+def cites_a_number(item: str) -> bool:
+    """Does a reference item name a message's number among its first words ("09 STATE 030541",
+    "BUENOS AIRES 1115", "USUN NEW YORK 2261")? "EMBASSY PARIS DAILY REPORT FOR FEBRUARY 6" does not."""
+    return any(c.isdigit() for c in " ".join(item.split()[:4]))
+
+
 def _ref_end(line: str, start: int) -> int | None:
     marking = None
     for match in _MARKING.finditer(line, start):
         word = match.group(0).strip("() \t").upper()
         letters = {m.group(1) for m in _LETTER_ITEM.finditer(line, start, match.start())}
-        following = _LETTER_ITEM.search(line, match.end())
-        item = line[match.end():following.start() if following else len(line)]
         if len(word) == 1 and chr(ord(word) - 1) in letters and word not in letters \
-                and any(c.isdigit() for c in item):
+                and cites_a_number(line[match.end():]):
             continue  # "(C) 09 STATE 1234" after "(B)": the next reference (letters do not repeat;
             # references cite numbers)
         marking = match.start()

@@ -17,7 +17,7 @@ from datetime import date
 from itertools import accumulate
 from typing import Any
 
-from .fields import may_read_as_prose, reads_as_prose
+from .fields import cites_a_number, may_read_as_prose, reads_as_prose
 from .markings import parse_banner_marking, parse_portion_marking, unrecognised
 from .model import Decl, Header, HeaderField, Portion, Problem, combine
 from .shapes import (
@@ -208,8 +208,7 @@ def opens_portion(line: str, field_name: str | None) -> bool:
     # A cited message names its number among its first words ("09 STATE 030541", "BUENOS AIRES
     # 1115", "USUN NEW YORK 2261"); "(C) EMBASSY PARIS DAILY REPORT FOR FEBRUARY 6" may be a letter
     # or a marking, and is withheld as a portion (fail closed).
-    cites = any(c.isdigit() for c in " ".join(rest.split()[:4]))
-    return not cites or len(LOWER_WORD.findall(rest)) >= 3
+    return not cites_a_number(rest) or len(LOWER_WORD.findall(rest)) >= 3
 
 
 def _prose_is_not_routing(field: HeaderField) -> list[HeaderField]:

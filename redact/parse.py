@@ -25,6 +25,7 @@ from lark import Lark, Token
 from lark.exceptions import LarkError, UnexpectedInput
 
 from .assemble import Assembler, Item
+from .fields import OVERFLOW
 from .header import header_problems, parse_decl, parse_reasons
 from .lalr import Driver, Unfit
 from .lalr import Token as _Token
@@ -279,9 +280,7 @@ def _original_lines(document: Document, lines: Lines) -> Document:
     if not lines.origin:
         return document
     at = lines.original
-    overflows = tuple(Problem(line, "field-overflow", "text past the end of a header field's shape is read as "
-                              "body text (decided by its own marking, or withheld as unmarked)")
-                      for line in lines.overflows)
+    overflows = tuple(Problem(line, "field-overflow", OVERFLOW) for line in lines.overflows)
     fields = tuple(_moved(f, at) for f in document.header.fields)
     portions = tuple(_moved(p, at) for p in document.portions)
     problems = tuple(sorted((*(p if at(p.line) == p.line else replace(p, line=at(p.line)) for p in document.problems),

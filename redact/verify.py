@@ -209,12 +209,12 @@ def _field_markings_above(name: str, text: str, ceiling: Level, controls: frozen
     return found
 
 
-# A one-letter marking opening a line of a released REF field: a reference letter only before a
-# cited message's number ("(C) 09 STATE 030541", "(B) BUENOS AIRES 1115"); before words alone
-# ("(C) EMBASSY PARIS DAILY REPORT FOR FEBRUARY 6") it may be CONFIDENTIAL, whatever letters came
-# before it. The parser withholds such a line (redact.header.opens_portion); this checks the copy.
-_REF_LINE_MARKING = re.compile(r"^[ \t]*(?:¶?[A-Za-z][.)][ \t]*)?(?P<mark>\([ \t]*[CS][ \t]*\))[ \t]+(?P<rest>[^\n]*)",
-                               re.M)
+# A one-letter marking in a released REF field, opening a line or an item of a line that holds
+# several ("A. STATE 12 B. STATE 34 (C) ..."): a reference letter only before a cited message's
+# number ("(C) 09 STATE 030541", "(B) BUENOS AIRES 1115"); before words alone ("(C) EMBASSY PARIS
+# DAILY REPORT FOR FEBRUARY 6") it may be CONFIDENTIAL, whatever letters came before it. The
+# parser withholds such text (redact.header.opens_portion, redact.fields); this checks the copy.
+_REF_LINE_MARKING = re.compile(r"(?<!\S)(?:¶?[A-Za-z][.)][ \t]*)?(?P<mark>\([ \t]*[CS][ \t]*\))[ \t]+(?P<rest>[^\n]*)")
 
 
 def _uncited_reference_letters(text: str, ceiling: Level, controls: frozenset[str] | None) -> list[str]:

@@ -418,25 +418,52 @@ def test_the_verifier_finds_a_marking_that_lost_its_parenthesis(printed: str) ->
     assert "portion marking above" in findings[0].message
 
 
+@pytest.mark.parametrize("before", ["\n", " "])
 @pytest.mark.parametrize(("item", "found"), [("(C) EMBASSY PARIS DAILY REPORT FOR FEBRUARY 6", True),
                                              ("¶D. (S) THE MINISTER SAID THE PLAN IS READY", True),
                                              ("(C) 09 STATE 030541", False), ("(C) BUENOS AIRES 1115", False)])
-def test_the_verifier_finds_a_one_letter_marking_before_words_in_a_released_reference(item: str, found: bool) -> None:
-    """Behind the parser's REF rule: under a released REF, "(C)" opening a line is a reference letter
-    only before a cited number, even after "(B) ..." (cablegate/06PARIS1031 letters its references
-    twice; a lettered list let it past the marking check). Forged as if the parser had kept it."""
+def test_the_verifier_finds_a_one_letter_marking_before_words_in_a_released_reference(item: str, found: bool,
+                                                                                       before: str) -> None:
+    """Behind the parser's REF rule: under a released REF, "(C)" opening a line, or an item of a
+    line that holds several (a reflowed copy), is a reference letter only before a cited number,
+    even after "(B) ..." (cablegate/06PARIS1031 letters its references twice; a lettered list let
+    it past the marking check). Forged as if the parser had kept it."""
     from redact import Context, decide, load_policy
     from redact.verify import released_markings
 
     document = parse("C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: (U) X\n"
                      "REF: A. (A) STATE 1\nB. (B) EMBASSY PARIS DAILY REPORT FOR FEBRUARY 10\n\n1. (U) Text.\n")
     forged = replace(document, header=replace(document.header, fields=tuple(
-        replace(f, text=f"{f.text}\n{item}") if f.name == "ref" else f for f in document.header.fields)))
+        replace(f, text=f"{f.text.rstrip()}{before}{item}") if f.name == "ref" else f for f in document.header.fields)))
     policy = load_policy("public-release")
     context = Context(as_of=AS_OF)
     assert released_markings(document, decide(document, policy, context), policy.ceiling) == []
     findings = released_markings(forged, decide(forged, policy, context), policy.ceiling)
     assert bool(findings) is found
+
+
+@pytest.mark.parametrize(("references", "withheld"), [
+    # reflowed: the references on one line, the second lettering's "(C)" before words alone
+    ("REF: A. (A) EMBASSY PARIS DAILY REPORT FOR FEBRUARY 17 B. (B) EMBASSY PARIS DAILY REPORT FOR "
+     "FEBRUARY 10 (C) EMBASSY PARIS DAILY REPORT FOR FEBRUARY 6", "EMBASSY PARIS DAILY REPORT FOR FEBRUARY 6"),
+    # the same line with cited messages: references, released
+    ("REF: A. (A) STATE 1234 B. (B) STATE 5678 (C) 09 STATE 030541", None),
+])
+def test_a_reflowed_reference_line_keeps_a_one_letter_marking_before_words_out(references: str,
+                                                                               withheld: str | None) -> None:
+    """The REF field's shape (redact.fields) takes "(C)" after "(B)" as the next reference letter only
+    when a message's number is cited among its first words, as the line rule does (a whole cable
+    printed on one line put 06PARIS1031's "(C) EMBASSY PARIS DAILY REPORT ..." into the field)."""
+    from redact import Context, decide, load_policy
+    from redact.verify import released_text
+
+    document = parse(f"C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: (U) X\n{references}\n\n1. (U) Text.\n")
+    released = released_text(document, decide(document, load_policy("public-release"), Context(as_of=AS_OF)))
+    ref = next(f.text for f in document.header.fields if f.name == "ref")
+    if withheld is None:
+        assert "030541" in ref and "030541" in released
+    else:
+        assert withheld not in ref and withheld not in released
 
 
 def test_the_verifier_finds_a_controlled_marking_in_released_text() -> None:
