@@ -183,11 +183,20 @@ def _page_chars(page: object) -> list[tuple[str, Box]]:
 def _raw_lines(chars: list[tuple[str, Box]]) -> list[_Raw]:
     """PDFium's lines (split at its line breaks), then lines on one baseline joined in x order."""
     pieces: list[list[tuple[str, Box]]] = [[]]
+    extent: Box | None = None  # the inked characters of the piece so far: left of the last, bottom, top
     for character, box in chars:
-        if character == "\n":
+        printed = not character.isspace() and box[3] > box[1]
+        if character == "\n" or (printed and extent is not None and box[0] < extent[0]
+                                  and (box[3] < extent[1] or box[1] > extent[3])):
+            # a line break, or a character back at the left below (or above) the piece's line that
+            # PDFium gave no break before (a browser's line of a space and a backslash, run on)
             pieces.append([])
-        else:
-            pieces[-1].append((character, box))
+            extent = None
+        if character == "\n":
+            continue
+        pieces[-1].append((character, box))
+        if printed:
+            extent = box if extent is None else (box[0], min(extent[1], box[1]), 0.0, max(extent[3], box[3]))
     lines: list[_Raw] = []
     for piece in pieces:
         inked = [b for c, b in piece if not c.isspace() and b[3] > b[1]]
@@ -196,16 +205,37 @@ def _raw_lines(chars: list[tuple[str, Box]]) -> list[_Raw]:
         lines.append(_Raw(piece, max(b[3] for b in inked), min(b[1] for b in inked),
                           median(b[3] - b[1] for b in inked)))
     lines.sort(key=lambda r: (-r.top, r.left))
-    merged: list[_Raw] = []
+    groups: list[list[_Raw]] = []
     for line in lines:
-        last = merged[-1] if merged else None
-        if last is not None and abs(last.bottom - line.bottom) < 0.4 * max(last.height, line.height):
-            gap = (" ", (0.0, 0.0, 0.0, 0.0))
-            last.chars = [*line.chars, gap, *last.chars] if line.left < last.left else [*last.chars, gap, *line.chars]
-            last.top, last.bottom = max(last.top, line.top), min(last.bottom, line.bottom)
+        group = groups[-1] if groups else None
+        if group is not None and abs(min(r.bottom for r in group) - line.bottom) < 0.4 * max(group[0].height,
+                                                                                            line.height):
+            group.append(line)
         else:
-            merged.append(line)
-    return merged
+            groups.append([line])
+    return [_on_one_baseline(group) for group in groups]
+
+
+def _on_one_baseline(pieces: list[_Raw]) -> _Raw:
+    """Pieces printed on one baseline as one line, left to right, a space where a gap parts them.
+    (A browser may draw its running head a character at a time, in no order: taken in the order
+    they came, "11/28/26, 1:08 AM" read "2 8 2 6 1:0 8 1 1 / / A M ,".)"""
+    if len(pieces) == 1:
+        return pieces[0]
+    ordered = sorted(pieces, key=lambda r: r.left)
+    size = max(r.height for r in pieces)  # (a comma alone is a short piece)
+    chars = list(ordered[0].chars)
+    right = _right(ordered[0])
+    for piece in ordered[1:]:
+        if piece.left - right > 0.3 * size:
+            chars.append((" ", (0.0, 0.0, 0.0, 0.0)))
+        chars += piece.chars
+        right = max(right, _right(piece))
+    return _Raw(chars, max(r.top for r in pieces), min(r.bottom for r in pieces), ordered[0].height)
+
+
+def _right(line: _Raw) -> float:
+    return max((b[2] for _, b in line.chars if b[2] > b[0]), default=line.left)
 
 
 def _cells(line: _Raw, size: float) -> list[list[tuple[str, Box | None]]]:

@@ -323,3 +323,37 @@ def test_a_pdf_locked_with_a_password_is_refused_with_what_to_do(tmp_path: Path)
     assert result.exit_code == 2 and "locked with a password: decrypt it first" in result.output
     assert not list((tmp_path / "out").glob("*.release.*"))
     assert read_pdf(owner_only.read_bytes(), str(owner_only)).lines
+
+
+def _printed(text: str, left: float, bottom: float, width: float = 5.0, height: float = 7.0) -> list:
+    """Characters as PDFium gives them: each with its box (left, bottom, right, top)."""
+    return [(c, (left + i * width, bottom, left + (i + 1) * width - 0.5, bottom + height)) for i, c in enumerate(text)]
+
+
+def test_characters_drawn_one_at_a_time_in_no_order_read_left_to_right() -> None:
+    """A browser drew its running head a character at a time and PDFium gave each its own line,
+    in no order ("11/28/26, 1:08 AM" read "2 8 2 6 1:0 8 1 1 / / A M ,", and was kept as text):
+    the characters of one baseline are read left to right, a space only where a gap is."""
+    from redact.pdftext import page_lines
+
+    head = _printed("11/28/26, 1:08 AM", 25.0, 770.0)
+    shuffled = [head[i] for i in (3, 9, 0, 16, 5, 12, 1, 7, 14, 2, 10, 4, 15, 6, 13, 8, 11)]
+    scattered = [item for character in shuffled for item in (character, ("\n", (0.0, 0.0, 0.0, 0.0)))]
+    body = _printed("1. (C) The minister said.", 35.0, 700.0)
+    kept, dropped = page_lines([*scattered, *body], 1, 792.0)
+    assert [line.text for line in dropped] == ["11/28/26, 1:08 AM"]  # a browser's head: furniture
+    assert [line.text for line in kept] == ["1. (C) The minister said."]
+
+
+def test_a_character_on_the_next_line_without_a_break_starts_a_line() -> None:
+    """PDFium ran a line holding only a backslash (a spreadsheet export's empty line) into the
+    line above it, with no line break: a character back at the left margin and below the line's
+    characters starts a new line. A dash and a quote after it, on the same line, do not."""
+    from redact.pdftext import page_lines
+
+    first = _printed('- "The budget is public." \\', 35.0, 500.0)
+    first[0] = ("-", (35.0, 502.5, 39.5, 503.4))  # a dash: a short box at mid height
+    second = _printed("\\", 35.0, 488.0)
+    third = _printed("2. (U) Plain text.", 35.0, 476.0)
+    kept, _ = page_lines([*first, *second, ("\n", (0.0, 0.0, 0.0, 0.0)), *third], 1, 792.0)
+    assert [line.text for line in kept] == ['- "The budget is public." \\', "\\", "2. (U) Plain text."]
