@@ -123,6 +123,9 @@ def _classified_by_end(line: str, start: int) -> int | None:
         if cut is not None or len(line) - start <= _AUTHORITY_LIMIT:
             return cut
         return line.rfind(" ", start, start + _AUTHORITY_LIMIT) + 1 or start + _AUTHORITY_LIMIT
+    before = _first(_prose_before(line, start, reasons.start()), _paragraph_before(line, start, reasons.start()))
+    if before is not None:
+        return before  # "REASON: ¶2. (C) The minister said ... 1.4 (b)": what the reasons follow is not the field's
     end = reasons.end()
     last = re.search(r"[(\[]?[ \t]*([a-hA-H])[ \t]*[)\]]?[ \t]*\.?[ \t]*$", reasons.group(0))
     letters = _REASON_LETTERS.findall(reasons.group(0)[:last.start()] if last else "")
@@ -132,6 +135,20 @@ def _classified_by_end(line: str, start: int) -> int | None:
     if _AFTER_REASONS.fullmatch(line, end) is None:  # only punctuation, or a list wrapped at "and"
         return end
     return None
+
+
+# A numbered, marked paragraph printed in a line: "2. (C) The", "¶22) (S//NF) Sites".
+_MARKED_PARAGRAPH = re.compile(r"(?<!\S)(?:¶[ \t]*)?\d{1,3}(?:[ \t]?\.{1,2}|\))[ \t]*" + _MARKING.pattern, re.I)
+
+
+def _prose_before(line: str, start: int, end: int) -> int | None:
+    prose = _PROSE.search(line, start, end)
+    return _sentence_start(line, start, prose.start()) if prose else None
+
+
+def _paragraph_before(line: str, start: int, end: int) -> int | None:
+    paragraph = _MARKED_PARAGRAPH.search(line, start, end)
+    return paragraph.start() if paragraph else None
 
 
 def _first(*positions: int | None) -> int | None:
@@ -148,10 +165,14 @@ def _sentence_start(line: str, start: int, at: int) -> int:
 _LETTER_ITEM = re.compile(r"(?:^|[\s(])([A-Z])(?:[.)]|\))")
 
 
+_NUMBER_WORD = re.compile(r"[(\[]?\d[\d/.-]*[)\],;:.]*")
+
+
 def cites_a_number(item: str) -> bool:
     """Does a reference item name a message's number among its first words ("09 STATE 030541",
-    "BUENOS AIRES 1115", "USUN NEW YORK 2261")? "EMBASSY PARIS DAILY REPORT FOR FEBRUARY 6" does not."""
-    return any(c.isdigit() for c in " ".join(item.split()[:4]))
+    "BUENOS AIRES 1115", "USUN NEW YORK 2261;")? "EMBASSY PARIS DAILY REPORT FOR FEBRUARY 6" does
+    not, nor does a code word with digits in it ("CANARY0653X55")."""
+    return any(_NUMBER_WORD.fullmatch(word) for word in item.split()[:4])
 
 
 def _ref_end(line: str, start: int) -> int | None:

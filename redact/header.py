@@ -211,12 +211,16 @@ def opens_portion(line: str, field_name: str | None) -> bool:
     return not cites_a_number(rest) or len(LOWER_WORD.findall(rest)) >= 3
 
 
+# A marking after a space or at a line start ("D(S)", an office, is no marking of a portion).
+_SPACED_MARKING = re.compile(r"(?<!\S)" + LEVEL_SHAPED.pattern)
+
+
 def _prose_is_not_routing(field: HeaderField) -> list[HeaderField]:
     """Routing and caption lines are codes and addresses. Lines of running prose there, and lines
     that open with a parenthesis where a portion marking would stand, are not addressing: they
     become ``header_text`` fields, which no bundled policy releases; the lines around them keep
     their name. After a line that opens with a marking, no line of the field is addressing: a
-    marked paragraph's unmarked lines follow it."""
+    marked paragraph's unmarked lines follow it (after a marking anywhere in a line, too)."""
     if field.name not in ("routing", "caption"):
         return [field]
     capitals = may_read_as_prose(field.text)  # one scan of the field, not one of each line
@@ -229,7 +233,9 @@ def _prose_is_not_routing(field: HeaderField) -> list[HeaderField]:
     run: list[str] = []
     run_start, run_prose, marked = field.start_line, False, False
     for offset, line in enumerate(lines):
-        marked = marked or OPENS_WITH_MARKING.match(line) is not None
+        # (or prints one after a space: "D. (TOP SECRET//NOFORN)", its text wrapped below it)
+        marked = marked or OPENS_WITH_MARKING.match(line) is not None or ("(" in line and _SPACED_MARKING.search(line)
+                                                                            is not None)
         prose = marked or _not_addressing(line, capitals)
         if run and prose != run_prose:
             parts.append(HeaderField("header_text" if run_prose else field.name, "\n".join(run), run_start,
@@ -248,7 +254,7 @@ def _with_printed_marking(field: HeaderField) -> HeaderField:
     Classified By are reference letters and reasons, and the banner is the document's, not a field's."""
     if field.name == "banner" or "(" not in field.text:
         return field
-    printed = [m.group(0) for m in LEVEL_SHAPED.finditer(field.text)]
+    printed = [" ".join(m.group(0).split()) for m in LEVEL_SHAPED.finditer(field.text)]
     if field.name in ("ref", "classified_by"):  # "(C)" exactly: a letter; "(C.)", "(C//NF)", "(TS//": markings
         printed = [p for p in printed if not re.fullmatch(r"\([ \t]*[A-Za-z][ \t]*\)", p)]
     markings = [parse_portion_marking(p) if p.endswith(")") else unrecognised(p) for p in printed]

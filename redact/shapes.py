@@ -49,8 +49,10 @@ OPENS_WITH_MARKING = re.compile(r"^[ \t]*(?:(?:\*\*|#|\[\d{1,3}\]\(#\))+[ \t]*)?
 # A parenthesis shaped like a portion marking: a level or sensitivity word, then the end of
 # the marking, a control separator or a dot ("(S)", "(TS//SCI)", "(S/ /NF)", "(C/REL)",
 # "(S.)", "(S-NF)", and "(S//NF" left open). "(U.S.)", "(Iran)", "(Secretary ...)" are not.
+# A narrow page may wrap "(TOP" / "SECRET//NOFORN)" inside its level (read with the break as a space).
 LEVEL_SHAPED = re.compile(
-    rf"\([ \t]*(?:{OWNER}(?i:top[ ]secret|secret|confidential|unclassified|unclas|ts|s|c|u|sbu|fouo|lou|les)"
+    rf"\([ \t]*(?:{OWNER}(?i:top(?:[ \t]+|[ \t]*\n[ \t]*)secret"
+    r"|secret|confidential|unclassified|unclas|ts|s|c|u|sbu|fouo|lou|les)"
     + JOINT_OWNERS + r"(?i:nf)?[ \t]*(?:\.?\)|(?:/|-[ \t]*(?=[A-Za-z]{2}))(?:[^()\n]{0,40}?\)|))"
     + "|" + OCR_LEVEL + r"[^()\n]{0,40}?\))")
 

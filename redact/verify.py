@@ -190,6 +190,26 @@ def markings_above(text: str, ceiling: Level, controls: frozenset[str] | None = 
     return found
 
 
+# Anywhere in released text: a marking no list label or reason letter looks like, a level of more
+# than one letter or one with a control ("(TS//SI)", "(SECRET)", "(C/NF)", "(S - NF)"), a line break
+# allowed where a narrow page wrapped it ("(TOP" / "SECRET//NOFORN)", "(S//REL TO USA," / "FVEY)").
+_SPELLED_MARKING = re.compile(
+    r"\([ \t]*" + OWNER + r"(?:(?:TOP\s+SECRET|SECRET|CONFIDENTIAL|TS|SBU)" + JOINT_OWNERS
+    + r"(?:\s*(?:/{1,2}|-)\s*[A-Za-z][^()\d]{0,40}?)?|(?:S|C|U)" + JOINT_OWNERS
+    + r"\s*(?:/{1,2}|-)\s*[A-Za-z][^()\d]{0,40}?)\s*\)")
+
+
+def _spelled_markings_above(text: str, ceiling: Level, controls: frozenset[str] | None) -> list[str]:
+    """Markings of that shape anywhere in ``text`` above ``ceiling`` (or under a control outside
+    ``controls``): the parser withholds a portion that prints one above its own marking."""
+    found = []
+    for match in _SPELLED_MARKING.finditer(text):
+        marking = parse_portion_marking(" ".join(match.group(0).split()))
+        if not within_limits(marking, ceiling, controls):
+            found.append(marking.canonical)
+    return found
+
+
 # Anywhere in a released header field: a portion marking printed in capitals.
 _FIELD_MARKING = re.compile(r"\([ \t]*" + OWNER + r"(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|SBU)" + JOINT_OWNERS +
                             r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\)")
@@ -214,14 +234,15 @@ def _field_markings_above(name: str, text: str, ceiling: Level, controls: frozen
 # number ("(C) 09 STATE 030541", "(B) BUENOS AIRES 1115"); before words alone ("(C) EMBASSY PARIS
 # DAILY REPORT FOR FEBRUARY 6") it may be CONFIDENTIAL, whatever letters came before it. The
 # parser withholds such text (redact.header.opens_portion, redact.fields); this checks the copy.
+_CITED_NUMBER = re.compile(r"[(\[]?[0-9][0-9/.-]*[)\],;:.]*")  # a word that is a number, not "CANARY0653X5"
 _REF_LINE_MARKING = re.compile(r"(?<!\S)(?:¶?[A-Za-z][.)][ \t]*)?(?P<mark>\([ \t]*[CS][ \t]*\))[ \t]+(?P<rest>[^\n]*)")
 
 
 def _uncited_reference_letters(text: str, ceiling: Level, controls: frozenset[str] | None) -> list[str]:
     found = []
     for match in _REF_LINE_MARKING.finditer(text):
-        if any(c.isdigit() for c in " ".join(match.group("rest").split()[:4])):
-            continue  # a message cited: a reference letter
+        if any(_CITED_NUMBER.fullmatch(word) for word in match.group("rest").split()[:4]):
+            continue  # a message cited ("STATE 1234", "09 KABUL 4039;"): a reference letter
         marking = parse_portion_marking(match.group("mark"))
         if not within_limits(marking, ceiling, controls):
             found.append(marking.canonical)
@@ -243,7 +264,7 @@ def released_markings(document: Document, decisions: Decisions, ceiling: Level,
         if decision.withheld or decision.declassified:
             continue
         shown = _released_text(text, ((s.start, s.end, s.label) for s in decision.spans))
-        above = markings_above(shown, ceiling, controls)
+        above = markings_above(shown, ceiling, controls) + _spelled_markings_above(shown, ceiling, controls)
         if name.startswith("header field"):
             above += _field_markings_above(name, shown, ceiling, controls)
             if name == "header field ref":

@@ -421,6 +421,7 @@ def test_the_verifier_finds_a_marking_that_lost_its_parenthesis(printed: str) ->
 @pytest.mark.parametrize("before", ["\n", " "])
 @pytest.mark.parametrize(("item", "found"), [("(C) EMBASSY PARIS DAILY REPORT FOR FEBRUARY 6", True),
                                              ("¶D. (S) THE MINISTER SAID THE PLAN IS READY", True),
+                                             ("(C) CANARY0653X55", True),  # digits, but no number cited
                                              ("(C) 09 STATE 030541", False), ("(C) BUENOS AIRES 1115", False)])
 def test_the_verifier_finds_a_one_letter_marking_before_words_in_a_released_reference(item: str, found: bool,
                                                                                        before: str) -> None:
@@ -464,6 +465,30 @@ def test_a_reflowed_reference_line_keeps_a_one_letter_marking_before_words_out(r
         assert "030541" in ref and "030541" in released
     else:
         assert withheld not in ref and withheld not in released
+
+
+@pytest.mark.parametrize(("printed", "found"), [
+    (" -- (TOP\nSECRET//NOFORN) Our source met the minister.", True),
+    (" the partner (S//REL TO USA,\nAUS) reports it.", True),
+    (" the regulator (SECRET) reports it.", True),
+    (" the report (C/NF) says so.", True),
+    # list labels, reasons and a (U) note are not markings above the ceiling
+    (" items (a), (b) and (c) and reasons 1.4 (b) and (d), (U) noted.", False),
+])
+def test_the_verifier_finds_a_spelled_out_marking_anywhere_in_released_text(printed: str, found: bool) -> None:
+    """Behind the parser's inline markings: released text that prints a marking no list label looks
+    like (a level of more than one letter, or one with a control) above the ceiling, anywhere, even
+    wrapped by a line break inside it, fails the copy. Forged as if the parser had missed it."""
+    from redact import Context, decide, load_policy
+    from redact.verify import released_markings
+
+    document = parse("UNCLASSIFIED\n\nSUBJECT: (U) X\n\n1. (U) Plain text on the tariff.\n")
+    forged = replace(document, portions=tuple(replace(p, text=p.text + printed) for p in document.portions))
+    policy = load_policy("public-release")
+    context = Context(as_of=AS_OF)
+    assert released_markings(document, decide(document, policy, context), policy.ceiling) == []
+    findings = released_markings(forged, decide(forged, policy, context), policy.ceiling)
+    assert bool(findings) is found
 
 
 def test_the_verifier_finds_a_controlled_marking_in_released_text() -> None:
