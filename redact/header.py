@@ -183,11 +183,18 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 _CAPITAL_NEXT = re.compile(r"[ \t]+[A-Z][A-Za-z]")
 
 
+# A list item's lead before a marking: "-- ", "* ", "a. ", "2) ", "(3) ".
+_LIST_LEAD = re.compile(r"[ \t]*(?:-{1,3}|[*\u2022\u2013\u2014]|¶?[A-Za-z][.)]|\d{1,2}[.)]|\(\d{1,2}\))[ \t]+(?=\()")
+
+
 def opens_portion(line: str, field_name: str | None) -> bool:
     """A line that opens with a marking and goes on in words ("(S) THE MINISTER SAID") is a
     portion, not the rest of the header field above it; "(b) and (d)" (reasons) is not. Under
     REF, "(C) 09 STATE 030541" and "(I) 9 FAM 42.1 N4, PN2-5, and PN7" are lettered references:
     one letter, then numbers cited, not prose."""
+    lead = _LIST_LEAD.match(line)
+    if lead is not None and LEVEL_SHAPED.match(line, lead.end()):
+        line = line[lead.end():]  # "-- (S) PLAN", "* (c) CANARY" under a field: the marking opens the line
     shaped = OPENS_LEVEL_SHAPED.match(line)
     if shaped is not None and (not shaped.group(0).endswith(")")
                                or not parse_portion_marking(shaped.group(0).strip(" \t*#")).recognised):

@@ -235,7 +235,8 @@ def _field_markings_above(name: str, text: str, ceiling: Level, controls: frozen
 # DAILY REPORT FOR FEBRUARY 6") it may be CONFIDENTIAL, whatever letters came before it. The
 # parser withholds such text (redact.header.opens_portion, redact.fields); this checks the copy.
 _CITED_NUMBER = re.compile(r"[(\[]?[0-9][0-9/.-]*[)\],;:.]*")  # a word that is a number, not "CANARY0653X5"
-_REF_LINE_MARKING = re.compile(r"(?<!\S)(?:¶?[A-Za-z][.)][ \t]*)?(?P<mark>\([ \t]*[CS][ \t]*\))[ \t]+(?P<rest>[^\n]*)")
+_REF_LINE_MARKING = re.compile(r"(?<!\S)(?:(?:¶?[A-Za-z][.)]|-{1,3}|[*\u2022])[ \t]*)?"
+                               r"(?P<mark>\([ \t]*[CS][ \t]*\))[ \t]+(?P<rest>[^\n]*)")
 
 
 def _uncited_reference_letters(text: str, ceiling: Level, controls: frozenset[str] | None) -> list[str]:
@@ -244,6 +245,22 @@ def _uncited_reference_letters(text: str, ceiling: Level, controls: frozenset[st
         if any(_CITED_NUMBER.fullmatch(word) for word in match.group("rest").split()[:4]):
             continue  # a message cited ("STATE 1234", "09 KABUL 4039;"): a reference letter
         marking = parse_portion_marking(match.group("mark"))
+        if not within_limits(marking, ceiling, controls):
+            found.append(marking.canonical)
+    return found
+
+
+# A line of a released Classified By field that opens (after a list's lead) with a one-letter
+# marking before a word: "(b) and (d)" and "(B) AND (D)" are its reasons; "-- (S) PLAN" and
+# "* (c) CANARY" are not.
+_LETTER_BEFORE_WORD = re.compile(r"^[ \t]*(?:(?:-{1,3}|[*\u2022]|[A-Za-z0-9][.)])[ \t]+)?"
+                                 r"(?P<mark>\([ \t]*[CSUcsu][ \t]*\))[ \t]+(?!(?i:and|or)\b)[A-Za-z]{2}", re.M)
+
+
+def _letters_before_words(text: str, ceiling: Level, controls: frozenset[str] | None) -> list[str]:
+    found = []
+    for match in _LETTER_BEFORE_WORD.finditer(text):
+        marking = parse_portion_marking(match.group("mark").upper())
         if not within_limits(marking, ceiling, controls):
             found.append(marking.canonical)
     return found
@@ -269,6 +286,8 @@ def released_markings(document: Document, decisions: Decisions, ceiling: Level,
             above += _field_markings_above(name, shown, ceiling, controls)
             if name == "header field ref":
                 above += _uncited_reference_letters(shown, ceiling, controls)
+            if name == "header field classified_by":
+                above += _letters_before_words(shown, ceiling, controls)
             if name.removeprefix("header field ") in _ADDRESSING and reads_as_prose(" ".join(shown.split())):
                 findings.append(Finding("released text", f"{name} holds a sentence (\"the ... will\", \"said that\"): "
                                         "running prose rode out in a line released as addressing or reference"))

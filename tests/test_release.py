@@ -491,6 +491,28 @@ def test_the_verifier_finds_a_spelled_out_marking_anywhere_in_released_text(prin
     assert bool(findings) is found
 
 
+@pytest.mark.parametrize(("line", "found"), [("-- (S) CANARY PLAN", True), ("* (c) CANARY0653", True),
+                                             ("(C) THE MINISTER", True), ("(B) AND (D).", False),
+                                             ("(c) and (d).", False), ("(U) Ambassador", False)])
+def test_the_verifier_finds_a_marking_opening_a_line_of_a_released_classified_by(line: str, found: bool) -> None:
+    """Behind the parser's list-lead rule: a line of a released Classified By field that opens
+    (after "--", "*", "a.") with a one-letter marking above the ceiling before a word fails the
+    copy; the field's reasons ("(B) AND (D)", "(c) and (d).") do not. Forged as if kept."""
+    from redact import Context, decide, load_policy
+    from redact.verify import released_markings
+
+    document = parse("C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: (U) X\n"
+                     "Classified By: Robert A. Pollard, Minister-Counselor, for Reasons 1.4\n\n1. (U) Text.\n")
+    forged = replace(document, header=replace(document.header, fields=tuple(
+        replace(f, text=f"{f.text.rstrip()}\n{line}") if f.name == "classified_by" else f
+        for f in document.header.fields)))
+    policy = load_policy("public-release")
+    context = Context(as_of=AS_OF)
+    assert released_markings(document, decide(document, policy, context), policy.ceiling) == []
+    findings = released_markings(forged, decide(forged, policy, context), policy.ceiling)
+    assert bool(findings) is found
+
+
 def test_the_verifier_finds_a_controlled_marking_in_released_text() -> None:
     """Behind released_controls: released text that prints "(U//NOFORN)" where a portion starts
     fails the copy under a policy that releases no control, as a marking above the ceiling does."""
