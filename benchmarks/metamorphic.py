@@ -4,7 +4,9 @@
 
 Each case takes a real document (both cable layouts, the newsletter articles, the memo
 fixtures), inserts a canary sentence behind a marking its policy must never release, at a
-random place, and releases it (text and HTML) under one of the four bundled policies in turn.
+random place, half the time lays the document out again (narrower, reflowed, on one line,
+escaped, double-spaced, no-break spaces, HTML source), and releases it (text and HTML) under
+one of the four bundled policies in turn.
 The canary may appear in no copy, audit record or message. See tests/metamorphic.py.
 """
 
@@ -35,11 +37,16 @@ def main() -> int:
     started = time.perf_counter()
     result = run(paths, args.cases, args.seed)
     elapsed = time.perf_counter() - started
-    mix = Counter((case.policy, case.place) for case in cases(paths, args.cases, args.seed))
+    mix: Counter[tuple[str, str]] = Counter()
+    layouts: Counter[str] = Counter()
+    for case in cases(paths, args.cases, args.seed):  # (drawn again: a list of them would hold every text)
+        mix[case.policy, case.place] += 1
+        layouts[case.layout] += 1
     table = ["| measure | result |", "|---|---|",
              f"| documents to draw from | {len(paths)} |",
              f"| cases run (seed {args.seed}) | {result.checked} |",
              f"| places x policies covered | {len(mix)} of {len(PLACES) * len(POLICIES)} |",
+             f"| layouts (as printed, or laid out again) | {', '.join(f'{n} {c}' for n, c in layouts.most_common())} |",
              f"| refused (no copy written) | {result.refused} |",
              f"| canary released | {len(result.leaks or [])} |",
              f"| time | {elapsed:.0f} s ({result.checked / elapsed:.0f} cases/s) |"]

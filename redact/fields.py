@@ -117,15 +117,20 @@ def overflow_at(line: str) -> int | None:
 
 def _classified_by_end(line: str, start: int) -> int | None:
     reasons = _REASONS.search(line, start)
+    stop = reasons.start() if reasons is not None else len(line)
+    # "REASON: ¶2. (C) The minister said ... 1.4 (b)", "Ambassador X (c) PLAN Reason: 1.4 (b,d)": what
+    # comes before the reasons (or stands where they would) is not the field's from a paragraph or
+    # a marking on
+    before = _first(_paragraph_before(line, start, stop), _marking_before(line, start, stop))
     if reasons is None:
         # An authority alone (its reasons on the next line, or none): a name and title, not prose
-        cut = _prose_start(line, start, lambda word: False)  # no word of a name is told apart
+        cut = _first(before, _prose_start(line, start, lambda word: False))  # no word of a name is told apart
         if cut is not None or len(line) - start <= _AUTHORITY_LIMIT:
             return cut
         return line.rfind(" ", start, start + _AUTHORITY_LIMIT) + 1 or start + _AUTHORITY_LIMIT
-    before = _first(_prose_before(line, start, reasons.start()), _paragraph_before(line, start, reasons.start()))
+    before = _first(before, _prose_before(line, start, stop))
     if before is not None:
-        return before  # "REASON: ¶2. (C) The minister said ... 1.4 (b)": what the reasons follow is not the field's
+        return before
     end = reasons.end()
     last = re.search(r"[(\[]?[ \t]*([a-hA-H])[ \t]*[)\]]?[ \t]*\.?[ \t]*$", reasons.group(0))
     letters = _REASON_LETTERS.findall(reasons.group(0)[:last.start()] if last else "")
@@ -137,8 +142,22 @@ def _classified_by_end(line: str, start: int) -> int | None:
     return None
 
 
-# A numbered, marked paragraph printed in a line: "2. (C) The", "¶22) (S//NF) Sites".
-_MARKED_PARAGRAPH = re.compile(r"(?<!\S)(?:¶[ \t]*)?\d{1,3}(?:[ \t]?\.{1,2}|\))[ \t]*" + _MARKING.pattern, re.I)
+# A numbered, marked paragraph printed in a line: "2. (C) The", "¶22) (S//NF) Sites", "(1) (C) The".
+_MARKED_PARAGRAPH = re.compile(r"(?<!\S)(?:(?:¶[ \t]*)?\d{1,3}(?:[ \t]?\.{1,2}|\))|\(\d{1,2}\))[ \t]*"
+                               + _MARKING.pattern, re.I)
+# A marking before a word in an authority's line ("Wood (c) CANARY PLAN"), not the field's first
+# word ("Classified By: (U) CDA Nancy McEldowney"), nor a reason's letter ("(c) and (d)").
+_MARKING_BEFORE_WORD = re.compile(r"(?<=\S)[ \t]+(" + _MARKING.pattern + r")[ \t]+(?!(?i:and|or)\b)[A-Za-z]{2}", re.I)
+
+
+_LEADING_PARENTHESIS = re.compile(r"[ \t]*(?:\([^()\n]{0,40}\))?")
+
+
+def _marking_before(line: str, start: int, end: int) -> int | None:
+    """Where a marking before a word stands in ``line[start:end]`` (the text after a field name)."""
+    leading = _LEADING_PARENTHESIS.match(line, start)
+    marking = _MARKING_BEFORE_WORD.search(line, leading.end() if leading else start, end)
+    return marking.start(1) if marking else None
 
 
 def _prose_before(line: str, start: int, end: int) -> int | None:

@@ -250,10 +250,10 @@ def _uncited_reference_letters(text: str, ceiling: Level, controls: frozenset[st
     return found
 
 
-# A line of a released Classified By field that opens (after a list's lead) with a one-letter
-# marking before a word: "(b) and (d)" and "(B) AND (D)" are its reasons; "-- (S) PLAN" and
-# "* (c) CANARY" are not.
-_LETTER_BEFORE_WORD = re.compile(r"^[ \t]*(?:(?:-{1,3}|[*\u2022]|[A-Za-z0-9][.)])[ \t]+)?"
+# In a released Classified By field, a one-letter marking before a word, at a line's start (after
+# a list's lead) or after a space: "(b) and (d)" and "(B) AND (D)" are its reasons; "-- (S) PLAN",
+# "* (c) CANARY" and "Wood (c) CANARY PLAN Reason: 1.4 (b,d)" are not.
+_LETTER_BEFORE_WORD = re.compile(r"(?:^|(?<=\s))[ \t]*(?:(?:-{1,3}|[*\u2022]|[A-Za-z0-9][.)])[ \t]+)?"
                                  r"(?P<mark>\([ \t]*[CSUcsu][ \t]*\))[ \t]+(?!(?i:and|or)\b)[A-Za-z]{2}", re.M)
 
 

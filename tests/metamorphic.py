@@ -3,7 +3,9 @@
 Take a real document, insert one canary sentence that carries a marking the policy must never
 release, in a printed form (known to the grammar or not) at a random place: a line of its own
 anywhere in the header or body, a numbered paragraph, inline after a sentence, glued under a
-header field, after a heading, inside a list. Release the result under the policy: the canary
+header field, after a heading, inside a list. Half the time, lay the result out again as other
+copies print it: re-wrapped narrower, one line per block, on one line, as an escaped string,
+double-spaced, with no-break spaces or as HTML source. Release it under the policy: the canary
 may be in no copy, no audit record and no message. (The document may instead be refused.)
 
 Shared by tests/test_metamorphic.py (a fixed number of cases with a fixed seed) and
@@ -12,8 +14,11 @@ benchmarks/metamorphic.py (many more, with the count printed).
 
 from __future__ import annotations
 
+import json
 import random
+import re
 import tempfile
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -50,6 +55,11 @@ PLACES = ("own-line", "own-block", "numbered", "inline", "under-field", "list-it
 _FIELD_START = ("SUBJECT", "SUBJ", "TAGS", "REF", "Classified", "CLASSIFIED", "E.O.", "FM ", "TO ", "INFO")
 
 
+# How the document is laid out again after the insertion (as printed: half the cases).
+LAYOUTS = ("as-printed", "narrow", "reflowed", "one-line", "escaped", "double-spaced", "no-break-spaces",
+           "html-source")
+
+
 @dataclass(frozen=True)
 class Case:
     source: str
@@ -58,6 +68,27 @@ class Case:
     place: str
     canary: str
     text: str
+    layout: str = "as-printed"
+
+
+def relaid(text: str, layout: str) -> str:
+    """``text`` as another copy prints it."""
+    if layout == "narrow":  # re-wrapped at 40 columns: markings and fields broken across lines
+        return "\n".join(part for line in text.split("\n")
+                         for part in (textwrap.wrap(line, 40, break_long_words=False) or [""]))
+    if layout == "reflowed":  # one line per block
+        return re.sub(r"(?<=\S)[ \t]*\n(?=[ \t]*\S)", " ", text)
+    if layout == "one-line":
+        return re.sub(r"\s*\n\s*", " ", text)
+    if layout == "escaped":  # a JSON string's contents
+        return json.dumps(text, ensure_ascii=False)[1:-1]
+    if layout == "double-spaced":
+        return text.replace("\n", "\n\n")
+    if layout == "no-break-spaces":
+        return text.replace(" ", "\u00a0")
+    if layout == "html-source":
+        return text.replace("&", "&amp;").replace("¶", "&#182;").replace("'", "&#8217;").replace("<", "&lt;")
+    return text
 
 
 def _sentence(rng: random.Random, canary: str) -> str:
@@ -121,14 +152,16 @@ def cases(paths: list[Path], count: int, seed: int) -> Iterator[Case]:
         place = rng.choice(PLACES)
         canary = f"CANARY{number:05d}X{rng.randrange(16 ** 6):06X}"
         text = path.read_text(encoding="utf-8", errors="replace")
-        yield Case(path.name, policy, form, place, canary, insert(text, form, place, canary, rng))
+        inserted = insert(text, form, place, canary, rng)
+        layout = LAYOUTS[0] if rng.random() < 0.5 else rng.choice(LAYOUTS[1:])
+        yield Case(path.name, policy, form, place, canary, relaid(inserted, layout), layout)
 
 
 @dataclass
 class Result:
     checked: int = 0
     refused: int = 0
-    leaks: list[tuple[str, str, str, str]] | None = None
+    leaks: list[tuple[str, str, str, str, str]] | None = None
 
 
 def release(case: Case, policy: Policy, folder: Path, formats: tuple[str, ...] = ("text", "html")) -> bool | None:
@@ -157,5 +190,5 @@ def run(paths: list[Path], count: int, seed: int, formats: tuple[str, ...] = ("t
                 result.refused += 1
             elif outcome:
                 assert result.leaks is not None
-                result.leaks.append((case.source, case.policy, case.form, case.place))
+                result.leaks.append((case.source, case.policy, case.form, case.place, case.layout))
     return result

@@ -492,12 +492,13 @@ def test_the_verifier_finds_a_spelled_out_marking_anywhere_in_released_text(prin
 
 
 @pytest.mark.parametrize(("line", "found"), [("-- (S) CANARY PLAN", True), ("* (c) CANARY0653", True),
+                                             ("Wood (c) CANARY PLAN", True),
                                              ("(C) THE MINISTER", True), ("(B) AND (D).", False),
                                              ("(c) and (d).", False), ("(U) Ambassador", False)])
 def test_the_verifier_finds_a_marking_opening_a_line_of_a_released_classified_by(line: str, found: bool) -> None:
-    """Behind the parser's list-lead rule: a line of a released Classified By field that opens
-    (after "--", "*", "a.") with a one-letter marking above the ceiling before a word fails the
-    copy; the field's reasons ("(B) AND (D)", "(c) and (d).") do not. Forged as if kept."""
+    """Behind the parser's list-lead and authority rules: a released Classified By field that prints
+    a one-letter marking above the ceiling before a word, opening a line (after "--", "*", "a.") or
+    after a space, fails the copy; its reasons ("(B) AND (D)", "(c) and (d).") do not. Forged."""
     from redact import Context, decide, load_policy
     from redact.verify import released_markings
 
