@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from .fields import overflow_at
-from .shapes import JOINT_OWNERS, OWNER
+from .shapes import JOINT_OWNERS, LEVEL_SHAPED, OWNER
 
 # Line and paragraph separators other than "\n" and "\r" (str.splitlines knows them all).
 _OTHER_SEPARATORS = "\u2028\u2029\u0085\x0b\x0c\x1c\x1d\x1e"
@@ -192,6 +192,25 @@ def _json_character(match: re.Match[str]) -> str:
     return character if character.isprintable() else match.group(0)
 
 
+# A parenthesis left open at a line's end and closed on the next line ("... 0402; (S//REL TO USA,"
+# / "FRA) PLAN"), a marking a narrow page wrapped.
+_OPEN_AT_LINE_END = re.compile(r"\(([^()\n]{1,40})\n([ \t]*)([^()\n]{1,40}?\))")
+
+
+def rejoin_wrapped_markings(text: str) -> str:
+    """A marking wrapped at a line's end made whole on its line, its rest pulled up from the next
+    (whose text it marks), as many lines as before: "(S//REL TO USA," / "FRA) PLAN" reads
+    "(S//REL TO USA, FRA)" / " PLAN"."""
+    return _OPEN_AT_LINE_END.sub(_rejoined, text) if "(" in text else text
+
+
+def _rejoined(match: re.Match[str]) -> str:
+    joined = f"({match.group(1).rstrip()} {match.group(3)}"
+    if LEVEL_SHAPED.fullmatch(joined) is None:
+        return match.group(0)
+    return f"{joined}\n{match.group(2)}"
+
+
 def normalise_newlines(text: str) -> str:
     """Every line separator as "\\n", a final newline, and no line continuations."""
     if "\r" in text:
@@ -246,7 +265,7 @@ def split_run_on_lines(text: str) -> Lines:
     The header is read line by line; the body, where only paragraph starts are split, in one
     pass of each pattern over the text (most documents have no line to split there)."""
     text, escaped = decode_escaped_breaks(normalise_newlines(normalise_characters(text)))
-    text, tails = _cut_page_tails(text)
+    text, tails = _cut_page_tails(rejoin_wrapped_markings(text))
     lines = _split_starts(text)
     if not tails and not escaped:
         return lines

@@ -61,7 +61,9 @@ OPENS_LEVEL_SHAPED = re.compile(r"^[ \t]*(?:(?:\*\*|#|\[\d{1,3}\]\(#\))+[ \t]*)?
 
 LIST_LABEL = re.compile(r"\([ \t]*[a-z][ \t]*\)")
 
-_LETTER_LABEL = r"(?:^|[\s(]){letter}[.)]"
+# A list's letter label: "(b)" anywhere, "b." after a space, "b)" opening a line. Not "B)" closing
+# words in parentheses ("(Ref B)"): a "(C)" after that is a marking, not the list's next label.
+_LETTER_LABEL = r"(?:\({letter}\)|(?:^|(?<=\s)){letter}\.|(?:^|(?<=\n))[ \t]*{letter}\))"
 
 
 def continues_lettered_list(text: str, start: int, letter: str) -> bool:

@@ -28,7 +28,7 @@ from .decide import Decisions
 from .fields import reads_as_prose, title_holds_sentence
 from .markings import parse_portion_marking, within_limits
 from .model import FIELD_PREFIX, Document, Level
-from .shapes import JOINT_OWNERS, OCR_LEVEL, OWNER, continues_lettered_list, lower_words
+from .shapes import JOINT_OWNERS, OCR_LEVEL, OWNER, lower_words
 
 NGRAM = 5
 # A word broken at a line end ("ex-\n  ample"). It opens with the hyphen so that the engine can skip
@@ -171,7 +171,12 @@ def _reference_letter(text: str, match: re.Match[str]) -> bool:
     word = match.group("mark").strip("() \t")
     if len(word) != 1 or re.search(r"\d[ \t]?[.)]", match.group(0)):
         return False
-    return continues_lettered_list(text, match.start(), word)
+    before = text[:match.start()]
+    previous, own = re.escape(chr(ord(word) - 1)), re.escape(word)
+    # (the verifier's own reading of a list, stricter than the parser's: labels of one style, the
+    # letter before printed "(B)" and this one not yet; "(Ref B)" or "B." is no label of this list)
+    return re.search(rf"\([ \t]*{previous}[ \t]*\)", before) is not None \
+        and re.search(rf"\([ \t]*{own}[ \t]*\)", before) is None
 
 
 def markings_above(text: str, ceiling: Level, controls: frozenset[str] | None = None) -> list[str]:

@@ -514,6 +514,24 @@ def test_the_verifier_finds_a_marking_opening_a_line_of_a_released_classified_by
     assert bool(findings) is found
 
 
+@pytest.mark.parametrize(("printed", "found"), [
+    (" relations with Cuba (Ref B) progressed; (C) CANARY SITES ARE NEAR THE BORDER.", True),
+    (" the options: (A) wait, (B) talk; (C) Act now, the minister said.", False),  # a list's next label
+])
+def test_the_verifier_reads_a_lettered_list_on_its_own(printed: str, found: bool) -> None:
+    """Behind the parser's lettered-list rule (shapes.continues_lettered_list): the verifier reads a
+    list with its own, stricter rule ("(B)" printed before "(C)", in one style), so "(Ref B)" does
+    not make a "(C)" after it a list's label in released text. Forged as if the parser had kept it."""
+    from redact import Context, decide, load_policy
+    from redact.verify import released_markings
+
+    document = parse("UNCLASSIFIED\n\nSUBJECT: (U) X\n\n1. (U) Plain text on the tariff.\n")
+    forged = replace(document, portions=tuple(replace(p, text=p.text + printed) for p in document.portions))
+    policy = load_policy("public-release")
+    findings = released_markings(forged, decide(forged, policy, Context(as_of=AS_OF)), policy.ceiling)
+    assert bool(findings) is found
+
+
 def test_the_verifier_finds_a_controlled_marking_in_released_text() -> None:
     """Behind released_controls: released text that prints "(U//NOFORN)" where a portion starts
     fails the copy under a policy that releases no control, as a marking above the ceiling does."""
