@@ -118,9 +118,9 @@ def overflow_at(line: str) -> int | None:
 def _classified_by_end(line: str, start: int) -> int | None:
     reasons = _REASONS.search(line, start)
     stop = reasons.start() if reasons is not None else len(line)
-    # "REASON: ¶2. (C) The minister said ... 1.4 (b)", "Ambassador X (c) PLAN Reason: 1.4 (b,d)": what
-    # comes before the reasons (or stands where they would) is not the field's from a paragraph or
-    # a marking on
+    # A numbered, marked paragraph or a marking before a word, printed before the reasons (or with
+    # none after it), ends the field: "REASON: ¶2. (C) The minister said ... 1.4 (b)", "Ambassador
+    # X (c) PLAN Reason: 1.4 (b,d)".
     before = _first(_paragraph_before(line, start, stop), _marking_before(line, start, stop))
     if reasons is None:
         # An authority alone (its reasons on the next line, or none): a name and title, not prose
@@ -145,11 +145,9 @@ def _classified_by_end(line: str, start: int) -> int | None:
 # A numbered, marked paragraph printed in a line: "2. (C) The", "¶22) (S//NF) Sites", "(1) (C) The".
 _MARKED_PARAGRAPH = re.compile(r"(?<!\S)(?:(?:¶[ \t]*)?\d{1,3}(?:[ \t]?\.{1,2}|\))|\(\d{1,2}\))[ \t]*"
                                + _MARKING.pattern, re.I)
-# A marking before a word in an authority's line ("Wood (c) CANARY PLAN"), not the field's first
-# word ("Classified By: (U) CDA Nancy McEldowney"), nor a reason's letter ("(c) and (d)").
+# A marking before a word in an authority's line ("Wood (c) CANARY PLAN"), not a reason's letter
+# ("(c) and (d)"); nor what opens the field's text ("Classified By: (U) CDA Nancy McEldowney").
 _MARKING_BEFORE_WORD = re.compile(r"(?<=\S)[ \t]+(" + _MARKING.pattern + r")[ \t]+(?!(?i:and|or)\b)[A-Za-z]{2}", re.I)
-
-
 _LEADING_PARENTHESIS = re.compile(r"[ \t]*(?:\([^()\n]{0,40}\))?")
 
 

@@ -241,8 +241,8 @@ def _prose_is_not_routing(field: HeaderField) -> list[HeaderField]:
     run_start, run_prose, marked = field.start_line, False, False
     for offset, line in enumerate(lines):
         # (or prints one after a space: "D. (TOP SECRET//NOFORN)", its text wrapped below it)
-        marked = marked or OPENS_WITH_MARKING.match(line) is not None or ("(" in line and _SPACED_MARKING.search(line)
-                                                                            is not None)
+        marked = marked or OPENS_WITH_MARKING.match(line) is not None \
+            or ("(" in line and _SPACED_MARKING.search(line) is not None)
         prose = marked or _not_addressing(line, capitals)
         if run and prose != run_prose:
             parts.append(HeaderField("header_text" if run_prose else field.name, "\n".join(run), run_start,
