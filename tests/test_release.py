@@ -429,18 +429,24 @@ def test_the_verifier_finds_a_one_letter_marking_before_words_in_a_released_refe
     line that holds several (a reflowed copy), is a reference letter only before a cited number,
     even after "(B) ..." (cablegate/06PARIS1031 letters its references twice; a lettered list let
     it past the marking check). Forged as if the parser had kept it."""
+    assert _found_in_a_forged_field("REF: A. (A) STATE 1\nB. (B) EMBASSY PARIS DAILY REPORT FOR FEBRUARY 10", "ref",
+                                    f"{before}{item}") is found
+
+
+def _found_in_a_forged_field(lines: str, name: str, added: str) -> bool:
+    """Does the verifier's marking check fail a cable whose header ``lines`` are parsed and whose
+    field ``name`` is then forged to end with ``added`` (as if the parser had kept it)? The real
+    parse must pass."""
     from redact import Context, decide, load_policy
     from redact.verify import released_markings
 
-    document = parse("C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: (U) X\n"
-                     "REF: A. (A) STATE 1\nB. (B) EMBASSY PARIS DAILY REPORT FOR FEBRUARY 10\n\n1. (U) Text.\n")
+    document = parse(f"C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: (U) X\n{lines}\n\n1. (U) Text.\n")
     forged = replace(document, header=replace(document.header, fields=tuple(
-        replace(f, text=f"{f.text.rstrip()}{before}{item}") if f.name == "ref" else f for f in document.header.fields)))
+        replace(f, text=f.text.rstrip() + added) if f.name == name else f for f in document.header.fields)))
     policy = load_policy("public-release")
     context = Context(as_of=AS_OF)
     assert released_markings(document, decide(document, policy, context), policy.ceiling) == []
-    findings = released_markings(forged, decide(forged, policy, context), policy.ceiling)
-    assert bool(findings) is found
+    return bool(released_markings(forged, decide(forged, policy, context), policy.ceiling))
 
 
 @pytest.mark.parametrize(("references", "withheld"), [
@@ -499,19 +505,8 @@ def test_the_verifier_finds_a_marking_opening_a_line_of_a_released_classified_by
     """Behind the parser's list-lead and authority rules: a released Classified By field that prints
     a one-letter marking above the ceiling before a word, opening a line (after "--", "*", "a.") or
     after a space, fails the copy; its reasons ("(B) AND (D)", "(c) and (d).") do not. Forged."""
-    from redact import Context, decide, load_policy
-    from redact.verify import released_markings
-
-    document = parse("C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: (U) X\n"
-                     "Classified By: Robert A. Pollard, Minister-Counselor, for Reasons 1.4\n\n1. (U) Text.\n")
-    forged = replace(document, header=replace(document.header, fields=tuple(
-        replace(f, text=f"{f.text.rstrip()}\n{line}") if f.name == "classified_by" else f
-        for f in document.header.fields)))
-    policy = load_policy("public-release")
-    context = Context(as_of=AS_OF)
-    assert released_markings(document, decide(document, policy, context), policy.ceiling) == []
-    findings = released_markings(forged, decide(forged, policy, context), policy.ceiling)
-    assert bool(findings) is found
+    assert _found_in_a_forged_field("Classified By: Robert A. Pollard, Minister-Counselor, for Reasons 1.4",
+                                    "classified_by", f"\n{line}") is found
 
 
 @pytest.mark.parametrize(("printed", "found"), [
