@@ -442,14 +442,14 @@ def completes_reasons(field: str, line: str) -> bool:
 
 
 # A lettered reference item: "B. BERN 1553", "(C) STATE 1234", "¶B. LIMA 2000" (a viewer's pilcrow).
-_REFERENCE_LETTER = re.compile(r"\s*(?:\[\d+\]\(#\))?\s*¶?\(?([A-Z])[.)]\s")
+_ITEM_LETTER = re.compile(r"\s*(?:\[\d+\]\(#\))?\s*¶?\(?([A-Z])[.)]\s")
 
 
 def next_reference_item(field: str, line: str) -> bool:
     """After a blank line, a REF field goes on only with its next lettered item ("A. BERN 1593" /
     (blank) / "¶B. BERN 1553", "Ref: a. ..." / "¶B. ..."; "REF:" / "(A) ..."); "I. BROAD ITEMS OF
     INTEREST" under "REF: Taipei 405" is a section heading, not a reference."""
-    found = _REFERENCE_LETTER.match(line)
+    found = _ITEM_LETTER.match(line)
     if found is None:
         return False
     letters = re.findall(r"(?:^|[\s:;,])¶?\(?([A-Za-z])[.)]\s", field)

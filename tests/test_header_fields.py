@@ -426,3 +426,15 @@ def test_under_ref_a_one_letter_marking_before_words_is_withheld_as_a_portion() 
     assert not any(cited in f.text for f in document.header.fields)
     held = next(p for p in document.portions if cited in p.text)
     assert held.marking is not None and held.marking.canonical == "C"
+
+
+@pytest.mark.parametrize("letter", ["B.", "(B)"])
+def test_a_reference_letter_before_prose_in_capitals_stays_with_the_references(letter: str) -> None:
+    """REF's shape keeps its letters and numbers ("B.", "(B)"): prose in capitals after one is cut
+    where the prose starts, not at the letter. (A second pattern of the same name shadowed the
+    letters' own from 35dd7a7 on, and the letter went with the prose.)"""
+    from redact.fields import overflow_at
+
+    line = f"REF: A. STATE 1234 {letter} THE MINISTER SAID THAT THE PARTY WILL LEAVE THE COALITION"
+    cut = overflow_at(line)
+    assert cut is not None and line[cut:].startswith("THE MINISTER")
