@@ -261,7 +261,7 @@ def _with_printed_marking(field: HeaderField) -> HeaderField:
     Classified By are reference letters and reasons, and the banner is the document's, not a field's."""
     if field.name == "banner" or "(" not in field.text:
         return field
-    printed = [" ".join(m.group(0).split()) for m in LEVEL_SHAPED.finditer(field.text)]
+    printed = [m.group(0) for m in LEVEL_SHAPED.finditer(field.text)]
     if field.name in ("ref", "classified_by"):  # "(C)" exactly: a letter; "(C.)", "(C//NF)", "(TS//": markings
         printed = [p for p in printed if not re.fullmatch(r"\([ \t]*[A-Za-z][ \t]*\)", p)]
     markings = [parse_portion_marking(p) if p.endswith(")") else unrecognised(p) for p in printed]

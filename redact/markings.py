@@ -198,8 +198,9 @@ def unrecognised(text: str) -> Marking:
 
 @lru_cache(maxsize=4096)
 def parse_portion_marking(text: str) -> Marking:
-    """Read a portion marking as printed, parentheses included: ``"(S//NF)"``."""
-    return _build(text, "portion")
+    """Read a portion marking as printed, parentheses included: ``"(S//NF)"``; one a narrow page
+    wrapped is read with its line break as a space ("(TOP" / "SECRET//NOFORN)")."""
+    return _build(" ".join(text.split()) if "\n" in text else text, "portion")
 
 
 _SPACED_LETTERS = re.compile(r"\b(?:[A-Z] ){2,}[A-Z]\b")

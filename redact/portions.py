@@ -54,8 +54,6 @@ def inline_markings(text: str, own: Marking | None) -> tuple[Marking, ...]:
         letter = printed.strip("() \t")
         if len(letter) == 1 and continues_lettered_list(text, match.start(), letter):
             continue
-        if "\n" in printed:
-            printed = " ".join(printed.split())  # "(TOP" / "SECRET//NOFORN)": one marking, wrapped
         marking = parse_portion_marking(printed) if printed.endswith(")") else _wrapped(printed, text, match.end())
         if _restricts(own, marking):
             found.append(marking)

@@ -209,7 +209,7 @@ def _spelled_markings_above(text: str, ceiling: Level, controls: frozenset[str] 
     ``controls``): the parser withholds a portion that prints one above its own marking."""
     found = []
     for match in _SPELLED_MARKING.finditer(text):
-        marking = parse_portion_marking(" ".join(match.group(0).split()))
+        marking = parse_portion_marking(match.group(0))
         if not within_limits(marking, ceiling, controls):
             found.append(marking.canonical)
     return found
