@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html import unescape
 from html.parser import HTMLParser
+from itertools import compress, count
+from operator import not_
 from typing import Any
 
 from lxml import etree
@@ -346,9 +348,7 @@ class Checker:
         return self.check_prepared(channel, Prepared.of(text))
 
     def check_prepared(self, channel: str, prepared: Prepared) -> list[Leak]:
-        # A gram with a word no item has cannot be in one: most unexplained grams go here.
-        unexplained = prepared.grams.difference(*(part.grams for part in self._allowed))
-        candidates = [gram for gram in unexplained if self._long_words.issuperset(gram)]
+        candidates = list(self._unexplained(prepared))
         if len(candidates) <= _LOOKUP_LIMIT:
             # " a b c d e " is in " ... a b c d e ... " exactly when (a, b, c, d, e) is one of its
             # 5-grams; items are joined with two spaces between them, which no needle spans.
@@ -361,6 +361,20 @@ class Checker:
         leaks += [Leak(name, channel) for name, phrase in self._short if phrase in prepared.joined]
         return leaks
 
+    def _unexplained(self, prepared: Prepared) -> set[tuple[str, ...]]:
+        """The channel's grams that could be in an item (every word is an item's word: most grams
+        are not, so few are built) and that no allowed part holds."""
+        grams = _grams_within(prepared.tokens, self._long_words)
+        for part in self._allowed:
+            if not grams:
+                break
+            if part.has_grams() or len(grams) * len(part.joined) > _SCAN_LIMIT:
+                grams.difference_update(part.grams)
+            else:  # a few grams: looked for in the part's words (as in check_prepared) rather
+                # than every gram of the part built
+                grams = {gram for gram in grams if " " + " ".join(gram) + " " not in part.joined}
+        return grams
+
     def _gram_sets(self) -> list[tuple[str, set[tuple[str, ...]]]]:
         if self._long_grams is None:
             self._long_grams = [(name, ngrams(joined.split())) for name, joined in self._long]
@@ -370,17 +384,50 @@ class Checker:
 _LOOKUP_LIMIT = 256
 
 
-@dataclass(frozen=True)
 class Prepared:
-    """A channel's words, ready to be checked against many documents' withheld items."""
+    """A channel's words, ready to be checked against many documents' withheld items. Its word
+    5-grams are built when first needed (a channel is checked through the grams that could be an
+    item's, see Checker._unexplained)."""
 
-    grams: frozenset[tuple[str, ...]]
-    joined: str
+    __slots__ = ("_grams", "joined", "tokens")
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens = tokens
+        self.joined = " " + " ".join(tokens) + " "
+        self._grams: frozenset[tuple[str, ...]] | None = None
 
     @classmethod
     def of(cls, text: str) -> Prepared:
-        tokens = words(text)
-        return cls(frozenset(_grams(tokens, NGRAM)), " " + " ".join(tokens) + " ")
+        return cls(words(text))
+
+    @property
+    def grams(self) -> frozenset[tuple[str, ...]]:
+        if self._grams is None:
+            self._grams = frozenset(_grams(self.tokens, NGRAM))
+        return self._grams
+
+    def has_grams(self) -> bool:
+        return self._grams is not None
+
+
+def _grams_within(tokens: list[str], vocabulary: set[str]) -> set[tuple[str, ...]]:
+    """The 5-grams of ``tokens`` whose every word is in ``vocabulary``: the grams of each run of
+    such words (a word outside it ends a run)."""
+    outside = list(compress(count(), map(not_, map(vocabulary.__contains__, tokens))))
+    if not outside:
+        return set(_grams(tokens, NGRAM))
+    grams: set[tuple[str, ...]] = set()
+    start = 0
+    for end in (*outside, len(tokens)):
+        if end - start >= NGRAM:
+            grams.update(_grams(tokens[start:end], NGRAM))
+        start = end + 1
+    return grams
+
+
+# Past this many characters scanned (grams times a part's length), an allowed part's grams are
+# built and subtracted instead of each gram being looked for in its words.
+_SCAN_LIMIT = 1 << 18
 
 
 # Allowed text: one text, or its parts (see Checker).

@@ -15,7 +15,7 @@ from redact import Context, decide, parse
 from redact.model import Level
 from redact.pipeline import Options, render_outputs
 from redact.policy import Condition, Default, Policy, ResolvedRule, Rule, Source
-from redact.verify import Withheld, html_source, verify_bytes, verify_release, words
+from redact.verify import Checker, Prepared, Withheld, html_source, verify_bytes, verify_release, words
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -26,6 +26,7 @@ WORDS = st.sampled_from([
     "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango",
     "uniform", "victor", "whiskey",
 ])
+FEW_WORDS = st.sampled_from(["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"])
 LEADS = ["¶{n}. ", "{n}. ", "**¶{n}.** ", "[1](#){n}. ", "", "-- ", "A. "]
 
 
@@ -185,3 +186,52 @@ def test_the_fast_readings_of_a_line_are_the_expressions_they_replace(text: str)
     decoded = html.unescape(without_debris) if "&" in without_debris else without_debris
     assert clean_field_text(text) == WHITESPACE.sub(" ", decoded).strip()
     assert ends_sentence(text) == (re.search(r"[.!?:;\"')\]]\s*$", text) is not None)
+
+
+@settings(SETTINGS, max_examples=500)
+@given(items=st.lists(st.lists(FEW_WORDS, min_size=3, max_size=20), max_size=4),
+       allowed=st.lists(st.lists(st.one_of(FEW_WORDS, FEW_WORDS, FEW_WORDS, st.sampled_from(["golfer", "xalpha"])),
+                                 max_size=40),
+                        min_size=1, max_size=3),
+       built=st.booleans(), data=st.data())
+def test_a_channel_is_checked_through_the_grams_of_item_words_only(items: list[list[str]], allowed: list[list[str]],
+                                                                  built: bool, data: st.DataObject) -> None:
+    """The checker builds only the channel's grams whose words are all withheld words, and looks
+    them up in the allowed parts' words: the same grams as every channel gram less every allowed
+    gram, less those with a word no item has. The channel is pieces of the items, of the allowed
+    parts ("golfer" holds "golf": a gram is a part's only word for word) and other words, so that
+    grams of each kind meet at its pieces' ends."""
+    channel: list[str] = []
+    for source in data.draw(st.lists(st.sampled_from(["item", "allowed", "other"]), max_size=8)):
+        words = data.draw(st.sampled_from(items or [[]]) if source == "item" else
+                          st.sampled_from(allowed) if source == "allowed" else st.lists(WORDS, max_size=3))
+        start = data.draw(st.integers(0, len(words)))
+        channel += words[start:start + data.draw(st.integers(0, 9))]
+    parts = [Prepared(part) for part in allowed]
+    if built:  # a part whose grams were built is subtracted as a set
+        parts[0].grams  # noqa: B018
+    checker = Checker([Withheld(f"item {n}", " ".join(item)) for n, item in enumerate(items)], parts)
+    item_words = {word for item in items if len(item) >= 5 for word in item}
+    every = set(zip(*(channel[i:] for i in range(5)), strict=False))
+    expected = {gram for gram in every.difference(*(part.grams for part in parts)) if item_words.issuperset(gram)}
+    assert checker._unexplained(Prepared(channel)) == expected
+
+
+ITEM = "alpha bravo charlie delta golf"
+
+
+@pytest.mark.parametrize(("channel", "parts", "unexplained"), [
+    (f"zulu {ITEM} zulu", ["zulu"], {ITEM}),  # five item words between others: one gram
+    (f"zulu {ITEM} zulu", ["zulu", f"{ITEM} hotel"], set()),  # held by the second part
+    (ITEM, [f"xalpha {ITEM[6:]}er"], {ITEM}),  # "xalpha ... golfer" holds the letters, not the words
+    (f"{ITEM} hotel", [ITEM], {ITEM[6:] + " hotel"}),  # the first gram is held, the second not
+    ("alpha bravo zulu charlie delta golf", [""], set()),  # a word no item has ends the run
+])
+def test_the_grams_a_channel_is_checked_by(channel: str, parts: list[str], unexplained: set[str]) -> None:
+    for built in (False, True):
+        prepared = [Prepared.of(part) for part in parts]
+        if built:
+            for part in prepared:
+                part.grams  # noqa: B018
+        checker = Checker([Withheld("item", ITEM + " hotel")], prepared)
+        assert checker._unexplained(Prepared.of(channel)) == {tuple(gram.split()) for gram in unexplained}
