@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .shapes import WORD, lower_words
+from .shapes import WORD, has_other_script_words, lower_words, runs_within
 
 
 @dataclass(frozen=True)
@@ -33,14 +33,20 @@ def _windows(words: list[str], size: int) -> list[tuple[str, ...]]:
 def find_echoes(released: Sequence[tuple[int, str]], withheld: Sequence[tuple[int, str]],
                 size: int) -> list[Echo]:
     """Every echo of a withheld text (index, text) in a released one, runs of ``size`` words or more."""
+    looked_up = [(index, text, lower_words(text)) for index, text in released]
+    # Only runs of released words can be found: the withheld texts' other runs are not built.
+    vocabulary = {word for _, _, words in looked_up for word in words}
+    for _, text, _ in looked_up:
+        if has_other_script_words(text):  # its words as looked up below if lower case splits them otherwise
+            vocabulary.update(match.group(0).lower() for match in WORD.finditer(text))
     sources: dict[tuple[str, ...], int] = {}
     for index, text in reversed(withheld):  # the first withheld text that holds a run names it
-        sources.update(dict.fromkeys(_windows(lower_words(text), size), index))
+        sources.update(dict.fromkeys(runs_within(lower_words(text), vocabulary, size), index))
     if not sources:
         return []
     echoes = []
-    for index, text in released:
-        windows = _windows(lower_words(text), size)
+    for index, text, words in looked_up:
+        windows = _windows(words, size)
         if sources.keys().isdisjoint(windows):
             continue
         matches = list(WORD.finditer(text))

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Set as AbstractSet
+from itertools import compress, count
+from operator import not_
 
 LOWER_WORD = re.compile(r"(?<![\w'])[a-z][a-z'-]*")
 
@@ -21,11 +24,33 @@ _OTHER_SCRIPT_WORD = re.compile(r"[^\W_\x00-\x7f]")  # a letter or digit outside
 _ASCII_WORD_BYTES = bytes(byte if 48 <= byte <= 57 or 97 <= byte <= 122 else 32 for byte in range(256))
 
 
+def has_other_script_words(text: str) -> bool:
+    """Whether a letter or digit of ``text`` is outside ASCII (else its words are ASCII runs)."""
+    return not text.isascii() and _OTHER_SCRIPT_WORD.search(text) is not None
+
+
 def lower_words(text: str) -> list[str]:
     """``WORD.findall(text.lower())``, by the byte table when no letter or digit is outside ASCII."""
-    if text.isascii() or _OTHER_SCRIPT_WORD.search(text) is None:
+    if not has_other_script_words(text):
         return text.lower().encode("ascii", "replace").translate(_ASCII_WORD_BYTES).decode("ascii").split()
     return WORD.findall(text.lower())
+
+def runs_within(words: list[str], vocabulary: AbstractSet[str], size: int) -> list[tuple[str, ...]]:
+    """Every run of ``size`` consecutive words whose words are all in ``vocabulary``, in order (a
+    word outside it ends a run). Runs of one text looked up among another's: only runs of the
+    other's words can be found, and most runs of a document are not, so few are built."""
+    outside = list(compress(count(), map(not_, map(vocabulary.__contains__, words))))
+    if not outside:
+        return list(zip(*(words[offset:] for offset in range(size)), strict=False))
+    runs: list[tuple[str, ...]] = []
+    start = 0
+    for end in (*outside, len(words)):
+        if end - start >= size:
+            piece = words[start:end]
+            runs += zip(*(piece[offset:] for offset in range(size)), strict=False)
+        start = end + 1
+    return runs
+
 
 # Pattern fragments for every marking shape, so that all of them see the same markings: a foreign
 # or joint classification opens with its owner ("(//GBR S)", "(//JOINT S USA GBR)") and a joint

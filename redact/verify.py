@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html import unescape
 from html.parser import HTMLParser
-from itertools import compress, count
-from operator import not_
 from typing import Any
 
 from lxml import etree
@@ -30,7 +28,7 @@ from .decide import Decisions
 from .fields import reads_as_prose, title_holds_sentence
 from .markings import parse_portion_marking, within_limits
 from .model import FIELD_PREFIX, Document, Level
-from .shapes import JOINT_OWNERS, OCR_LEVEL, OWNER, lower_words
+from .shapes import JOINT_OWNERS, OCR_LEVEL, OWNER, lower_words, runs_within
 
 NGRAM = 5
 # A word broken at a line end ("ex-\n  ample"). It opens with the hyphen so that the engine can skip
@@ -364,7 +362,7 @@ class Checker:
     def _unexplained(self, prepared: Prepared) -> set[tuple[str, ...]]:
         """The channel's grams that could be in an item (every word is an item's word: most grams
         are not, so few are built) and that no allowed part holds."""
-        grams = _grams_within(prepared.tokens, self._long_words)
+        grams = set(runs_within(prepared.tokens, self._long_words, NGRAM))
         for part in self._allowed:
             if not grams:
                 break
@@ -408,21 +406,6 @@ class Prepared:
 
     def has_grams(self) -> bool:
         return self._grams is not None
-
-
-def _grams_within(tokens: list[str], vocabulary: set[str]) -> set[tuple[str, ...]]:
-    """The 5-grams of ``tokens`` whose every word is in ``vocabulary``: the grams of each run of
-    such words (a word outside it ends a run)."""
-    outside = list(compress(count(), map(not_, map(vocabulary.__contains__, tokens))))
-    if not outside:
-        return set(_grams(tokens, NGRAM))
-    grams: set[tuple[str, ...]] = set()
-    start = 0
-    for end in (*outside, len(tokens)):
-        if end - start >= NGRAM:
-            grams.update(_grams(tokens[start:end], NGRAM))
-        start = end + 1
-    return grams
 
 
 # Past this many characters scanned (grams times a part's length), an allowed part's grams are
