@@ -188,8 +188,18 @@ _NUMBER_WORD = re.compile(r"[(\[]?\d[\d/.-]*[)\],;:.]*")
 def cites_a_number(item: str) -> bool:
     """Does a reference item name a message's number among its first words ("09 STATE 030541",
     "BUENOS AIRES 1115", "USUN NEW YORK 2261;")? "EMBASSY PARIS DAILY REPORT FOR FEBRUARY 6" does
-    not, nor does a code word with digits in it ("CANARY0653X55")."""
-    return any(_NUMBER_WORD.fullmatch(word) for word in item.split()[:4])
+    not, nor does a code word with digits in it ("CANARY0653X55"), nor an item that ends before
+    a number ("CODE C) BRASILIA 786": that number is the next item's)."""
+    for word in item.split()[:4]:
+        if _ITEM_LABEL_WORD.fullmatch(word):
+            return False
+        if _NUMBER_WORD.fullmatch(word):
+            return True
+    return False
+
+
+# The label of a list's next item: "C)", "C.", "(C)".
+_ITEM_LABEL_WORD = re.compile(r"\(?[A-Za-z][.)]")
 
 
 def _ref_end(line: str, start: int) -> int | None:

@@ -94,10 +94,19 @@ _LETTER_LABEL = r"(?:\({letter}\)|(?:^|(?<=\s)){letter}\.|(?:^|(?<=\n))[ \t]*{le
 def continues_lettered_list(text: str, start: int, letter: str) -> bool:
     """Is "(C)" (one letter) printed at ``start`` the next label of a list lettered before it in
     ``text`` ("(A) ... (B) ... (C)", "b. ... (c)")? Only when the letter before it is printed as a
-    label and its own letter is not (letters do not repeat in a list)."""
+    label and its own letter is not (letters do not repeat in a list). A label right before it
+    ("B. (C) text", "(B) (S) text": a lettered subparagraph and its marking, run on in a reflowed
+    paragraph) is its own item's label, not the one before it in a list."""
     before = text[:start]
+    own_label = _OWN_LABEL.search(before)
+    if own_label is not None:
+        before = before[:own_label.start()]
     return (re.search(_LETTER_LABEL.format(letter=re.escape(chr(ord(letter) - 1))), before) is not None
             and re.search(_LETTER_LABEL.format(letter=re.escape(letter)), before) is None)
+
+
+# A lettered subparagraph's label right before its marking: "B. ", "(B) ", "B) ".
+_OWN_LABEL = re.compile(r"(?:^|(?<=\s))(?:\([ \t]*[A-Za-z][ \t]*\)|[A-Za-z][.)])[ \t]*$")
 
 DEBRIS = re.compile(r"\*\*|\[(\d{1,3})\]\(#\)|\[([^\]\n]{1,40})\]\(#\)")
 

@@ -24,10 +24,10 @@ from typing import Any
 
 from lxml import etree
 
-from .decide import Decisions
+from .decide import Decision, Decisions
 from .fields import reads_as_prose, title_holds_sentence
 from .markings import parse_portion_marking, within_limits
-from .model import FIELD_PREFIX, Document, Level
+from .model import FIELD_PREFIX, Document, Level, Marking, combine
 from .shapes import JOINT_OWNERS, OCR_LEVEL, OWNER, lower_words, runs_within
 
 NGRAM = 5
@@ -195,6 +195,40 @@ def markings_above(text: str, ceiling: Level, controls: frozenset[str] | None = 
     return found
 
 
+# After a lettered subparagraph's label that a reflowed copy ran on into the paragraph above it
+# ("... his reform B. (C) The sites", "(A) ... (B) (S) The crossing"): a portion starts there.
+_LABEL_START = re.compile(
+    r"(?<=\s)(?:\([ \t]*[A-Za-z][ \t]*\)|[A-Za-z][.)])[ \t]{1,6}(?P<mark>\([ \t]*" + OWNER
+    + r"(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|U|SBU)" + JOINT_OWNERS
+    + r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\))(?=[ \t]+[A-Z\"“'])")
+
+
+def _markings_above_its_own(text: str, own: Marking) -> list[str]:
+    """Markings printed where a portion starts in a released portion's ``text`` (after words: not
+    its own, at its start) that restrict its ``own`` marking, whatever the policy's ceiling: a
+    portion the parser did not split off rode out under the marking of the one it ran on in."""
+    found = []
+    for pattern in (_PORTION_START, _LABEL_START):
+        for match in pattern.finditer(text):
+            if _TWO_LETTERS.search(text, 0, match.start("mark")) is None or _reference_letter(text, match):
+                continue
+            marking = parse_portion_marking(match.group("mark"))
+            if marking.canonical != own.canonical and _restricts_own(own, marking):
+                found.append(marking.canonical)
+    return found
+
+
+_TWO_LETTERS = re.compile(r"[A-Za-z]{2}")
+
+
+def _restricts_own(own: Marking, other: Marking) -> bool:
+    """Is text marked ``own`` more restricted for also carrying ``other`` (a higher level, another
+    control, fewer countries it is releasable to, or a marking that cannot be read)?"""
+    joined = combine((own, other))
+    return (not joined.recognised or joined.level > own.level or bool(set(joined.controls) - set(own.controls))
+            or bool(set(own.rel_to) - set(joined.rel_to)))
+
+
 # Anywhere in released text: a marking no list label or reason letter looks like, a level of more
 # than one letter or one with a control ("(TS//SI)", "(SECRET)", "(C/NF)", "(S - NF)"), a line break
 # allowed where a narrow page wrapped it ("(TOP" / "SECRET//NOFORN)", "(S//REL TO USA," / "FVEY)").
@@ -244,10 +278,20 @@ _REF_LINE_MARKING = re.compile(r"(?<!\S)(?:(?:¶?[A-Za-z][.)]|-{1,3}|[*\u2022])[
                                r"(?P<mark>\([ \t]*[CS][ \t]*\))[ \t]+(?P<rest>[^\n]*)")
 
 
+def _cites(words: list[str]) -> bool:
+    """A number among an item's first words, before the next item's label ("C)", "D.", "(E)")."""
+    for word in words:
+        if re.fullmatch(r"\(?[A-Za-z][.)]", word):
+            return False
+        if _CITED_NUMBER.fullmatch(word):
+            return True
+    return False
+
+
 def _uncited_reference_letters(text: str, ceiling: Level, controls: frozenset[str] | None) -> list[str]:
     found = []
     for match in _REF_LINE_MARKING.finditer(text):
-        if any(_CITED_NUMBER.fullmatch(word) for word in match.group("rest").split()[:4]):
+        if _cites(match.group("rest").split()[:4]):
             continue  # a message cited ("STATE 1234", "09 KABUL 4039;"): a reference letter
         marking = parse_portion_marking(match.group("mark"))
         if not within_limits(marking, ceiling, controls):
@@ -278,15 +322,20 @@ def released_markings(document: Document, decisions: Decisions, ceiling: Level,
     policy's ``released_controls``) where a portion starts means a classified paragraph rode out
     inside something released (a header field, a (U) paragraph)."""
     findings = []
-    released = [(f"header field {f.name}", f.text, d) for f, d in zip(document.header.fields, decisions.fields,
-                                                                       strict=True)]
-    released += [(f"{p.kind.value} {p.number or '#' + str(p.index)}", p.text, d)
+    released: list[tuple[str, str, Decision, Marking | None]] = [
+        (f"header field {f.name}", f.text, d, None)
+        for f, d in zip(document.header.fields, decisions.fields, strict=True)]
+    released += [(f"{p.kind.value} {p.number or '#' + str(p.index)}", p.text, d, p.effective)
                  for p, d in zip(document.portions, decisions.portions, strict=True)]
-    for name, text, decision in released:
+    for name, text, decision, own in released:
         if decision.withheld or decision.declassified:
             continue
         shown = _released_text(text, ((s.start, s.end, s.label) for s in decision.spans))
         above = markings_above(shown, ceiling, controls) + _spelled_markings_above(shown, ceiling, controls)
+        if own is not None and own.recognised:
+            findings += [Finding("released text", f"{name} prints a {canonical} portion marking where a portion "
+                                 f"starts, more restricted than its own ({own.canonical})")
+                         for canonical in dict.fromkeys(_markings_above_its_own(shown, own))]
         if name.startswith("header field"):
             above += _field_markings_above(name, shown, ceiling, controls)
             if name == "header field ref":
