@@ -83,6 +83,14 @@ def combine(markings: tuple[Marking, ...] | list[Marking]) -> Marking:
     return Marking(text=text, level=level, controls=controls, rel_to=countries)
 
 
+def restricts(own: Marking, other: Marking) -> bool:
+    """Is text marked ``own`` more restricted for also carrying ``other`` (a higher level, another
+    control, fewer countries it is releasable to, or a marking that cannot be read)?"""
+    joined = combine((own, other))
+    return (not joined.recognised or joined.level > own.level or bool(set(joined.controls) - set(own.controls))
+            or bool(set(own.rel_to) - set(joined.rel_to)))
+
+
 class Kind(enum.StrEnum):
     PARAGRAPH = "paragraph"
     SUBPARAGRAPH = "subparagraph"

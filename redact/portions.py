@@ -10,7 +10,7 @@ from functools import cache
 
 from .fields import is_capitals_sentence
 from .markings import parse_portion_marking, unrecognised
-from .model import HEADING, SIGNATURE, TEXT, Marking, Portion, combine
+from .model import HEADING, SIGNATURE, TEXT, Marking, Portion, combine, restricts
 from .shapes import (
     DEBRIS,
     LEVEL_SHAPED,
@@ -78,12 +78,8 @@ def _wrapped(printed: str, text: str, end: int) -> Marking:
     return unrecognised(printed)
 
 
-@cache  # few distinct pairs in a corpus; asked for every marking printed inside a portion
-def _restricts(own: Marking, other: Marking) -> bool:
-    """Does text marked ``own`` become more restricted by also carrying ``other``?"""
-    joined = combine((own, other))
-    return (not joined.recognised or joined.level > own.level or bool(set(joined.controls) - set(own.controls))
-            or bool(set(own.rel_to) - set(joined.rel_to)))
+# Few distinct pairs in a corpus; asked for every marking printed inside a portion.
+_restricts = cache(restricts)
 
 
 def label_of(lead: str) -> str | None:

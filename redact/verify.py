@@ -27,7 +27,7 @@ from lxml import etree
 from .decide import Decision, Decisions
 from .fields import reads_as_prose, title_holds_sentence
 from .markings import parse_portion_marking, within_limits
-from .model import FIELD_PREFIX, Document, Level, Marking, combine
+from .model import FIELD_PREFIX, Document, Level, Marking, restricts
 from .shapes import JOINT_OWNERS, OCR_LEVEL, OWNER, lower_words, runs_within
 
 NGRAM = 5
@@ -213,20 +213,12 @@ def _markings_above_its_own(text: str, own: Marking) -> list[str]:
             if _TWO_LETTERS.search(text, 0, match.start("mark")) is None or _reference_letter(text, match):
                 continue
             marking = parse_portion_marking(match.group("mark"))
-            if marking.canonical != own.canonical and _restricts_own(own, marking):
+            if marking.canonical != own.canonical and restricts(own, marking):
                 found.append(marking.canonical)
     return found
 
 
 _TWO_LETTERS = re.compile(r"[A-Za-z]{2}")
-
-
-def _restricts_own(own: Marking, other: Marking) -> bool:
-    """Is text marked ``own`` more restricted for also carrying ``other`` (a higher level, another
-    control, fewer countries it is releasable to, or a marking that cannot be read)?"""
-    joined = combine((own, other))
-    return (not joined.recognised or joined.level > own.level or bool(set(joined.controls) - set(own.controls))
-            or bool(set(own.rel_to) - set(joined.rel_to)))
 
 
 # Anywhere in released text: a marking no list label or reason letter looks like, a level of more
