@@ -194,7 +194,7 @@ def _json_character(match: re.Match[str]) -> str:
 
 # A parenthesis left open at a line's end and closed on the next line ("... 0402; (S//REL TO USA,"
 # / "FRA) PLAN"), a marking a narrow page wrapped.
-_OPEN_AT_LINE_END = re.compile(r"\(([^()\n]{1,40})\n([ \t]*)([^()\n]{1,40}?\))")
+_OPEN_AT_LINE_END = re.compile(r"\(([^()\n]{0,40})\n([ \t]*)([^()\n]{0,40}?\))")
 
 
 def rejoin_wrapped_markings(text: str) -> str:

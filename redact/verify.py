@@ -195,12 +195,13 @@ def markings_above(text: str, ceiling: Level, controls: frozenset[str] | None = 
     return found
 
 
-# After a lettered subparagraph's label that a reflowed copy ran on into the paragraph above it
-# ("... his reform B. (C) The sites", "(A) ... (B) (S) The crossing"): a portion starts there.
+# After a subparagraph's label that a reflowed copy ran on into the paragraph above it ("... his
+# reform B. (C) The sites", "(A) ... (B) (S) The crossing", "Cell, -- (S) Our source"): a portion
+# starts there; a narrow page may have wrapped the marking inside its parentheses ("( S" / ") Our").
 _LABEL_START = re.compile(
-    r"(?<=\s)(?:\([ \t]*[A-Za-z][ \t]*\)|[A-Za-z][.)])[ \t]{1,6}(?P<mark>\([ \t]*" + OWNER
-    + r"(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|U|SBU)" + JOINT_OWNERS
-    + r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\))(?=[ \t]+[A-Z\"“'])")
+    r"(?<=\s)(?:\([ \t]*[A-Za-z][ \t]*\)|[A-Za-z][.)]|-{1,3}|[*\u2022])[ \t]{1,6}(?P<mark>\([ \t]*\n?[ \t]*"
+    + OWNER + r"(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|U|SBU)" + JOINT_OWNERS
+    + r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\n?[ \t]*\))(?=[ \t]+[A-Z\"“'])")
 
 
 def _markings_above_its_own(text: str, own: Marking) -> list[str]:

@@ -556,6 +556,9 @@ def test_the_verifier_finds_a_controlled_marking_in_released_text() -> None:
     (" his reform B. (C) The sites near the border are watched.", "C"),  # a label run on mid-line
     (" (A) first point (B) (S) The crossing is used at night.", "S"),
     (" Next. (SBU) The figures follow.", "U//SBU"),  # a control the paragraph does not carry
+    ("\n- China Cell, -- ( S\n) Our source met the minister.", "S"),  # wrapped inside its parentheses
+    ("\n- Iran Cell, -- (\nS ) The agent crossed.", "S"),
+    ("\n- Iran Cell, -- (U) The team.", None),
     (" (A) first (B) second (C) The third point.", None),  # a lettered list: (C) goes on it
     (" Reasons 1.4 (b) and (d). (U) Plain again.", None),  # not more restricted than (U)
 ])
