@@ -196,10 +196,11 @@ def markings_above(text: str, ceiling: Level, controls: frozenset[str] | None = 
 
 
 # After a subparagraph's label that a reflowed copy ran on into the paragraph above it ("... his
-# reform B. (C) The sites", "(A) ... (B) (S) The crossing", "Cell, -- (S) Our source"): a portion
+# reform B. (C) The sites", "(A) ... (B) (S) The crossing", "(2) (C) The", "Cell, -- (S) Our source"): a portion
 # starts there; a narrow page may have wrapped the marking inside its parentheses ("( S" / ") Our").
 _LABEL_START = re.compile(
-    r"(?<=\s)(?:\([ \t]*[A-Za-z][ \t]*\)|[A-Za-z][.)]|-{1,3}|[*\u2022])[ \t]{1,6}(?P<mark>\([ \t]*\n?[ \t]*"
+    r"(?<=\s)(?:\([ \t]*(?:[A-Za-z]|\d{1,2})[ \t]*\)|(?:[A-Za-z]|[ivx]{1,4})[.)]|-{1,3}|[*\u2022\u2013\u2014])"
+    r"[ \t]{1,6}(?P<mark>\([ \t]*\n?[ \t]*"
     + OWNER + r"(?:TOP SECRET|SECRET|CONFIDENTIAL|TS|S|C|U|SBU)" + JOINT_OWNERS
     + r"(?:[ \t]*(?:/{1,2}|-)[ \t]*[A-Za-z][^()\n\d]{0,30})?[ \t]*\n?[ \t]*\))(?=[ \t]+[A-Z\"“'])")
 

@@ -559,6 +559,7 @@ def test_the_verifier_finds_a_controlled_marking_in_released_text() -> None:
     ("\n- China Cell, -- ( S\n) Our source met the minister.", "S"),  # wrapped inside its parentheses
     ("\n- Iran Cell, -- (\nS ) The agent crossed.", "S"),
     ("\n- Iran Cell, -- (U) The team.", None),
+    (" first (1) the talks (2) (C) The minister will resign.", "C"), (" ii. (S) The agent.", "S"),
     (" (A) first (B) second (C) The third point.", None),  # a lettered list: (C) goes on it
     (" Reasons 1.4 (b) and (d). (U) Plain again.", None),  # not more restricted than (U)
 ])
