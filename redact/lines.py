@@ -17,7 +17,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from .fields import overflow_at
+from .fields import field_name, overflow_at
 from .shapes import JOINT_OWNERS, LEVEL_SHAPED, OWNER
 
 # Line and paragraph separators other than "\n" and "\r" (str.splitlines knows them all).
@@ -200,8 +200,12 @@ _OPEN_AT_LINE_END = re.compile(r"\(([^()\n]{0,40})\n([ \t]*)([^()\n]{0,40}?\))")
 def rejoin_wrapped_markings(text: str) -> str:
     """A marking wrapped at a line's end made whole on its line, its rest pulled up from the next
     (whose text it marks), as many lines as before: "(S//REL TO USA," / "FRA) PLAN" reads
-    "(S//REL TO USA, FRA)" / " PLAN"."""
-    return _OPEN_AT_LINE_END.sub(_rejoined, text) if "(" in text else text
+    "(S//REL TO USA, FRA)" / " PLAN"; a paragraph number a page wrapped before its marking, the
+    marking pulled up to it: "(d) 1." / "(C/NF) Summary" reads "(d) 1. (C/NF)" / " Summary"."""
+    if "(" not in text:
+        return text
+    text = _OPEN_AT_LINE_END.sub(_rejoined, text)
+    return _NUMBER_AT_LINE_END.sub(_numbered, text) if _NUMBER_AT_LINE_END.search(text) else text
 
 
 def _rejoined(match: re.Match[str]) -> str:
@@ -209,6 +213,23 @@ def _rejoined(match: re.Match[str]) -> str:
     if LEVEL_SHAPED.fullmatch(joined) is None:
         return match.group(0)
     return f"{joined}\n{match.group(2)}"
+
+
+# A paragraph number at a line's end, alone or after a header field a reflowed copy printed
+# before it ("Classified By: ... Reasons 1.4 (b) and (d) 1."), a parenthesis opening the next line.
+# (After other text a number ends a sentence as often: "... the victims of September 11.")
+_NUMBER_AT_LINE_END = re.compile(
+    r"(?:^|(?<=[ \t]))([*\"]*(?:¶[ \t]*)?\d{1,3}[ \t]?\.(?:\*\*)?)[ \t]*\n([ \t]*)(\([^()\n]{1,40}\))", re.M)
+
+
+def _numbered(match: re.Match[str]) -> str:
+    if LEVEL_SHAPED.fullmatch(match.group(3)) is None:
+        return match.group(0)
+    text = match.string
+    line = text[text.rfind("\n", 0, match.start()) + 1:match.start()]
+    if line.strip() and field_name(line) is None:
+        return match.group(0)
+    return f"{match.group(1)} {match.group(3)}\n{match.group(2)}"
 
 
 def normalise_newlines(text: str) -> str:

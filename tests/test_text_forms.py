@@ -101,3 +101,31 @@ def test_escapes_that_are_no_line_break_stay_as_printed() -> None:
 def test_references_that_would_make_a_line_or_no_word_stay_as_printed() -> None:
     assert normalise_characters("a&#10;b &#13; &notes AT&T; &#8217;") == "a&#10;b &#13; &notes AT&T; \u2019"
     assert normalise_characters("x&nbsp;y\u2009z\u00a0w") == "x y z w"
+
+
+HEADER = "CONFIDENTIAL\n\nSUBJECT: (U) TALKS\n"
+
+
+@pytest.mark.parametrize(("printed", "marking", "lines"), [
+    # a page (a browser printing a reflowed copy) wrapped the first paragraph's number and marking
+    ("Classified By: Counselor R. Albright for reasons 1.4 (b) and (d) 1.\n(C/NF) Summary. The party plans it.\n",
+     "C//NOFORN", [4, 7]),
+    ("\n1.\n(C) The minister will resign.\n", "C", [5, 8]),  # the number alone on its line
+    ("\n**¶1.**\n(S//NF) The minister will resign.\n", "S//NOFORN", [5, 8]),
+])
+def test_a_paragraph_number_wrapped_before_its_marking_reads_with_it(printed: str, marking: str,
+                                                                     lines: list[int]) -> None:
+    """The marking is read as the paragraph's; the paragraphs still start on the lines printed."""
+    document = parse(HEADER + printed + "\n2. (U) Plain text.\n")
+    first = document.portions[0]
+    assert (first.number, first.marking.canonical if first.marking else None) == ("1", marking)
+    assert [p.start_line for p in document.portions] == lines
+
+
+def test_a_number_that_ends_a_sentence_keeps_the_marking_below_it_on_its_own_line() -> None:
+    """After running text (not a header field), "11." ends a sentence: the line below opens a
+    portion of its own in an article, and the number stays the sentence's."""
+    document = parse("# (U) Title\n\nFROM: Jane Doe\nRun Date: 07/17/2003\n(S) The victims of September 11.\n"
+                     "(U) Plain text.\n")
+    assert [(p.number, p.marking.canonical if p.marking else None, p.text) for p in document.portions][-2:] == \
+        [(None, "S", "(S) The victims of September 11."), (None, "U", "(U) Plain text.")]
