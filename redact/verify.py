@@ -179,13 +179,26 @@ def _reference_letter(text: str, match: re.Match[str]) -> bool:
         and re.search(rf"\([ \t]*{own}[ \t]*\)", before) is None
 
 
+# "(C) AND (D)" after "REASONS 1.4", a narrow page having wrapped the line before the letters:
+# classification reasons (1.4 (a) to (h)), not a portion marking.
+_MORE_REASONS = re.compile(r"[ \t]+(?:AND|OR|and|or|&)[ \t]+[(\[]?[A-Ha-h][)\]]")
+
+
+def _reason_letters(text: str, match: re.Match[str]) -> bool:
+    return match.group("mark").strip("() \t") in _REASON_LETTERS and _MORE_REASONS.match(text, match.end()) is not None
+
+
+_REASON_LETTERS = frozenset("ABCDEFGH")
+
+
 def markings_above(text: str, ceiling: Level, controls: frozenset[str] | None = None) -> list[str]:
     """Portion markings above ``ceiling`` (or under a control not in ``controls``) printed where
     a portion starts in ``text``."""
     found = []
     for match in _PORTION_START.finditer(text):
         marking = parse_portion_marking(match.group("mark"))
-        if not within_limits(marking, ceiling, controls) and not _reference_letter(text, match):
+        if not within_limits(marking, ceiling, controls) and not _reference_letter(text, match) \
+                and not _reason_letters(text, match):
             found.append(marking.canonical)
     if ")" in text:
         for match in _LOST_PORTION_START.finditer(text):
@@ -212,7 +225,8 @@ def _markings_above_its_own(text: str, own: Marking) -> list[str]:
     found = []
     for pattern in (_PORTION_START, _LABEL_START):
         for match in pattern.finditer(text):
-            if _TWO_LETTERS.search(text, 0, match.start("mark")) is None or _reference_letter(text, match):
+            if _TWO_LETTERS.search(text, 0, match.start("mark")) is None or _reference_letter(text, match) \
+                    or _reason_letters(text, match):
                 continue
             marking = parse_portion_marking(match.group("mark"))
             if marking.canonical != own.canonical and restricts(own, marking):

@@ -503,6 +503,7 @@ def test_the_verifier_finds_a_spelled_out_marking_anywhere_in_released_text(prin
 @pytest.mark.parametrize(("line", "found"), [("-- (S) CANARY PLAN", True), ("* (c) CANARY0653", True),
                                              ("Wood (c) CANARY PLAN", True),
                                              ("(C) THE MINISTER", True), ("(B) AND (D).", False),
+                                             ("(C) AND (D).", False), ("(S) AND (D) CANARY", True),
                                              ("(c) and (d).", False), ("(U) Ambassador", False)])
 def test_the_verifier_finds_a_marking_opening_a_line_of_a_released_classified_by(line: str, found: bool) -> None:
     """Behind the parser's list-lead and authority rules: a released Classified By field that prints
