@@ -255,7 +255,9 @@ def _line_one(text: str) -> str:
 
 
 def _parse_lines(text: str, source: str, doc_id: str | None, doc_type: str) -> Document:
-    assembler = Assembler(source, doc_type)
+    # An article's lines may be wrapped (a printed page, a narrow copy): how wide, for the marking a
+    # wrap put at a line's start in the middle of a sentence (Assembler._continues_sentence).
+    assembler = Assembler(source, doc_type, wrapped_width(text) if doc_type == "memo" else None)
     _reader(doc_type)  # a grammar that does not load is our bug, not the document's: let it raise
     try:
         items = _items(text, doc_type)
@@ -273,6 +275,20 @@ def _parse_lines(text: str, source: str, doc_id: str | None, doc_type: str) -> D
     problems.extend(header_problems(header, portions))
     return Document(source=source, doc_type=doc_type, header=header, portions=tuple(portions),
                     problems=tuple(sorted(problems, key=lambda p: p.line)), doc_id=doc_id)
+
+
+def wrapped_width(text: str) -> int | None:
+    """The width ``text`` is wrapped at: its longest line's length, when most of its lines fill
+    most of it (a paragraph's lines but its last); None for a text printed a line a paragraph."""
+    lengths = [len(line) for line in text.split("\n") if line.strip()]
+    if len(lengths) < _WRAPPED_LINES:
+        return None
+    width = max(lengths)
+    filled = sum(length >= width * 0.8 for length in lengths)
+    return width if filled * 2 >= len(lengths) else None
+
+
+_WRAPPED_LINES = 8
 
 
 def _original_lines(document: Document, lines: Lines) -> Document:

@@ -186,3 +186,25 @@ def test_what_continues_a_paragraph_stays_in_it() -> None:
 def test_a_starred_marking_opens_a_paragraph() -> None:
     assert [(kind, marking) for kind, marking, _ in lines_read("(U) Open.\n*(S) A note.\n**(U//FOUO) Another.\n")] == [
         (Kind.PARAGRAPH, "(U)"), (Kind.PARAGRAPH, "(S)"), (Kind.PARAGRAPH, "(U//FOUO)")]
+
+
+HEADED = "# (U) Title\n\nFROM: Jane Doe\nRun Date: 05/31/2005\n"
+A_LINE = ("(S//SI) As a follow-up to the recent and widely read article on the budget, the editors asked them "
+            "about the sites and the partners that run them, and about the plans for next year and the year after it")
+
+
+def test_a_marking_a_wrap_put_at_a_line_start_mid_sentence_stays_in_its_paragraph() -> None:
+    """Lines wrapped at a width: a line that opens with a marking under a filled line that ends no
+    sentence goes on with that sentence (a cited title's marking); under a line with room left for
+    it, or printed a line a paragraph (the width of no wrap), it opens a paragraph."""
+    import textwrap
+
+    wrapped = "\n".join(textwrap.wrap(A_LINE, 60))
+    cited = parse(HEADED + wrapped + "\n(U) Changes in the Service, the editors asked\nthe partner.\n"
+                  + "\n".join(textwrap.wrap("(U) Plain text " * 12, 60)) + "\n")
+    assert [p.marking.canonical for p in cited.portions if p.marking][1:] == ["S//SI", "U"]
+    assert cited.portions[1].text.endswith("the editors asked\nthe partner.")
+    short = parse(HEADED + wrapped + ".\n(U) Changes in the Service.\n")  # the sentence ended
+    assert [p.marking.canonical for p in short.portions if p.marking][1:] == ["S//SI", "U"]
+    one_line = parse(HEADED + A_LINE + "\n(U) Plain text.\n" * 8)  # a line a paragraph: no wrap
+    assert [p.marking.canonical for p in one_line.portions if p.marking][1:3] == ["S//SI", "U"]
