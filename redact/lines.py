@@ -204,8 +204,7 @@ def rejoin_wrapped_markings(text: str) -> str:
     marking pulled up to it: "(d) 1." / "(C/NF) Summary" reads "(d) 1. (C/NF)" / " Summary"."""
     if "(" not in text:
         return text
-    text = _OPEN_AT_LINE_END.sub(_rejoined, text)
-    return _NUMBER_AT_LINE_END.sub(_numbered, text) if _NUMBER_AT_LINE_END.search(text) else text
+    return _rejoin_numbers(_OPEN_AT_LINE_END.sub(_rejoined, text))
 
 
 def _rejoined(match: re.Match[str]) -> str:
@@ -217,19 +216,32 @@ def _rejoined(match: re.Match[str]) -> str:
 
 # A paragraph number at a line's end, alone or after a header field a reflowed copy printed
 # before it ("Classified By: ... Reasons 1.4 (b) and (d) 1."), a parenthesis opening the next line.
-# (After other text a number ends a sentence as often: "... the victims of September 11.")
-_NUMBER_AT_LINE_END = re.compile(
-    r"(?:^|(?<=[ \t]))([*\"]*(?:¶[ \t]*)?\d{1,3}[ \t]?\.(?:\*\*)?)[ \t]*\n([ \t]*)(\([^()\n]{1,40}\))", re.M)
+# (After other text a number ends a sentence as often: "... the victims of September 11.") Found
+# from the parenthesis at a line's start (a pattern that opens with "\n" the engine skips ahead to;
+# one that opens with the number tried every position, forty times as long), the number read after.
+_LINE_OPENS_WITH_PARENTHESIS = re.compile(r"\n([ \t]*)(\([^()\n]{1,40}\))")
+_NUMBER_ENDS_LINE = re.compile(r"(?:^|[ \t])[*\"]*(?:¶[ \t]*)?(\d{1,3}[ \t]?\.(?:\*\*)?)[ \t]*$")
 
 
-def _numbered(match: re.Match[str]) -> str:
-    if LEVEL_SHAPED.fullmatch(match.group(3)) is None:
-        return match.group(0)
-    text = match.string
-    line = text[text.rfind("\n", 0, match.start()) + 1:match.start()]
-    if line.strip() and field_name(line) is None:
-        return match.group(0)
-    return f"{match.group(1)} {match.group(3)}\n{match.group(2)}"
+def _rejoin_numbers(text: str) -> str:
+    parts: list[str] = []
+    position = 0
+    for opening in _LINE_OPENS_WITH_PARENTHESIS.finditer(text):
+        end = opening.start()
+        while end > 0 and text[end - 1] in " \t*":
+            end -= 1
+        if end == 0 or text[end - 1] != "." or LEVEL_SHAPED.fullmatch(opening.group(2)) is None:
+            continue  # most lines before a parenthesis end otherwise: nothing is cut from the text
+        line_start = text.rfind("\n", 0, end) + 1
+        line = text[line_start:opening.start()]
+        number = _NUMBER_ENDS_LINE.search(line)
+        if number is None:
+            continue
+        if line[:number.start(1)].strip(" \t*\"¶") and field_name(line) is None:
+            continue  # after text that opens no header field: the number ends a sentence
+        parts += [text[position:line_start + number.end(1)], " ", opening.group(2), "\n", opening.group(1)]
+        position = opening.end()
+    return "".join([*parts, text[position:]]) if parts else text
 
 
 def normalise_newlines(text: str) -> str:
