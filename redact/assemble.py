@@ -28,20 +28,7 @@ from .fields import (
 )
 from .header import governing_decl, opens_portion, read_header
 from .markings import parse_banner_marking, parse_portion_marking
-from .model import (
-    HEADING,
-    PARAGRAPH,
-    SUBPARAGRAPH,
-    TEXT,
-    Header,
-    HeaderField,
-    Kind,
-    Marking,
-    Portion,
-    Problem,
-    combine,
-    restricts,
-)
+from .model import HEADING, PARAGRAPH, SUBPARAGRAPH, TEXT, Header, HeaderField, Kind, Marking, Portion, Problem, combine
 from .portions import (
     finishes_sentence,
     headings_take_marking,
@@ -117,16 +104,11 @@ _ENTIRE_LEVEL = re.compile(r"^\s*(TOP\s+SECRET|CONFIDENTIAL|SECRET|UNCLASSIFIED|
 _ENTIRE_NAMES = {"TS": "TOP SECRET", "C": "CONFIDENTIAL", "S": "SECRET", "U": "UNCLASSIFIED"}
 
 
-# A line is filled when the next word would have taken it past this share of the width lines are
-# wrapped at (a page's characters are not all the same width: a little is allowed for).
-_FILLED = 0.9
-
-
 class Assembler:
-    def __init__(self, source: str, doc_type: str = "cable", width: int | None = None) -> None:
+    def __init__(self, source: str, doc_type: str = "cable", filled: int | None = None) -> None:
         self.source = source
         self.doc_type = doc_type
-        self.width = width  # the longest line's length: the width a wrapped document was wrapped at
+        self.filled = filled  # a wrapped article's lines are filled past this many characters
         self.fields: list[HeaderField] = []
         self.field_lines: list[list[str]] = []
         self.portions: list[Portion] = []
@@ -241,9 +223,7 @@ class Assembler:
             return
         text = "".join(current.lines).rstrip("\n")
         index = len(self.portions)
-        inline = inline_markings(text, current.marking)
-        if current.carried and current.marking is not None:
-            inline += tuple(m for m in current.carried if m not in inline and restricts(current.marking, m))
+        inline = inline_markings(text, current.marking, current.carried)
         if any(not m.recognised for m in inline):
             self.problems.append(Problem(current.start_line, "unrecognised-marking",
                                          "a marking printed inside the portion cannot be read; treated as TOP SECRET"))
@@ -420,7 +400,8 @@ class Assembler:
         elif kind == "entire":
             self._entire(item)
         elif kind == "marked" and self.open is not None and self._continues_sentence(self.open, item):
-            self._carry(self.open, item)
+            self.open.add((item.marking or "") + item.text, item.line, item.lines)
+            self.open.carried += [m for m in (self._marking(item.marking, item.line),) if m is not None]
         elif kind == "marked":
             marking = self._marking(item.marking, item.line)
             if marking is not None and LIST_LABEL.fullmatch(item.marking or "") and self.scope:
@@ -439,24 +420,14 @@ class Assembler:
         self.after_blank = False
 
     def _continues_sentence(self, current: _Open, item: Item) -> bool:
-        """In an article wrapped at ``width`` characters, a line opening with a marking right under
-        a marked paragraph's line that its marking would not have fitted on and whose sentence it
-        goes on with ("... as a follow-up to the recent article" / "(U) Changes in the Senior
-        Executive Service, SIDtoday asked ..."): a marking printed in the sentence (a cited title's)
-        that the wrap put at the line's start. It stays in the paragraph, its marking joined to the
-        paragraph's (never less restricted than either)."""
-        if self.doc_type != "memo" or self.width is None or self.after_blank or item.marking is None \
-                or item.lead.strip() or current.marking is None or current.kind not in (PARAGRAPH, TEXT, SUBPARAGRAPH):
+        """In a wrapped article, a marked line under a filled line whose sentence it goes on with ("...
+        the recent article" / "(U) Changes in the Service, the editors asked ..."): a cited title's
+        marking that the wrap put at the line's start. The paragraph goes on, its marking joined."""
+        if self.filled is None or self.after_blank or item.marking is None or item.lead.strip() \
+                or current.marking is None or current.kind not in (PARAGRAPH, TEXT, SUBPARAGRAPH):
             return False
         last = current.lines[-1].rstrip() if current.lines else ""
-        filled = len(last) + 1 + len(item.marking.strip()) > self.width * _FILLED
-        return filled and not current.ends_sentence()
-
-    def _carry(self, current: _Open, item: Item) -> None:
-        marking = self._marking(item.marking, item.line)
-        current.add((item.marking or "") + item.text, item.line, item.lines)
-        if marking is not None:
-            current.carried.append(marking)
+        return len(last) + 1 + len(item.marking.strip()) > self.filled and not current.ends_sentence()
 
     def _body_field(self, item: Item) -> None:
         """A memo's closing block (Classified By ...) and its bottom banner, after the body. A

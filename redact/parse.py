@@ -257,7 +257,8 @@ def _line_one(text: str) -> str:
 def _parse_lines(text: str, source: str, doc_id: str | None, doc_type: str) -> Document:
     # An article's lines may be wrapped (a printed page, a narrow copy): how wide, for the marking a
     # wrap put at a line's start in the middle of a sentence (Assembler._continues_sentence).
-    assembler = Assembler(source, doc_type, wrapped_width(text) if doc_type == "memo" else None)
+    width = wrapped_width(text) if doc_type == "memo" else None
+    assembler = Assembler(source, doc_type, None if width is None else int(width * _FILLED))
     _reader(doc_type)  # a grammar that does not load is our bug, not the document's: let it raise
     try:
         items = _items(text, doc_type)
@@ -289,6 +290,9 @@ def wrapped_width(text: str) -> int | None:
 
 
 _WRAPPED_LINES = 8
+# A line is filled when its next word would have taken it past this share of the width (a page's
+# characters are not all the same width).
+_FILLED = 0.9
 
 
 def _original_lines(document: Document, lines: Lines) -> Document:

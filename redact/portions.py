@@ -5,6 +5,7 @@ that take the markings of what they head, and the signature that closes a cable.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import cache
 
@@ -40,12 +41,16 @@ def number_of(lead: str) -> str | None:
     return found.group(0) if found else None
 
 
-def inline_markings(text: str, own: Marking | None) -> tuple[Marking, ...]:
+def inline_markings(text: str, own: Marking | None, carried: Sequence[Marking] = ()) -> tuple[Marking, ...]:
     """Markings printed inside a portion that change its own ("(U) ... -- (S) ...", "(C) ...
     (C//NF) ..."): higher, with other controls, or unreadable (then TOP SECRET: fail closed).
-    A one-letter one that goes on a list lettered before it ("(b) ... (c) Definition") is a label."""
+    A one-letter one that goes on a list lettered before it ("(b) ... (c) Definition") is a label.
+    ``carried``: markings the grammar read at the start of lines the portion took in (no label)."""
     if own is None or "(" not in text:
         return ()
+    if carried:
+        inside = inline_markings(text, own)
+        return inside + tuple(m for m in dict.fromkeys(carried) if m not in inside and _restricts(own, m))
     found = []
     for match in LEVEL_SHAPED.finditer(text):
         printed = match.group(0)
