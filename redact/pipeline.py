@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from .audit import AuditLog, Sealed, seal
 from .decide import Context, Decision, Decisions, decide
 from .errors import InputError, LeakError, RedactError, RenderError
+from .marking_check import released_markings
 from .model import Document, Marking
 from .parse import parse
 from .policy import Policy
@@ -36,7 +37,7 @@ from .render.view import ReleaseView
 from .resources import data_dir
 from .review import SUFFIX as REVIEW_SUFFIX
 from .review import apply_review, load_review
-from .verify import Prepared, Withheld, released_markings, released_text, verify_bytes, withheld_items
+from .verify import Prepared, Withheld, released_text, verify_bytes, withheld_items
 from .version import __version__
 
 if TYPE_CHECKING:  # redact.consistency imports numpy: only a document that is indexed pays for it

@@ -5,7 +5,7 @@ Two independent checks per document and policy:
 - tests/leakscan.py finds every printed marking with its own regular expressions (including
   paragraphs that start in the middle of a line) and proves that no 6-word run of a paragraph
   the policy must withhold is in the released text;
-- the verifier's second line of defence (redact.verify.released_markings) finds no portion
+- the verifier's second line of defence (redact.marking_check.released_markings) finds no portion
   marking above the policy's ceiling printed where a portion starts in released text, which
   also shows it has no false positive on real documents.
 """
@@ -21,9 +21,9 @@ import pytest
 
 from redact import Context, Policy, decide, load_policy, parse
 from redact.batch import run
+from redact.marking_check import released_markings
 from redact.model import Level
 from redact.pipeline import Options
-from redact.verify import released_markings
 
 from .conftest import AS_OF
 from .corpus_truth import LevelAgreement, compare_levels

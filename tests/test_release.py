@@ -363,7 +363,7 @@ def test_the_verifier_finds_a_sentence_released_as_addressing() -> None:
     policies release) that holds a sentence means prose rode out in it, whatever the parser
     decided. Forged here as if the parser had missed it; the real parse passes."""
     from redact import Context, decide, load_policy
-    from redact.verify import released_markings
+    from redact.marking_check import released_markings
 
     document = parse("C O N F I D E N T I A L\n\nSIPDIS\nSTATE FOR NEA/ELA\n\nTAGS: PREL\nSUBJECT: (U) X\n\n"
                      "1. (U) Text.\n")
@@ -383,7 +383,7 @@ def test_the_verifier_finds_a_sentence_released_in_the_subject(sentence: str) ->
     """The same behind the subject's shape: a released subject that holds a sentence in
     capitals on a line of its own, or a sentence after its title's full stop, fails the copy."""
     from redact import Context, decide, load_policy
-    from redact.verify import released_markings
+    from redact.marking_check import released_markings
 
     document = parse("C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: (U) MEETING WITH THE MINISTER\n\n"
                      "1. (U) Text.\n")
@@ -404,7 +404,7 @@ def test_the_verifier_finds_a_marking_that_lost_its_parenthesis(printed: str) ->
     portion starts fails the copy, mid-line or at a line start. Forged as if the parser had left
     it inside the (U) paragraph; the real parse passes."""
     from redact import Context, decide, load_policy
-    from redact.verify import released_markings
+    from redact.marking_check import released_markings
 
     document = parse("UNCLASSIFIED\n\nSUBJECT: (U) X\n\n1. (U) Plain text. 2. U) Plain again. 3. (b) and (c) items.\n")
     assert len(document.portions) == 2  # "2. U)" is read as a paragraph of its own
@@ -441,7 +441,7 @@ def _found_in_a_forged_field(lines: str, name: str, added: str) -> bool:
     field ``name`` is then forged to end with ``added`` (as if the parser had kept it)? The real
     parse must pass."""
     from redact import Context, decide, load_policy
-    from redact.verify import released_markings
+    from redact.marking_check import released_markings
 
     document = parse(f"C O N F I D E N T I A L\n\nTAGS: PREL\nSUBJECT: (U) X\n{lines}\n\n1. (U) Text.\n")
     forged = replace(document, header=replace(document.header, fields=tuple(
@@ -489,7 +489,7 @@ def test_the_verifier_finds_a_spelled_out_marking_anywhere_in_released_text(prin
     like (a level of more than one letter, or one with a control) above the ceiling, anywhere, even
     wrapped by a line break inside it, fails the copy. Forged as if the parser had missed it."""
     from redact import Context, decide, load_policy
-    from redact.verify import released_markings
+    from redact.marking_check import released_markings
 
     document = parse("UNCLASSIFIED\n\nSUBJECT: (U) X\n\n1. (U) Plain text on the tariff.\n")
     forged = replace(document, portions=tuple(replace(p, text=p.text + printed) for p in document.portions))
@@ -522,7 +522,7 @@ def test_the_verifier_reads_a_lettered_list_on_its_own(printed: str, found: bool
     list with its own, stricter rule ("(B)" printed before "(C)", in one style), so "(Ref B)" does
     not make a "(C)" after it a list's label in released text. Forged as if the parser had kept it."""
     from redact import Context, decide, load_policy
-    from redact.verify import released_markings
+    from redact.marking_check import released_markings
 
     document = parse("UNCLASSIFIED\n\nSUBJECT: (U) X\n\n1. (U) Plain text on the tariff.\n")
     forged = replace(document, portions=tuple(replace(p, text=p.text + printed) for p in document.portions))
@@ -535,7 +535,7 @@ def test_the_verifier_finds_a_controlled_marking_in_released_text() -> None:
     """Behind released_controls: released text that prints "(U//NOFORN)" where a portion starts
     fails the copy under a policy that releases no control, as a marking above the ceiling does."""
     from redact import Context, decide, load_policy
-    from redact.verify import released_markings
+    from redact.marking_check import released_markings
 
     document = parse("UNCLASSIFIED\n\nSUBJECT: (U) X\n\n1. (U) Plain text.\n")
     forged = replace(document, portions=tuple(
@@ -570,7 +570,7 @@ def test_the_verifier_finds_a_marking_more_restricted_than_the_portion_it_is_pri
     portion that prints, where a portion starts, a marking more restricted than its own fails the
     copy. Forged as if the parser had left it inside the (U) paragraph."""
     from redact import Context, decide, load_policy
-    from redact.verify import released_markings
+    from redact.marking_check import released_markings
 
     document = parse("UNCLASSIFIED\n\nSUBJECT: (U) X\n\n1. (U) Plain text.\n")
     forged = replace(document, portions=tuple(replace(p, text=p.text.rstrip() + printed) for p in document.portions))
@@ -585,7 +585,7 @@ def test_the_verifier_finds_a_marking_more_restricted_than_the_portion_it_is_pri
 def test_the_verifier_finds_a_sentence_released_in_a_memo_addressing_block() -> None:
     """An article's FROM block is addressing too: a sentence in it fails the copy."""
     from redact import Context, decide, load_policy
-    from redact.verify import released_markings
+    from redact.marking_check import released_markings
 
     document = parse("# (U) A Title\n\nFROM: Jane Doe\nDeputy Director\nRun Date: 03/31/2003\n(U) Text.\n")
     assert any(f.name == "memo_header" for f in document.header.fields)
