@@ -35,6 +35,7 @@ def lower_words(text: str) -> list[str]:
         return text.lower().encode("ascii", "replace").translate(_ASCII_WORD_BYTES).decode("ascii").split()
     return WORD.findall(text.lower())
 
+
 def runs_within(words: list[str], vocabulary: AbstractSet[str], size: int) -> list[tuple[str, ...]]:
     """Every run of ``size`` consecutive words whose words are all in ``vocabulary``, in order (a
     word outside it ends a run). Runs of one text looked up among another's: only runs of the
@@ -98,7 +99,7 @@ def continues_lettered_list(text: str, start: int, letter: str) -> bool:
     ("B. (C) text", "(B) (S) text": a lettered subparagraph and its marking, run on in a reflowed
     paragraph) is its own item's label, not the one before it in a list."""
     before = text[:start]
-    own_label = _OWN_LABEL.search(before)
+    own_label = _OWN_LABEL.search(before, max(0, start - _OWN_LABEL_REACH))  # (only its end can hold one)
     if own_label is not None:
         before = before[:own_label.start()]
     return (re.search(_LETTER_LABEL.format(letter=re.escape(chr(ord(letter) - 1))), before) is not None
@@ -107,6 +108,7 @@ def continues_lettered_list(text: str, start: int, letter: str) -> bool:
 
 # A lettered subparagraph's label right before its marking: "B. ", "(B) ", "B) ".
 _OWN_LABEL = re.compile(r"(?:^|(?<=\s))(?:\([ \t]*[A-Za-z][ \t]*\)|[A-Za-z][.)])[ \t]*$")
+_OWN_LABEL_REACH = 40
 
 DEBRIS = re.compile(r"\*\*|\[(\d{1,3})\]\(#\)|\[([^\]\n]{1,40})\]\(#\)")
 
