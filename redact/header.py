@@ -11,10 +11,8 @@ printed in it (so none is released holding a higher one).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import replace
 from datetime import date
-from itertools import accumulate
 from typing import Any
 
 from .fields import cites_a_number, may_read_as_prose, reads_as_prose
@@ -440,31 +438,31 @@ def declassification_instructions(header: Header, portions: list[Portion]) -> li
     return [(line, decl) for line, decl in found if _DECL_PREFIX.sub("", decl.text).strip(" \\")]
 
 
-# What each shape of INSTRUCTION_LINE holds on its line (rare in prose), found by str's own search
-# in the whole document at once: the pattern is tried only at the start of the lines that hold one
-# (tried at every line of every paragraph, it cost a twentieth of the parse). A test checks that
-# every line the pattern matches holds a hint.
+# What each shape of INSTRUCTION_LINE holds on its line (rare in prose), found by str's own search:
+# the pattern is tried only at the start of the lines that hold one (tried at every line of every
+# paragraph, it cost a twentieth of the parse). A test checks that every line the pattern matches
+# holds a hint.
 INSTRUCTION_HINTS = ("//", "DECL", "Decl", "decl")
 
 
 def _instruction_lines(texts: list[tuple[str, int]]) -> list[tuple[int, Decl]]:
-    """The instruction lines in ``texts`` (each a text and the line it starts on)."""
-    joined = "\n".join(text for text, _ in texts)
-    offsets = list(accumulate((len(text) + 1 for text, _ in texts[:-1]), initial=0))
-    starts = set()
-    for hint in INSTRUCTION_HINTS:
-        at = joined.find(hint)
-        while at != -1:
-            starts.add(joined.rfind("\n", 0, at) + 1)
-            at = joined.find(hint, at + len(hint))
+    """The instruction lines in ``texts`` (each a text and the line it starts on). Each text is
+    searched on its own: most hold no hint (every hint has "//" or "ecl"/"ECL" in it)."""
     found = []
-    for start in sorted(starts):
-        match = INSTRUCTION_LINE.match(joined, start)
-        if match is not None:
-            value = next(v for v in (match.group("rest"), match.group("eo"), match.group("on"), "") if v is not None)
-            which = bisect_right(offsets, start) - 1
-            line = texts[which][1] + joined.count("\n", offsets[which], start)
-            found.append((line, parse_decl(value)))
+    for text, first_line in texts:
+        if "//" not in text and "ecl" not in text and "ECL" not in text:
+            continue
+        starts = set()
+        for hint in INSTRUCTION_HINTS:
+            at = text.find(hint)
+            while at != -1:
+                starts.add(text.rfind("\n", 0, at) + 1)
+                at = text.find(hint, at + len(hint))
+        for start in sorted(starts):
+            match = INSTRUCTION_LINE.match(text, start)
+            if match is not None:
+                value = next(v for v in (*match.group("rest", "eo", "on"), "") if v is not None)
+                found.append((first_line + text.count("\n", 0, start), parse_decl(value)))
     return found
 
 
