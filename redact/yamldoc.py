@@ -59,8 +59,10 @@ def load_mapping(raw: bytes, shown: str, what: str = "policy", error: type[Polic
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
-        _reject_unsafe(yaml.compose(text), shown, what, error)
-        data = yaml.load(text)
+        node = yaml.compose(text)
+        _reject_unsafe(node, shown, what, error)
+        # built from the tree just checked: loading the text again would parse it a second time
+        data = yaml.constructor.construct_document(node) if node is not None else None
     except MarkedYAMLError as problem:
         mark = problem.problem_mark or problem.context_mark
         line = mark.line + 1 if mark else None
