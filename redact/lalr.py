@@ -10,6 +10,12 @@ accepts and yields the same tokens (a test compares the two on every corpus docu
 hostile case); it rejects what Lark rejects, with Lark's own exceptions, at the same line.
 When a Lark version lays its internals out differently, ``Driver.of`` returns None (or a
 lexer raises Unfit when first built) and redact.parse falls back to ``Lark.parse``.
+
+A state's lexer tries its line shapes in priority order and takes the first that matches. A
+line of plain text was tried against every other shape first (about half the driver's time
+went on shapes that fail). Where the first character past blank space rules shapes out
+(redact.first_chars: a line that opens with "T" is no numbered paragraph), only the others are
+tried, each alone, in the same order: the same token.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from lark import Lark
 from lark import Token as LarkToken
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 from lark.parsers.lalr_analysis import Shift
+
+from .first_chars import BLANK, BLANK_RUN, First
 
 
 class Token(NamedTuple):
@@ -48,6 +56,10 @@ class Driver:
         self.start = start
         self.end = end
         self.after: dict[tuple[tuple[int, ...], str], tuple[int, ...]] = {}
+        # the matcher of a parser state for a line whose first character past blank space is the
+        # key's (redact.first_chars), and each terminal's own pattern and first characters
+        self.choices: dict[int, dict[str, Callable[[str, int], re.Match[str] | None]]] = {}
+        self.singles: dict[tuple[str, int], tuple[re.Pattern[str], First]] = {}
 
     @classmethod
     def of(cls, lark: Lark, start: str = "start") -> Driver | None:
@@ -84,12 +96,19 @@ class Driver:
 
     def tokens(self, text: str) -> list[Token]:
         stack: tuple[int, ...] = (self.start,)
-        after, matchers = self.after, self.matchers
+        after, choices, blanks = self.after, self.choices, BLANK_RUN.match
         found: list[Token] = []
         position, line, size = 0, 1, len(text)
         while position < size:
             state = stack[-1]
-            match = (matchers.get(state) or self._matcher(state))(text, position)
+            character = text[position]
+            if character in BLANK:  # (a line shape opens with the blank lines before it)
+                first = blanks(text, position).end()  # type: ignore[union-attr]
+                character = text[first] if first < size else ""
+            if character > "\x7f":
+                character = _NOT_ASCII  # (first_chars tells characters outside ASCII no apart)
+            matcher = choices[state].get(character) if state in choices else None
+            match = (matcher or self._choice(state, character))(text, position)
             if match is None or match.end() == position:
                 raise UnexpectedCharacters(text, position, line, _column(text, position))  # type: ignore[no-untyped-call]
             kind = match.lastgroup or ""
@@ -105,6 +124,31 @@ class Driver:
             position = end
         self._accept(list(stack), text, found)
         return found
+
+    def _choice(self, state: int, character: str) -> Callable[[str, int], re.Match[str] | None]:
+        """What matches a token where parser state ``state`` is on top and the line's first
+        character past blank space is ``character`` ("": none): the terminals that may begin so,
+        each alone in priority order, where that rules any out; else the lexer's whole pattern."""
+        matcher = self.matchers.get(state) or self._matcher(state)
+        terminals = getattr(self.lexers[state].scanner, "terminals", None)
+        if character and terminals is not None:
+            flags = int(getattr(self.lexers[state].scanner, "g_regex_flags", 0))
+            singles = [self._single(terminal, flags) for terminal in terminals]
+            kept = tuple(pattern for pattern, first in singles if first.allows(character))
+            if len(kept) < len(singles):
+                matcher = partial(_first_match, kept)
+        self.choices.setdefault(state, {})[character] = matcher
+        return matcher
+
+    def _single(self, terminal: Any, flags: int) -> tuple[re.Pattern[str], First]:
+        """A terminal's own pattern (named as in the lexer's, so that a match says its terminal)
+        and the characters its match may begin with."""
+        single = self.singles.get((terminal.name, flags))
+        if single is None:
+            regexp = terminal.pattern.to_regexp()
+            single = (re.compile(f"(?P<{terminal.name}>{regexp})", flags), First.of(regexp, flags))
+            self.singles[terminal.name, flags] = single
+        return single
 
     def _matcher(self, state: int) -> Callable[[str, int], re.Match[str] | None]:
         """What matches a token where parser state ``state`` is on top: its lexer's one pattern (as
@@ -152,6 +196,9 @@ class Driver:
             if self._reduce(stack, action[1]) == self.end:
                 return
 
+
+# The key of every character outside ASCII (a line may open with any of thousands: one entry).
+_NOT_ASCII = "\x80"
 
 # The (stack, token) pairs a driver keeps: a flat grammar has a few hundred; a bound keeps a
 # grammar whose stack grows with the text from growing the table without end.
