@@ -235,9 +235,11 @@ def _parts(portion: Portion, width: int, last: bool) -> list[Portion]:
         return [portion]
     cut = _first_own_line(portion.text.split("\n"), width) if width else None
     if cut is None and not last:
-        tail = portion.text.rsplit("\n", 2)  # its last two lines (not every line: most portions stay whole)
-        if len(tail) > 1 and finishes_sentence(tail[-2]) and is_heading(tail[-1]):
-            cut = portion.text.count("\n")
+        text = portion.text  # its last two lines (not every line, not a copy: most portions stay whole)
+        last_break = text.rfind("\n")
+        if last_break >= 0 and finishes_sentence(text[text.rfind("\n", 0, last_break) + 1:last_break]) \
+                and is_heading(text[last_break + 1:]):
+            cut = text.count("\n")
     if cut is None:
         return [portion]
     lines = portion.text.split("\n")
@@ -309,6 +311,8 @@ def headings_take_marking(portions: list[Portion], opening: Marking | None = Non
     scope). A line that heads nothing (the last of a document, under the last paragraph) is an
     unmarked line of its own: withheld."""
     result = list(portions)
+    if not any(p.kind is HEADING and p.marking is None for p in portions):
+        return result  # no heading to mark (a quarter of the cables): no runs to read
     runs = _runs_headed(portions)
     for i, portion in enumerate(portions):
         if portion.kind is not HEADING or portion.marking is not None:
