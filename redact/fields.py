@@ -238,7 +238,8 @@ def _is_reference_word(word: str) -> bool:
 def _tags_end(line: str, start: int) -> int | None:
     marking = _MARKING.search(line, start)
     numbered = _NUMBERED.search(line, start)
-    prose = _MIXED_CASE_RUN.search(line, start)
+    # (its words hold a lower-case letter: a line in capitals, as most TAGS lines are, has none)
+    prose = _MIXED_CASE_RUN.search(line, start) if line.upper() != line else None
     return _first(marking.start() if marking else None, numbered.start() if numbered else None,
                   prose.start() if prose else None, _capitals_prose(line, start, 2, _is_tag_word))
 
