@@ -16,6 +16,8 @@ marking, or withheld as unmarked). A field never grows by swallowing prose.
 - SUBJECT: one title (with its own leading marking); no second marking, numbered paragraph,
   divider, or sentence (in capitals or not) after the title's full stop or on a line under it.
 - E.O.: the order and its DECL instruction; no marking, numbered paragraph or prose.
+- An article's FROM, TO, DATE and Run Date lines: an office or a name, then the date the block
+  ends with; nothing after the date, no numbered paragraph or prose before it.
 """
 
 from __future__ import annotations
@@ -105,6 +107,8 @@ def overflow_at(line: str) -> int | None:
         name, start = opening
         cut = {"classified_by": _classified_by_end, "ref": _ref_end, "tags": _tags_end,
                "subject": _subject_end, "eo": _eo_end}[name](line, start)
+    elif (memo := MEMO_FIELD.match(line)) is not None:
+        cut = _memo_field_end(line, memo.end())
     else:
         block = _CLASSIFICATION_LINE.match(line)
         if block is None:
@@ -400,6 +404,23 @@ def _names_an_office(line: str) -> bool:
     return True
 
 
+def _memo_field_end(line: str, start: int) -> int | None:
+    """An article's addressing line ("FROM: the editor", "Run Date: 04/23/2003"): an office or a
+    name, then the date the block ends with; nothing after that date (a reflowed copy prints the
+    first paragraph on the line of its FROM and Run Date fields), no numbered paragraph and no
+    prose before it. (A marking before the date is an entry's: "FROM: (C) OFFICE and (U//FOUO)
+    Name (S23) Run Date: ..."; the field takes the join of them all.)"""
+    dated = _RUN_DATE.search(line)  # this field's or one printed after it on the line
+    numbered = _NUMBERED.search(line, start)
+    stop = _first(dated.end() if dated else None, numbered.start() if numbered else None)
+    return _first(stop, _prose_start(line[:stop], start, lambda word: False))
+
+
+# "Run Date: 04/23/2003", "Run Dates: 02/10/2005 , 02/11/2005", "Run Date: $04 / 23 / 2003$" (OCR).
+_DATE = r"\$?[ \t]*\d{1,2}[ \t]*/[ \t]*\d{1,2}[ \t]*/[ \t]*\d{2,4}[ \t]*\$?"
+_RUN_DATE = re.compile(rf"(?i:run[ \t]+dates?)[ \t]*:[ \t]*{_DATE}(?:[ \t]*,[ \t]*{_DATE})*")
+
+
 def memo_line_fits(line: str, continuation: bool = False) -> bool:
     """Does a line fit a memo's addressing block: short, no portion marking, no numbered
     paragraph, no prose? A continuation (the line under FROM:) must be shorter still."""
@@ -471,6 +492,8 @@ def next_reference_item(field: str, line: str) -> bool:
 def continuation_fits(name: str, field: str, line: str) -> bool:
     """Does a line printed under a header field (whose text so far is ``field``) fit that field's
     shape? True for fields with no shape here. A line that does not is not the field's."""
+    if name == "memo_header":  # the sender's office under FROM: a short line in Title Case
+        return memo_line_fits(line, continuation=True) and overflow_at(f"{' '.join(field.split())} {line}") is None
     if name not in _PREFIX:
         return True
     if field.count("\n") >= CONTINUATION_LIMIT:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from redact import parse
+from redact.fields import continuation_fits, overflow_at
 from redact.model import Header, Level
 from redact.tags import parse_tags
 
@@ -433,8 +434,31 @@ def test_a_reference_letter_before_prose_in_capitals_stays_with_the_references(l
     """REF's shape keeps its letters and numbers ("B.", "(B)"): prose in capitals after one is cut
     where the prose starts, not at the letter. (A second pattern of the same name shadowed the
     letters' own from 35dd7a7 on, and the letter went with the prose.)"""
-    from redact.fields import overflow_at
-
     line = f"REF: A. STATE 1234 {letter} THE MINISTER SAID THAT THE PARTY WILL LEAVE THE COALITION"
     cut = overflow_at(line)
     assert cut is not None and line[cut:].startswith("THE MINISTER")
+
+
+@pytest.mark.parametrize(("line", "kept"), [
+    # a reflowed article: the first paragraph printed after the Run Date's date is no addressing
+    ("FROM: NSA Representative to NIPF Working Group Run Date: 04/23/2003 (U) The National Intelligence",
+     "FROM: NSA Representative to NIPF Working Group Run Date: 04/23/2003"),
+    ('FROM: Wayne Murphy SID CFC Keyworker Run Date: 11/16/2005 "Hey, you there, drop and give me 5!!!" Today',
+     "FROM: Wayne Murphy SID CFC Keyworker Run Date: 11/16/2005"),
+    ("Run Date: $04 / 23 / 2003$ The article", "Run Date: $04 / 23 / 2003$"),
+    # what the block holds: offices and names, each entry with its own marking, and the date
+    ("FROM: (C) MENA, S2E21 and (U//FOUO) Anita H. Kulman, Human Language Technology (S23) Run Date: 10/05/2006",
+     None),
+    ("Run Dates: 02/10/2005 , 02/11/2005 ", None),
+    ("FROM: Chief, Collection Strategies (S2)", None),
+])
+def test_an_articles_addressing_ends_with_its_date(line: str, kept: str | None) -> None:
+    cut = overflow_at(line)
+    assert (line[:cut].rstrip() if cut is not None else None) == kept
+
+
+def test_a_line_under_from_is_the_senders_office_only_when_it_reads_as_one() -> None:
+    assert continuation_fits("memo_header", "FROM:", "Deputy Director for Analysis and Production")
+    assert not continuation_fits("memo_header", "FROM: Jane Doe Run Date: 03/31/2003",
+                                 '"Hey, you there, drop and give me 5!!!" Today across the Directorate')
+    assert not continuation_fits("memo_header", "FROM:", "(U) The editors said that the program will expand.")
