@@ -79,7 +79,8 @@ def _sequence(items: list[tuple[Any, Any]], flags: int) -> First:
         first = _item(op, argument, flags)
         found.append(first)
         if not first.blank:
-            return First(_union(found).ascii, _union(found).other, False)
+            union = _union(found)
+            return First(union.ascii, union.other, False)
     return _union(found) if found else _NOTHING_BLANK
 
 
