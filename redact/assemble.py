@@ -25,6 +25,7 @@ from .fields import (
     memo_line_fits,
     next_reference_item,
     overflow_at,
+    spilled_lines,
 )
 from .header import governing_decl, opens_portion, read_header
 from .markings import parse_banner_marking, parse_portion_marking
@@ -104,6 +105,10 @@ _ENTIRE_LEVEL = re.compile(r"^\s*(TOP\s+SECRET|CONFIDENTIAL|SECRET|UNCLASSIFIED|
 _ENTIRE_NAMES = {"TS": "TOP SECRET", "C": "CONFIDENTIAL", "S": "SECRET", "U": "UNCLASSIFIED"}
 
 
+# Fields whose lines under them come one right after the other (no blank line between).
+_SPILLING = frozenset({"tags", "eo"})
+
+
 class Assembler:
     def __init__(self, source: str, doc_type: str = "cable", filled: int | None = None) -> None:
         self.source = source
@@ -137,6 +142,25 @@ class Assembler:
         last = self.fields[-1]
         self.fields[-1] = HeaderField(last.name, "", last.start_line, line + max(0, text.count("\n") - 1))
         self.field_lines[-1].append(text)
+
+    def _spill(self, name: str, item: Item) -> None:
+        """Lines under a field that fitted its shape alone, and that the line under them shows are
+        not the field's (a title's first line under TAGS: "RUN-OFF," / "SEEKS EMBASSY'S ..."), go to
+        the body with it. Only fields that never go on across a blank line: their lines are the
+        ones right above ``item``."""
+        lines = self.field_lines[-1]
+        count = spilled_lines(name, lines, item.text) if name in _SPILLING and not self.after_blank else 0
+        if not count:
+            return
+        moved = lines[-count:]
+        del lines[-count:]
+        first = item.line - count
+        last = self.fields[-1]
+        self.fields[-1] = HeaderField(last.name, "", last.start_line, first - 1)
+        self.problems.append(Problem(first, "field-overflow", OVERFLOW))
+        for offset, text in enumerate(moved):
+            self._body_text(Item("text", first + offset, 1, text=text))
+        self.in_body_text = True
 
     def header_item(self, item: Item) -> None:
         if item.kind == "blank":
@@ -197,6 +221,7 @@ class Assembler:
             continues = False  # tags are codes and names; prose under TAGS is not one of them
         if continues and last is not None and not continuation_fits(last, so_far, item.text):
             continues = False  # the line does not fit the field's shape (redact.fields)
+            self._spill(last, item)
         if continues and last is not None:
             self._extend_field(item.text, item.line)
         elif not self.seen_banner and not self.seen_core_field:

@@ -107,6 +107,8 @@ def overflow_at(line: str) -> int | None:
         name, start = opening
         cut = {"classified_by": _classified_by_end, "ref": _ref_end, "tags": _tags_end,
                "subject": _subject_end, "eo": _eo_end}[name](line, start)
+        if name != "subject":  # (a title may hold such a word; what follows a title is no secret of its own)
+            cut = _first(cut, misprinted_field_name(line, start))
     elif (memo := MEMO_FIELD.match(line)) is not None:
         cut = _memo_field_end(line, memo.end())
     else:
@@ -244,8 +246,108 @@ def _tags_end(line: str, start: int) -> int | None:
     numbered = _NUMBERED.search(line, start)
     # (its words hold a lower-case letter: a line in capitals, as most TAGS lines are, has none)
     prose = _MIXED_CASE_RUN.search(line, start) if line.upper() != line else None
+    named = _NAMED.search(line, start) if ":" in line[start:] else None  # a title's or a field's word
     return _first(marking.start() if marking else None, numbered.start() if numbered else None,
-                  prose.start() if prose else None, _capitals_prose(line, start, 2, _is_tag_word))
+                  prose.start() if prose else None, named.start() if named else None,
+                  _capitals_prose(line, start, 2, _is_tag_word), _tags_title(line, start))
+
+
+# Words a title holds and a list of tags does not (two-letter ones are country codes: IN, IS, TO).
+_TITLE_WORDS = frozenset({"AND", "WITH", "FOR", "AGAINST", "THE", "FROM", "OVER", "AFTER", "ABOUT", "INTO",
+                          "UNDER", "BETWEEN", "WHILE", "WHEN", "WILL", "WAS", "WERE", "ARE", "HAS", "HAVE",
+                          "HAD", "NOT", "BUT", "THAN", "ITS", "THEIR", "THIS", "THAT", "THESE", "THOSE"})
+_POSSESSIVE = re.compile(r"\w['’]S\b", re.I)
+
+
+def _is_title_word(word: str) -> bool:
+    return word.strip("().,;:\"'").upper() in _TITLE_WORDS or _POSSESSIVE.search(word) is not None
+
+
+def _non_tag(word: str) -> bool:
+    """A word no list of tags is made of: not a code, a code's shape or a country's two letters."""
+    return not _is_tag_word(word) and len(word.strip("().,;:")) > 2
+
+
+def _tags_title(line: str, start: int) -> int | None:
+    """Where a title stands among tags ("TAGS: PREL MARR BR UNSC US DISCUSS HAITI AND OTHER ISSUES",
+    a SUBJECT whose name was lost): a word of a title ("AND", "AGAINST", "EMBASSY'S"), from the first
+    of the words around it that are not tags."""
+    words = list(_WORD.finditer(line, start))
+    for index, word in enumerate(words):
+        if _is_title_word(word.group(0)):
+            first = index
+            while first > 0 and _non_tag(words[first - 1].group(0)):
+                first -= 1
+            return words[first].start()
+    return None
+
+
+def non_tag_words(line: str) -> int:
+    """How many words of ``line`` no list of tags is made of."""
+    return sum(_non_tag(word.group(0)) for word in _WORD.finditer(line))
+
+
+# A word and a colon: what names a field ("SUBJECT:", "UBJECT:" when a scan lost its first letter)
+# or opens a title ("KAZAKHSTAN: ..."). Tags have none (in the corpora, only the field's own name).
+_NAMED = re.compile(r"(?<![^\s,;])[^\s,;:]+(?:[ \t]+BY)?[ \t]*:(?!\S)", re.I)
+_QUOTES = "\"'“”‘’()[]*"
+# The word before a colon-word (a stray space may have split one word in two: "SUB JECT:").
+_LAST_WORD = re.compile(r"(?<!\S)(\w+)[ \t]+$")
+# The field names a misprint may mangle: how many letters it may lose, add or change in each, and
+# the word that follows the name ("CLASSIFIED BY:").
+_MISPRINTABLE = (("SUBJECT", 2, ""), ("TAGS", 1, ""), ("CLASSIFIED", 2, "BY"))
+# A SUBJECT name printed without its colon, in capitals, before the title ("... 2445 SUBJECT - RUSSIA").
+_BARE_SUBJECT = re.compile(r"(?<![\w(/])SUBJ(?:ECT)?(?=[ \t]*[-\u2013\u2014.]?[ \t]+[^\s\d])")
+
+
+def edits_apart(word: str, name: str, limit: int) -> int:
+    """How many letters ``word`` loses, adds or changes from ``name`` (Levenshtein), or ``limit`` + 1
+    when more than ``limit``."""
+    if abs(len(word) - len(name)) > limit:
+        return limit + 1
+    previous = list(range(len(name) + 1))
+    for i, letter in enumerate(word, start=1):
+        current = [i]
+        for j, other in enumerate(name, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (letter != other)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return min(previous[-1], limit + 1)
+
+
+def _misprint_of(word: str, joined: bool) -> bool:
+    """Is ``word`` (upper case, its colon and quotes taken off) a misprinted field name? A name
+    printed right is one only when a space split it (``joined``): redact.lines cuts before the others."""
+    for name, limit, after in _MISPRINTABLE:
+        if not word.endswith(after):
+            continue
+        letters = word[:len(word) - len(after)].replace(" ", "")
+        if letters.isalnum():  # (a length more than ``limit`` from the name's is too far)
+            distance = edits_apart(letters, name, limit)
+            if distance <= limit and (distance > 0 or joined):
+                return True
+    return False
+
+
+def misprinted_field_name(line: str, start: int) -> int | None:
+    """Where another header field's name, misprinted, stands in a field's text ("TAGS: PREL PGOV
+    UBJECT: ...", "REF: STATE 1234 SUB JECT: ...", "E.O. 12958: DECL: 12/11/2033 SUBJECT RUSSIA"):
+    the field that text is in ends there. (A name printed right is cut before by redact.lines; a
+    misprinted one was read as the field's text, and the next field's text with it: a classified
+    subject released as tags or a reference.)"""
+    bare = _BARE_SUBJECT.search(line, start)
+    if ":" not in line[start:]:
+        return bare.start() if bare else None
+    for named in _NAMED.finditer(line, start):
+        word = named.group(0).rstrip(" \t:").strip(_QUOTES).upper()
+        before = _LAST_WORD.search(line[:named.start()], start)
+        if before is not None and min(len(before.group(1)), len(word)) <= 3 \
+                and _misprint_of(f"{before.group(1).upper()} {word}", joined=True):
+            return _first(before.start(), bare.start() if bare else None)  # "S UBJECT:", "SUB JECT:"
+        if _misprint_of(word, joined=False):
+            return _first(named.start(), bare.start() if bare else None)
+    return bare.start() if bare else None
 
 
 @cache
@@ -310,6 +412,9 @@ def _capitals_prose(line: str, start: int, needed: int, kept: Callable[[str], bo
 
 
 _EO_WORDS = frozenset({"E.O", "EO", "DECL", "N/A", "NA", "OADR", "DECLASSIFY", "ON", "EXECUTIVE", "ORDER"})
+# The names before a colon an E.O. line prints besides its own words: a downgrading instruction
+# ("DNG: CO 04/08/2026"), and field names (printed right, redact.lines cuts before them; quoted, not).
+_EO_LABELS = frozenset({"DNG", "TAGS", "SUBJECT", "SUBJ", "CLASSIFIED BY", "REF"})
 
 
 def _is_eo_word(word: str) -> bool:
@@ -320,11 +425,44 @@ def _is_eo_word(word: str) -> bool:
 
 def _eo_end(line: str, start: int) -> int | None:
     """The E.O. line holds the order and its declassification instruction: no marking, no
-    numbered paragraph, no prose (TAGS and SUBJECT printed on it are cut off before this is asked)."""
+    numbered paragraph, no prose (TAGS and SUBJECT printed on it are cut off before this is asked),
+    no title ("KAZAKHSTAN: ...", a word and a colon that no E.O. line prints) and nothing but its
+    own words and tag codes after a date (a subject whose name was lost runs on after the DECL date;
+    an event the instruction names, "TEN YEARS AFTER KOREAN UNIFICATION", stands in place of a date)."""
     marking = _MARKING.search(line, start)
     numbered = _NUMBERED.search(line, start)
     return _first(marking.start() if marking else None, numbered.start() if numbered else None,
-                  _prose_start(line, start, _is_eo_word))
+                  _prose_start(line, start, _is_eo_word), _eo_title(line, start))
+
+
+# A date as an E.O. line prints its DECL instruction: "12/11/2033", "11/29/10".
+_DECL_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}")
+_RUN_AFTER_DATE = 3
+
+
+def _eo_title(line: str, start: int) -> int | None:
+    """Where a title stands in an E.O. line's text: a word and a colon that is not the line's own
+    ("12958:", "DECL:", "DNG:"), or a run of words after the DECL date that are neither the line's
+    words nor tag codes ("DECL: 12/11/2033 PRESIDENTIAL ADMINISTRATION HEAD RAISES ...")."""
+    names = list(_NAMED.finditer(line, start)) if ":" in line[start:] else []
+    for named in names:
+        word = named.group(0).rstrip(" \t:").strip(_QUOTES).upper()
+        if not _is_eo_word(word) and word not in _EO_LABELS and edits_apart(word, "DECL", 1) > 1:
+            return named.start()
+    date = _DECL_DATE.search(line, start)
+    if date is None:
+        return None
+    # up to the next name: "... 09/21/10 TAGS: PGOV PINS ZI MDC ZANU PF" (tags, read as tags)
+    end = next((named.start() for named in names if named.start() >= date.end()), len(line))
+    run: list[int] = []
+    for found in _WORD.finditer(line, date.end(), end):
+        if _is_eo_word(found.group(0)) or _is_tag_word(found.group(0)):
+            run = []
+            continue
+        run.append(found.start())
+        if len(run) >= _RUN_AFTER_DATE:
+            return run[0]
+    return None
 
 
 def _subject_end(line: str, start: int) -> int | None:
@@ -502,6 +640,8 @@ def continuation_fits(name: str, field: str, line: str) -> bool:
         return False  # codes wrap in capitals, or after a comma; a lower-case line is something else
     if name == "tags" and (_TITLE_COLON.search(line) or _DIVIDER.search(" " + line)):
         return False  # "HANNIBAL GOES TO SEA: INSIGHTS ...", "FRENCH EDGY ... -----": a title, not tags
+    if name == "tags" and non_tag_words(line) >= 2:
+        return False  # tags wrap as codes (a name or two among them): "DISCUSS HAITI AND ..." is a title
     if name == "subject" and _wraps_into_prose(field, line):
         return False
     before = " ".join(field.split())
@@ -509,3 +649,24 @@ def continuation_fits(name: str, field: str, line: str) -> bool:
         before = _PREFIX[name] + " " + before
     joined = f"{before} {line.strip()}"
     return overflow_at(joined) is None
+
+
+def spilled_lines(name: str, lines: list[str], line: str) -> int:
+    """How many of a field's lines under its first (``lines``: the field's lines so far) the text
+    of the line printed under them shows are not the field's either: those at or past where the
+    joined text stops fitting the shape. "TAGS: PGOV PINR PE" / "RUN-OFF," / "SEEKS EMBASSY'S
+    ASSISTANCE ...": the title began on the line "RUN-OFF,", which fitted on its own."""
+    if name not in _PREFIX or len(lines) < 2:
+        return 0
+    first = " ".join(lines[0].split())
+    joined = first if field_name(first) == name else f"{_PREFIX[name]} {first}"
+    starts = []
+    for text in lines[1:]:
+        starts.append(len(joined) + 1)
+        joined = f"{joined} {' '.join(text.split())}"
+    cut = overflow_at(f"{joined} {' '.join(line.split())}")
+    if cut is None or cut >= len(joined):
+        return 0
+    ends = [*starts[1:], len(joined) + 1]
+    return sum(end > cut for end in ends)
+

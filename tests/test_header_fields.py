@@ -462,3 +462,82 @@ def test_a_line_under_from_is_the_senders_office_only_when_it_reads_as_one() -> 
     assert not continuation_fits("memo_header", "FROM: Jane Doe Run Date: 03/31/2003",
                                  '"Hey, you there, drop and give me 5!!!" Today across the Directorate')
     assert not continuation_fits("memo_header", "FROM:", "(U) The editors said that the program will expand.")
+
+
+# Another field's name misprinted (a scan lost a letter, a typist slipped, a space split it) after a
+# field's text on its line: the field ends before it. Named right, redact.lines cuts before it.
+@pytest.mark.parametrize(("line", "kept"), [
+    ("TAGS: PREL PGOV UBJECT: KAZAKHSTAN: PRESIDENTIAL ADMINISTRATION HEAD", "TAGS: PREL PGOV"),
+    ("REF: ASTANA 2445 UBJECT: PRESIDENTIAL ADMINISTRATION HEAD", "REF: ASTANA 2445"),
+    ("REF: ASTANA 2445 BJECT: PRESIDENTIAL ADMINISTRATION HEAD", "REF: ASTANA 2445"),
+    ("REF: ASTANA 2445 SUBJFCT: PRESIDENTIAL ADMINISTRATION HEAD", "REF: ASTANA 2445"),
+    ("REF: ASTANA 2445 SUB JECT: PRESIDENTIAL ADMINISTRATION HEAD", "REF: ASTANA 2445"),
+    ("REF: ASTANA 2445 S UBJECT: PRESIDENTIAL ADMINISTRATION HEAD", "REF: ASTANA 2445"),
+    ("REF: ASTANA 2445 SUBJECT - PRESIDENTIAL ADMINISTRATION HEAD", "REF: ASTANA 2445"),
+    # the peer's case (mirror/07BUENOSAIRES1673): TAGS with its T lost, after the DECL date
+    ("E.O. 12958: DECL: 08/22/2017 AGS: PGOV, PREL, ECON, SOCI, AR", "E.O. 12958: DECL: 08/22/2017"),
+    ("REF: STATE 1234 LASSIFIED BY: AMBASSADOR X", "REF: STATE 1234"),
+])
+def test_a_misprinted_field_name_ends_the_field_before_it(line: str, kept: str) -> None:
+    cut = overflow_at(line)
+    assert cut is not None and line[:cut].rstrip() == kept
+
+
+@pytest.mark.parametrize("line", [
+    # a field's own name printed right, in quotes (mirror/07ASUNCION396): read as before
+    'E.O. 12958: DECL: 04/20/2027 "TAGS: PGOV PREL KDEM ECON AR BO BR CH PA UY VE',
+    # a typo in the E.O. line's own word (cablegate/08ISLAMABAD3418)
+    "E.O. 12958: DECLl: 10/29/2018",
+    # a downgrading instruction, an event in place of a date, tags after the date (the corpora)
+    "E.O. 12958: DNG: CO 04/08/2026",
+    "E.O. 12958: DECL: TEN YEARS AFTER KOREAN UNIFICATION",
+    "E.O. 12958: DECL: 09/21/10 TAGS: PGOV PINS ZI MDC ZANU PF",
+    # a subject title holds any words ("TAG?" is no misprinted name there)
+    "SUBJECT: CAN SHE DUCK THE LAME TAG?:  BACHELET AT MIDPOINT",
+    # country codes that are words elsewhere, and names among tags
+    "TAGS: PREL PGOV IN IS TO AS BY",
+    "TAGS: PREL PGOV CVIS IT ITALY NATIONAL ELECTIONS ITALIAN POLITICS IRAQI FREEDOM",
+])
+def test_what_the_corpora_print_in_these_fields_stays_in_them(line: str) -> None:
+    assert overflow_at(line) is None
+
+
+@pytest.mark.parametrize(("line", "kept"), [
+    # a title after the DECL date, with its colon or without (its SUBJECT name lost)
+    ("E.O. 12958: DECL: 12/11/2033 KAZAKHSTAN: PRESIDENTIAL ADMINISTRATION HEAD", "E.O. 12958: DECL: 12/11/2033"),
+    ("E.O. 12958: DECL: 12/11/2033 PRESIDENTIAL ADMINISTRATION HEAD RAISES CONCERNS",
+     "E.O. 12958: DECL: 12/11/2033"),
+    # a title's words among tags (mirror/05BRASILIA2231, 06LIMA1452, 04BUENOSAIRES3067)
+    ("TAGS: PREL MARR BR UNSC US DISCUSS HAITI AND OTHER ISSUES, 19 AUGUST 2005", "TAGS: PREL MARR BR UNSC US"),
+    ("TAGS: PGOV PINR PE RUN-OFF, SEEKS EMBASSY'S ASSISTANCE", "TAGS: PGOV PINR PE"),
+    ("TAGS: PHUM PREL AR UNSC MEETINGS WITH AMBASSADOR", "TAGS: PHUM PREL AR UNSC"),
+    ("TAGS: PREL PGOV KAZAKHSTAN: PRESIDENTIAL ADMINISTRATION HEAD", "TAGS: PREL PGOV"),
+])
+def test_a_title_ends_the_tags_and_the_eo_line(line: str, kept: str) -> None:
+    cut = overflow_at(line)
+    assert cut is not None and line[:cut].rstrip(" ,") == kept
+
+
+def test_a_title_under_tags_is_no_tags_even_where_its_first_line_fitted() -> None:
+    """mirror/06LIMA1452: "RUN-OFF," alone fits the tags; the line under it shows it opened a title."""
+    assert not continuation_fits("tags", "TAGS: PREL MARR BR UNSC US", "DISCUSS HAITI AND OTHER ISSUES, 19 AUGUST 2005")
+    assert continuation_fits("tags", "TAGS: PREL PGOV,", "UNMIK")
+    header = _header("TAGS: PGOV PINR PE\nRUN-OFF,\nSEEKS EMBASSY'S ASSISTANCE IN CEMENTING DEMOCRATIC COALITION")
+    tags = [f for f in header.fields if f.name == "tags"]
+    assert [" ".join(f.text.split()) for f in tags] == ["TAGS: PGOV PINR PE"]
+
+
+@pytest.mark.skipif(not (CORPUS / "mirror").is_dir(), reason="needs ../shared/corpus")
+@pytest.mark.parametrize(("name", "title"), [
+    ("05BRASILIA2231", "DISCUSS HAITI"), ("06LIMA1452", "RUN-OFF"), ("06LIMA1452", "HUMALA"),
+    ("04BUENOSAIRES3067", "MEETINGS WITH AMBASSADOR"),
+])
+def test_a_lost_subject_names_title_is_not_released_as_tags(tmp_path: Path, name: str, title: str) -> None:
+    """Three mirror cables print their subject title under TAGS with its SUBJECT name lost; the
+    release copy carried it as tags."""
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "redact", "run", str(CORPUS / "mirror" / f"{name}.txt"), "--out",
+                           str(out), "--format", "text", "--as-of", "2026-11-28"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    released = (out / f"{name}.release.txt").read_text(encoding="utf-8")
+    assert "TAGS:" in released and title not in released
