@@ -23,6 +23,7 @@ from .fields import (
     completes_reasons,
     continuation_fits,
     memo_line_fits,
+    misprinted_opening,
     next_reference_item,
     overflow_at,
     spilled_lines,
@@ -206,6 +207,12 @@ class Assembler:
             self.after_blank = False
             return
         self.in_body_text = False
+        misprinted = misprinted_opening(item.text)
+        if misprinted is not None and misprinted[0] == "subject":
+            # "UBJECT: ...", "SUB JECT: ...": the SUBJECT line with its name misprinted, decided as
+            # one (withheld unless its marking releases it), not addressing or a field's next line
+            self.header_item(item._replace(kind="field:subject"))
+            return
         last = self.fields[-1].name if self.fields else None
         continues = last in ("subject", "ref", "classified_by", "tags", "eo", "routing", "caption", "memo_header")
         so_far = "".join(self.field_lines[-1]) if last is not None else ""

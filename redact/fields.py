@@ -32,7 +32,7 @@ from .shapes import JOINT_OWNERS, LOWER_WORD, OWNER
 # A field name opening a line, after an optional marking of its own ("(U) SUBJECT:").
 _FIELD = re.compile(
     r"[ \t]*(?:\([^()\n]{1,12}\)[ \t]*)?(?P<name>ref\(s\)"
-    r"|(?:classified[ \t]+by|references?|reftels?|refs?|tags|subject|subj"
+    r"|(?:classified[ \t]+by|references?|reftels?|refs?|tags?|subject|subj"
     r"|e\.[ ]?o\.[ \t]*\d{4,5}|executive[ \t]+order[ \t]*\d{4,5})\b)[ \t]*:?", re.I)
 # A field name's first letter is enough to tell the kind (the pattern above matched a whole name).
 _NAMES = {"c": "classified_by", "r": "ref", "t": "tags", "s": "subject", "e": "eo"}
@@ -68,10 +68,11 @@ _AFTER_REASONS = re.compile(r"(?:[\s.,;:)\]&]|(?i:and|or)\b)*")
 
 
 def _opening_field(line: str) -> tuple[str, int] | None:
-    """The kind of header field a line opens, and where its text begins."""
+    """The kind of header field a line opens, and where its text begins (its name misprinted too:
+    "UBJECT: ...", "AGS: PGOV, PREL")."""
     found = _FIELD.match(line)
     if found is None:
-        return None
+        return misprinted_opening(line)
     return _NAMES[found.group("name")[0].lower()], found.end()
 
 
@@ -246,40 +247,63 @@ def _tags_end(line: str, start: int) -> int | None:
     numbered = _NUMBERED.search(line, start)
     # (its words hold a lower-case letter: a line in capitals, as most TAGS lines are, has none)
     prose = _MIXED_CASE_RUN.search(line, start) if line.upper() != line else None
-    named = _NAMED.search(line, start) if ":" in line[start:] else None  # a title's or a field's word
     return _first(marking.start() if marking else None, numbered.start() if numbered else None,
-                  prose.start() if prose else None, named.start() if named else None,
-                  _capitals_prose(line, start, 2, _is_tag_word), _tags_title(line, start))
+                  prose.start() if prose else None, _capitals_prose(line, start, 2, _is_tag_word),
+                  _tags_title(line, start))
 
 
-# Words a title holds and a list of tags does not (two-letter ones are country codes: IN, IS, TO).
+# Words a title holds and a list of tags does not (IN, IS, TO, BY and AS are country codes there);
+# none is printed among the tags of the corpora, nor is an ellipsis (a title cut short: "NETHER...").
 _TITLE_WORDS = frozenset({"AND", "WITH", "FOR", "AGAINST", "THE", "FROM", "OVER", "AFTER", "ABOUT", "INTO",
                           "UNDER", "BETWEEN", "WHILE", "WHEN", "WILL", "WAS", "WERE", "ARE", "HAS", "HAVE",
-                          "HAD", "NOT", "BUT", "THAN", "ITS", "THEIR", "THIS", "THAT", "THESE", "THOSE"})
+                          "HAD", "NOT", "BUT", "THAN", "ITS", "THEIR", "THIS", "THAT", "THESE", "THOSE",
+                          "OF", "ON", "AT", "A", "AN"})
 _POSSESSIVE = re.compile(r"\w['’]S\b", re.I)
 
 
 def _is_title_word(word: str) -> bool:
-    return word.strip("().,;:\"'").upper() in _TITLE_WORDS or _POSSESSIVE.search(word) is not None
+    return (word.strip("().,;:\"'").upper() in _TITLE_WORDS or _POSSESSIVE.search(word) is not None
+            or "..." in word or "…" in word)
 
 
 def _non_tag(word: str) -> bool:
     """A word no list of tags is made of: not a code, a code's shape or a country's two letters."""
-    return not _is_tag_word(word) and len(word.strip("().,;:")) > 2
+    return not _is_tag_word(word) and len(_tag_token(word)) > 2
+
+
+# Words in a row that are no tags (two-letter words, country codes or a title's "ON", between
+# them), where a title begins: a name among tags has two ("RICE CONDOLEEZZA", "HUMAN RIGHTS");
+# a title, more. (Fail closed: a few cables of the corpora print
+# three or more such words as tags, "ISRAELI PALESTINIAN AFFAIRS"; they are withheld with them.)
+_TITLE_RUN = 3
 
 
 def _tags_title(line: str, start: int) -> int | None:
     """Where a title stands among tags ("TAGS: PREL MARR BR UNSC US DISCUSS HAITI AND OTHER ISSUES",
-    a SUBJECT whose name was lost): a word of a title ("AND", "AGAINST", "EMBASSY'S"), from the first
-    of the words around it that are not tags."""
-    words = list(_WORD.finditer(line, start))
+    a SUBJECT whose name was lost): a word of a title ("AND", "AGAINST", "EMBASSY'S"), a word before
+    a colon (a title's "KAZAKHSTAN:", or a field's name: tags have none), or _TITLE_RUN words in a
+    row that are not tags; from the first of the words before it that are not tags."""
+    words = [word.group(0) for word in _WORD.finditer(line, start)]
+    starts = [word.start() for word in _WORD.finditer(line, start)]
+    run = 0
     for index, word in enumerate(words):
-        if _is_title_word(word.group(0)):
+        if _non_tag(word):
+            run += 1
+        elif not _neutral(word):
+            run = 0
+        if _is_title_word(word) or word.rstrip(_QUOTES).endswith(":") or run >= _TITLE_RUN:
             first = index
-            while first > 0 and _non_tag(words[first - 1].group(0)):
+            while first > 0 and (_non_tag(words[first - 1]) or _neutral(words[first - 1])):
                 first -= 1
-            return words[first].start()
+            while first < index and _neutral(words[first]):
+                first += 1  # from a word that is no tag, not from a country code before it
+            return starts[first]
     return None
+
+
+def _neutral(word: str) -> bool:
+    """Two letters: a country code among tags, "ON", "OF", "TO" in a title."""
+    return len(_tag_token(word)) <= 2
 
 
 def non_tag_words(line: str) -> int:
@@ -330,6 +354,27 @@ def _misprint_of(word: str, joined: bool) -> bool:
     return False
 
 
+_KINDS = {"SUBJECT": "subject", "TAGS": "tags", "CLASSIFIED": "classified_by"}
+_OPENING_NAME = re.compile(r"[ \t*#>]*([^\s,;:]+(?:[ \t]+[^\s,;:]+)?)[ \t]*:(?!\S)")
+
+
+def misprinted_opening(line: str) -> tuple[str, int] | None:
+    """The kind of header field a line opens with its name misprinted ("UBJECT: ...", "SUB JECT:
+    ...", "AGS: PGOV", "LASSIFIED BY: ..."), and where its text begins."""
+    found = _OPENING_NAME.match(line) if ":" in line[:24] else None
+    if found is None:
+        return None
+    words = found.group(1).strip(_QUOTES).upper()
+    for name, limit, after in _MISPRINTABLE:
+        if not words.endswith(after) or (" " in words and not after and min(map(len, words.split())) > 3):
+            continue
+        letters = words[:len(words) - len(after)].replace(" ", "")
+        if (letters.isalnum() and 0 < edits_apart(letters, name, limit) <= limit) or \
+                (letters == name and " " in words[:len(words) - len(after)].strip()):
+            return _KINDS[name], found.end()
+    return None
+
+
 def misprinted_field_name(line: str, start: int) -> int | None:
     """Where another header field's name, misprinted, stands in a field's text ("TAGS: PREL PGOV
     UBJECT: ...", "REF: STATE 1234 SUB JECT: ...", "E.O. 12958: DECL: 12/11/2033 SUBJECT RUSSIA"):
@@ -367,8 +412,13 @@ def is_code_shaped(token: str) -> bool:
     return _CODE_SHAPE.fullmatch(token) is not None
 
 
+def _tag_token(word: str) -> str:
+    """A word among tags without its punctuation, or a viewer's link around it ("[PREL](#)")."""
+    return word.replace("](#)", "").strip("[]().,;:").upper()
+
+
 def _is_tag_word(word: str) -> bool:
-    token = word.strip("().,;:").upper()
+    token = _tag_token(word)
     return token in codes() or is_code_shaped(token) or word.startswith("(")
 
 
@@ -640,7 +690,7 @@ def continuation_fits(name: str, field: str, line: str) -> bool:
         return False  # codes wrap in capitals, or after a comma; a lower-case line is something else
     if name == "tags" and (_TITLE_COLON.search(line) or _DIVIDER.search(" " + line)):
         return False  # "HANNIBAL GOES TO SEA: INSIGHTS ...", "FRENCH EDGY ... -----": a title, not tags
-    if name == "tags" and non_tag_words(line) >= 2:
+    if name == "tags" and (non_tag_words(line) >= 2 or _tags_title(line, 0) is not None):
         return False  # tags wrap as codes (a name or two among them): "DISCUSS HAITI AND ..." is a title
     if name == "subject" and _wraps_into_prose(field, line):
         return False

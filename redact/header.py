@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from .fields import cites_a_number, may_read_as_prose, reads_as_prose
+from .fields import cites_a_number, may_read_as_prose, misprinted_field_name, misprinted_opening, reads_as_prose
 from .markings import parse_banner_marking, parse_portion_marking, unrecognised
 from .model import Decl, Header, HeaderField, Portion, Problem, combine
 from .shapes import (
@@ -173,7 +173,18 @@ def _not_addressing(line: str, capitals: bool = True) -> bool:
     ...", "(Ѕ) ..." with a look-alike letter, or a name in parentheses: fail closed), or one that
     prints a portion marking anywhere ("FM AMEMBASSY X (S) SITES ...")."""
     return (len(LOWER_WORD.findall(line)) >= 3 or OPENS_WITH_MARKING.match(line) is not None
-            or ("(" in line and LEVEL_SHAPED.search(line) is not None) or (capitals and reads_as_prose(line)))
+            or ("(" in line and LEVEL_SHAPED.search(line) is not None) or (capitals and reads_as_prose(line))
+            or _opens_misprinted_subject(line))
+
+
+def _opens_misprinted_subject(line: str) -> bool:
+    """A subject line whose name a scan or typist misprinted ("ubject: TRIPOLI 642 HANNIBAL GOES TO
+    SEA ...", in an e-mail's headers above the cable), or a line with a field's misprinted name in
+    it ("To: EACTTripoli ubject: ..."): a title or a field, not an address."""
+    if ":" not in line:
+        return False
+    opening = misprinted_opening(line)
+    return (opening is not None and opening[0] == "subject") or misprinted_field_name(line, 0) is not None
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -229,8 +240,9 @@ def _prose_is_not_routing(field: HeaderField) -> list[HeaderField]:
     if field.name not in ("routing", "caption"):
         return [field]
     capitals = may_read_as_prose(field.text)  # one scan of the field, not one of each line
-    if not capitals and "(" not in field.text and len(LOWER_WORD.findall(field.text)) < 3:
-        return [field]  # no line can be prose or hold a marking (the field's words are its lines')
+    if not capitals and "(" not in field.text and len(LOWER_WORD.findall(field.text)) < 3 \
+            and not (":" in field.text and any(map(_opens_misprinted_subject, field.text.split("\n")))):
+        return [field]  # no line can be prose, hold a marking or be a subject (their words are the field's)
     lines = field.text.split("\n")
     if not any(_not_addressing(line, capitals) for line in lines):
         return [field]

@@ -271,7 +271,9 @@ def _header_pieces(line: str) -> tuple[list[str], bool, bool]:
         return [line], False, False  # most routing lines
     pieces: list[str] = []
     opened = overflowed = False
-    for piece in _split_fields(line):
+    todo = _split_fields(line)
+    while todo:
+        piece = todo.pop(0)
         cut = overflow_at(piece)
         overflowed = overflowed or cut is not None
         if cut is not None:
@@ -280,6 +282,10 @@ def _header_pieces(line: str) -> tuple[list[str], bool, bool]:
             # stays a line of the header block, which the parser makes a portion of its own
             # (decided by its marking, or withheld as unmarked) and the header goes on after it.
             opens = _BODY_START.match(rest) is not None
+            if not opens and field_name(rest) is not None:
+                pieces.append(piece[:cut].rstrip())  # the next field, its name misprinted: its own shape
+                todo.insert(0, rest)
+                continue
             pieces += [piece[:cut].rstrip(), *([""] if opens else []), rest]
             opened = opened or opens
             continue
