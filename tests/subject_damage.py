@@ -14,10 +14,11 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from multiprocessing import Pool
 from pathlib import Path
 
-from redact import Context, build_view, decide, load_policy, parse, render_text
+from redact import Context, Policy, build_view, decide, load_policy, parse, render_text
 
 AS_OF = date(2026, 11, 28)
 SUBJECT_LINE = re.compile(r"^([ \t]*)(SUBJECT|Subject|SUBJ)([ \t]*:[ \t]*)(.*)$", re.M)
@@ -39,8 +40,13 @@ def damaged(text: str, found: re.Match[str]) -> Iterator[tuple[str, str]]:
     yield "joined-name-lost", f"{above}{title}{after}"
 
 
+@cache
+def _policy(name: str) -> Policy:
+    return load_policy(name)
+
+
 def _released(text: str, policy_name: str) -> str:
-    policy = load_policy(policy_name)
+    policy = _policy(policy_name)
     document = parse(text, doc_id="x")
     decisions = decide(document, policy, Context(as_of=AS_OF))
     view = build_view(document, decisions, policy_name=policy.name, policy_sha256=policy.sha256, as_of=AS_OF,
