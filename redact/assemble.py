@@ -22,6 +22,7 @@ from .fields import (
     SHAPED_FIELDS,
     completes_reasons,
     continuation_fits,
+    first_non_tag,
     memo_line_fits,
     misprinted_opening,
     next_reference_item,
@@ -132,6 +133,7 @@ class Assembler:
         self.in_body_text = False
         self.in_repeated_field = False
         self.body_fields: list[int] = []  # fields found after the body began (a memo's closing block)
+        self.header_fields: int | None = None  # how many fields came before the body began
         self.in_memo_header = False  # in an article's FROM / Run Date block, under its title
 
     # -- header -------------------------------------------------------------
@@ -417,6 +419,8 @@ class Assembler:
             self._close()
             self.after_blank = True
             return
+        if self.header_fields is None:
+            self.header_fields = len(self.fields)  # the fields above the body (a section's repeated ones follow)
         self.in_body = True
         if kind.startswith("field:"):
             self._body_field(item)
@@ -548,8 +552,8 @@ class Assembler:
     def finish(self) -> tuple[Header, list[Portion], list[Problem]]:
         self._close()
         self._closing_block_is_last()
-        fields = [HeaderField(f.name, "".join(lines).rstrip("\n"), f.start_line, f.end_line)
-                  for f, lines in zip(self.fields, self.field_lines, strict=True)]
+        fields = self._tags_without_subject([HeaderField(f.name, "".join(lines).rstrip("\n"), f.start_line, f.end_line)
+                                             for f, lines in zip(self.fields, self.field_lines, strict=True)])
         portions = with_signature(self.portions, " ".join(f.text for f in fields if f.name == "classified_by"))
         portions, unmarked = lines_apart(portions, self.doc_type)
         self.problems += [Problem(line, "unmarked-portion", "a line printed under a paragraph opens a paragraph of "
@@ -558,6 +562,27 @@ class Assembler:
         header = self._governing_decl(read_header(fields, portions), portions)  # reads the portions' text only
         portions = self._entire_text_under_banner(portions, header.banner)
         return header, headings_take_marking(portions, header.banner), self.problems
+
+    def _tags_without_subject(self, fields: list[HeaderField]) -> list[HeaderField]:
+        """A cable that prints no SUBJECT line put its title somewhere, and where a scan or a mirror
+        lost the name, the title ran into TAGS ("TAGS: PREL PGOV TU TURKEY ADRIFT"). Then the tags
+        end at their first word that is no tag; the rest is header text (no bundled policy
+        releases it). (In the corpora one such cable prints a word that is no tag among its tags.)"""
+        if self.doc_type != "cable" or any(f.name == "subject" for f in fields[:self.header_fields]):
+            return fields  # (a SUBJECT printed again at the top of a later section is not the header's)
+        kept: list[HeaderField] = []
+        for f in fields:
+            cut = first_non_tag(f.text) if f.name == "tags" else None
+            if cut is None:
+                kept.append(f)
+                continue
+            line = f.start_line + f.text.count("\n", 0, cut)
+            kept += [HeaderField("tags", f.text[:cut].rstrip(), f.start_line, line),
+                     HeaderField("header_text", f.text[cut:], line, f.end_line)]
+            self.problems.append(Problem(line, "field-overflow", "a cable without a SUBJECT line prints words "
+                                         "that are no tags among its tags (its title, its name lost?): withheld "
+                                         "as header text"))
+        return kept
 
     def _governing_decl(self, header: Header, portions: list[Portion]) -> Header:
         """The declassification instruction that governs, of all the document prints (redact.header)."""

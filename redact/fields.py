@@ -306,6 +306,19 @@ def _neutral(word: str) -> bool:
     return len(_tag_token(word)) <= 2
 
 
+def first_non_tag(text: str) -> int | None:
+    """Where the first word of a TAGS field's text that is no tag stands (a name in parentheses
+    after OVIP counts as tags: "OVIP (CLINTON, HILLARY)")."""
+    opening = _opening_field(text)
+    depth = 0
+    for word in _WORD.finditer(text, opening[1] if opening else 0):
+        inside = depth > 0 or word.group(0).startswith("(")
+        depth += word.group(0).count("(") - word.group(0).count(")")
+        if not inside and _non_tag(word.group(0)):
+            return word.start()
+    return None
+
+
 def non_tag_words(line: str) -> int:
     """How many words of ``line`` no list of tags is made of."""
     return sum(_non_tag(word.group(0)) for word in _WORD.finditer(line))

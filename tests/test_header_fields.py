@@ -572,3 +572,16 @@ def test_a_misprinted_subject_line_is_no_address() -> None:
                      doc_type="cable")
     holding = [f.name for f in document.header.fields if "HANNIBAL" in f.text]
     assert holding and "routing" not in holding and "caption" not in holding
+
+
+def test_without_a_subject_line_the_tags_end_at_their_first_word_that_is_no_tag() -> None:
+    """cablegate/05ANKARA1730 with its SUBJECT name lost and its title joined to TAGS: "TURKEY
+    ADRIFT" reads as a name among tags; a cable with no SUBJECT line has no such name there."""
+    tags = "TAGS: PREL PGOV PINS MARR TU TURKEY ADRIFT"
+    lost = [f for f in _header(tags).fields if "ADRIFT" in f.text]
+    assert [f.name for f in lost] == ["header_text"]
+    kept = [f for f in _header(f"{tags}\nSUBJECT: (U) THE TITLE").fields if "ADRIFT" in f.text]
+    assert [f.name for f in kept] == ["tags"]
+    # a name in parentheses after OVIP is the tags'
+    named = _header("TAGS: OVIP (CLINTON, HILLARY) PREL").fields
+    assert [f.name for f in named if "HILLARY" in f.text] == ["tags"]

@@ -17,6 +17,7 @@ def test_damaged_subject_lines_release_no_title() -> None:
     assert result.checked >= 100
     traced = {damage: result.leaked[damage] for damage, trace in DAMAGE.items() if trace}
     assert traced == dict.fromkeys(traced, 0), result.examples
-    # The name lost altogether: a title of two words that are not tags can still read as tags.
+    # The name lost altogether: a cable without a SUBJECT line keeps no word among its tags that
+    # is no tag (on the whole corpora 4 of 1,947 titles still ride out: benchmarks/subject_damage.py).
     assert result.leaked["name-lost"] == 0
-    assert result.leaked["joined-name-lost"] <= result.checked // 10
+    assert result.leaked["joined-name-lost"] <= result.checked // 50
