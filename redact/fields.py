@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
+from itertools import islice
 
 from .resources import grammar_path
 from .shapes import JOINT_OWNERS, LOWER_WORD, OWNER
@@ -283,22 +284,33 @@ def _tags_title(line: str, start: int) -> int | None:
     a SUBJECT whose name was lost): a word of a title ("AND", "AGAINST", "EMBASSY'S"), a word before
     a colon (a title's "KAZAKHSTAN:", or a field's name: tags have none), or _TITLE_RUN words in a
     row that are not tags; from the first of the words before it that are not tags."""
-    words = [word.group(0) for word in _WORD.finditer(line, start)]
-    starts = [word.start() for word in _WORD.finditer(line, start)]
+    kinds = list(map(_tag_kind, _WORD.findall(line, start)))
     run = 0
-    for index, word in enumerate(words):
-        if _non_tag(word):
+    for index, kind in enumerate(kinds):
+        if kind & _NON_TAG:
             run += 1
-        elif not _neutral(word):
+        elif not kind & _NEUTRAL:
             run = 0
-        if _is_title_word(word) or word.rstrip(_QUOTES).endswith(":") or run >= _TITLE_RUN:
+        if kind & _TITLE or run >= _TITLE_RUN:
             first = index
-            while first > 0 and (_non_tag(words[first - 1]) or _neutral(words[first - 1])):
+            while first > 0 and kinds[first - 1] & (_NON_TAG | _NEUTRAL):
                 first -= 1
-            while first < index and _neutral(words[first]):
+            while first < index and kinds[first] & _NEUTRAL:
                 first += 1  # from a word that is no tag, not from a country code before it
-            return starts[first]
+            return next(islice(_WORD.finditer(line, start), first, None)).start()
     return None
+
+
+# What a word among tags is (flags): no tag, two letters (a country code, or a title's "ON"), a
+# title's word or a word before a colon.
+_NON_TAG, _NEUTRAL, _TITLE = 1, 2, 4
+
+
+@lru_cache(maxsize=4096)
+def _tag_kind(word: str) -> int:
+    """The kind of a word among tags (the same words recur in every cable: worked out once)."""
+    return ((_NON_TAG if _non_tag(word) else 0) | (_NEUTRAL if _neutral(word) else 0)
+            | (_TITLE if _is_title_word(word) or word.rstrip(_QUOTES).endswith(":") else 0))
 
 
 def _neutral(word: str) -> bool:
@@ -328,8 +340,22 @@ def non_tag_words(line: str) -> int:
 # or opens a title ("KAZAKHSTAN: ..."). Tags have none (in the corpora, only the field's own name).
 _NAMED = re.compile(r"(?<![^\s,;])[^\s,;:]+(?:[ \t]+BY)?[ \t]*:(?!\S)", re.I)
 _QUOTES = "\"'“”‘’()[]*"
-# The word before a colon-word (a stray space may have split one word in two: "SUB JECT:").
-_LAST_WORD = re.compile(r"(?<!\S)(\w+)[ \t]+$")
+
+
+def _word_before(line: str, start: int, end: int) -> tuple[int, str] | None:
+    """The word (letters and digits) right before the spaces that end ``line[start:end]``, and where
+    it starts: a stray space may have split one word in two ("SUB JECT:")."""
+    stop = end
+    while stop > start and line[stop - 1] in " \t":
+        stop -= 1
+    if stop in (end, start) or not line[stop - 1].isalnum():
+        return None
+    begin = stop - 1
+    while begin > start and line[begin - 1].isalnum():
+        begin -= 1
+    if begin > start and not line[begin - 1].isspace():
+        return None
+    return begin, line[begin:stop]
 # The field names a misprint may mangle: how many letters it may lose, add or change in each, and
 # the word that follows the name ("CLASSIFIED BY:").
 _MISPRINTABLE = (("SUBJECT", 2, ""), ("TAGS", 1, ""), ("CLASSIFIED", 2, "BY"))
@@ -353,6 +379,7 @@ def edits_apart(word: str, name: str, limit: int) -> int:
     return min(previous[-1], limit + 1)
 
 
+@lru_cache(maxsize=4096)
 def _misprint_of(word: str, joined: bool) -> bool:
     """Is ``word`` (upper case, its colon and quotes taken off) a misprinted field name? A name
     printed right is one only when a space split it (``joined``): redact.lines cuts before the others."""
@@ -374,7 +401,7 @@ _OPENING_NAME = re.compile(r"[ \t*#>]*([^\s,;:]+(?:[ \t]+[^\s,;:]+)?)[ \t]*:(?!\
 def misprinted_opening(line: str) -> tuple[str, int] | None:
     """The kind of header field a line opens with its name misprinted ("UBJECT: ...", "SUB JECT:
     ...", "AGS: PGOV", "LASSIFIED BY: ..."), and where its text begins."""
-    found = _OPENING_NAME.match(line) if ":" in line[:24] else None
+    found = _OPENING_NAME.match(line) if line.find(":", 0, 24) >= 0 else None
     if found is None:
         return None
     words = found.group(1).strip(_QUOTES).upper()
@@ -394,15 +421,15 @@ def misprinted_field_name(line: str, start: int) -> int | None:
     the field that text is in ends there. (A name printed right is cut before by redact.lines; a
     misprinted one was read as the field's text, and the next field's text with it: a classified
     subject released as tags or a reference.)"""
-    bare = _BARE_SUBJECT.search(line, start)
-    if ":" not in line[start:]:
+    bare = _BARE_SUBJECT.search(line, start) if "SUBJ" in line else None
+    if line.find(":", start) < 0:
         return bare.start() if bare else None
     for named in _NAMED.finditer(line, start):
         word = named.group(0).rstrip(" \t:").strip(_QUOTES).upper()
-        before = _LAST_WORD.search(line[:named.start()], start)
-        if before is not None and min(len(before.group(1)), len(word)) <= 3 \
-                and _misprint_of(f"{before.group(1).upper()} {word}", joined=True):
-            return _first(before.start(), bare.start() if bare else None)  # "S UBJECT:", "SUB JECT:"
+        before = _word_before(line, start, named.start())
+        if before is not None and min(len(before[1]), len(word)) <= 3 \
+                and _misprint_of(f"{before[1].upper()} {word}", joined=True):
+            return _first(before[0], bare.start() if bare else None)  # "S UBJECT:", "SUB JECT:"
         if _misprint_of(word, joined=False):
             return _first(named.start(), bare.start() if bare else None)
     return bare.start() if bare else None
@@ -507,7 +534,9 @@ def _eo_title(line: str, start: int) -> int | None:
     """Where a title stands in an E.O. line's text: a word and a colon that is not the line's own
     ("12958:", "DECL:", "DNG:"), or a run of words after the DECL date that are neither the line's
     words nor tag codes ("DECL: 12/11/2033 PRESIDENTIAL ADMINISTRATION HEAD RAISES ...")."""
-    names = list(_NAMED.finditer(line, start)) if ":" in line[start:] else []
+    colon = line.find(":", start)
+    names = [] if colon < 0 or (line.find(":", colon + 1) < 0 and line[start:colon].rstrip().upper().endswith("DECL")) \
+        else list(_NAMED.finditer(line, start))  # (most lines: one colon, DECL's)
     for named in names:
         word = named.group(0).rstrip(" \t:").strip(_QUOTES).upper()
         if not _is_eo_word(word) and word not in _EO_LABELS and edits_apart(word, "DECL", 1) > 1:
