@@ -16,23 +16,23 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
+from .field_names import misprinted_opening
 from .fields import (
     MEMO_FIELD,
     OVERFLOW,
     SHAPED_FIELDS,
     completes_reasons,
     continuation_fits,
-    first_non_tag,
     memo_line_fits,
-    misprinted_opening,
     next_reference_item,
     overflow_at,
     spilled_lines,
 )
-from .header import governing_decl, opens_portion, read_header
+from .header import governing_decl, opens_portion, read_header, tags_without_subject
 from .markings import parse_banner_marking, parse_portion_marking
 from .model import HEADING, PARAGRAPH, SUBPARAGRAPH, TEXT, Header, HeaderField, Kind, Marking, Portion, Problem, combine
 from .portions import (
+    entire_text_under_banner,
     finishes_sentence,
     headings_take_marking,
     inline_markings,
@@ -552,60 +552,26 @@ class Assembler:
     def finish(self) -> tuple[Header, list[Portion], list[Problem]]:
         self._close()
         self._closing_block_is_last()
-        fields = self._tags_without_subject([HeaderField(f.name, "".join(lines).rstrip("\n"), f.start_line, f.end_line)
-                                             for f, lines in zip(self.fields, self.field_lines, strict=True)])
+        fields = [HeaderField(f.name, "".join(lines).rstrip("\n"), f.start_line, f.end_line)
+                  for f, lines in zip(self.fields, self.field_lines, strict=True)]
+        if self.doc_type == "cable":
+            fields, problems = tags_without_subject(fields, self.header_fields)
+            self.problems += problems
         portions = with_signature(self.portions, " ".join(f.text for f in fields if f.name == "classified_by"))
         portions, unmarked = lines_apart(portions, self.doc_type)
         self.problems += [Problem(line, "unmarked-portion", "a line printed under a paragraph opens a paragraph of "
                                   "its own, without a marking; withheld unless a policy says otherwise")
                           for line in unmarked]
         header = self._governing_decl(read_header(fields, portions), portions)  # reads the portions' text only
-        portions = self._entire_text_under_banner(portions, header.banner)
+        portions, contradiction = entire_text_under_banner(portions, self.entire, header.banner)
+        self.problems += contradiction
         return header, headings_take_marking(portions, header.banner), self.problems
-
-    def _tags_without_subject(self, fields: list[HeaderField]) -> list[HeaderField]:
-        """A cable that prints no SUBJECT line put its title somewhere, and where a scan or a mirror
-        lost the name, the title ran into TAGS ("TAGS: PREL PGOV TU TURKEY ADRIFT"). Then the tags
-        end at their first word that is no tag; the rest is header text (no bundled policy
-        releases it). (In the corpora one such cable prints a word that is no tag among its tags.)"""
-        if self.doc_type != "cable" or any(f.name == "subject" for f in fields[:self.header_fields]):
-            return fields  # (a SUBJECT printed again at the top of a later section is not the header's)
-        kept: list[HeaderField] = []
-        for f in fields:
-            cut = first_non_tag(f.text) if f.name == "tags" else None
-            if cut is None:
-                kept.append(f)
-                continue
-            line = f.start_line + f.text.count("\n", 0, cut)
-            kept += [HeaderField("tags", f.text[:cut].rstrip(), f.start_line, line),
-                     HeaderField("header_text", f.text[cut:], line, f.end_line)]
-            self.problems.append(Problem(line, "field-overflow", "a cable without a SUBJECT line prints words "
-                                         "that are no tags among its tags (its title, its name lost?): withheld "
-                                         "as header text"))
-        return kept
 
     def _governing_decl(self, header: Header, portions: list[Portion]) -> Header:
         """The declassification instruction that governs, of all the document prints (redact.header)."""
         decl, problems = governing_decl(header, portions)
         self.problems += problems
         return header if decl == header.decl else replace(header, decl=decl)
-
-    def _entire_text_under_banner(self, portions: list[Portion], banner: Marking | None) -> list[Portion]:
-        """"UNCLASSIFIED - ENTIRE TEXT" under a SECRET banner: the document contradicts itself, and
-        where markings disagree the higher governs (fail closed). The paragraphs the entire-text
-        line marks take the banner's level with it, and the contradiction is reported."""
-        entire = self.entire
-        if entire is None or banner is None or not banner.recognised or not entire.recognised \
-                or banner.level <= entire.level:
-            return portions
-        marked = [p for p in portions if p.marking == entire]
-        if not marked:
-            return portions
-        self.problems.append(Problem(marked[0].start_line, "entire-text-below-banner",
-                                     f"the entire text is marked {entire.canonical} under a {banner.canonical} "
-                                     f"banner; its paragraphs are read at {banner.canonical}"))
-        raised = combine([entire, banner])
-        return [replace(p, marking=raised) if p.marking == entire else p for p in portions]
 
 
 # Tag codes in lower case, wrapped after a comma: "etra, mnuc, marr, ch, jp"

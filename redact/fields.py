@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache, lru_cache
-from itertools import islice
 
-from .resources import grammar_path
+from .field_names import NAMED, QUOTES, edits_apart, misprinted_field_name, misprinted_opening
 from .shapes import JOINT_OWNERS, LOWER_WORD, OWNER
+from .tag_words import WORD, is_tag_word, non_tag_words, title_among_tags
+from .tag_words import first_non_tag as _first_non_tag
 
 # A field name opening a line, after an optional marking of its own ("(U) SUBJECT:").
 _FIELD = re.compile(
@@ -66,6 +66,12 @@ _REASONS_ALONE = re.compile(rf"[ \t]*(?:{_SECTION})?{_REASON_LIST}[ \t]*\n?", re
 _AUTHORITY_LIMIT = 200
 _REASON_LETTERS = re.compile(r"(?<![A-Za-z])([a-hA-H])(?![A-Za-z])")
 _AFTER_REASONS = re.compile(r"(?:[\s.,;:)\]&]|(?i:and|or)\b)*")
+
+
+def first_non_tag(text: str) -> int | None:
+    """Where the first word of a TAGS field's text that is no tag stands (redact.tag_words)."""
+    opening = _opening_field(text)
+    return _first_non_tag(text, opening[1] if opening else 0)
 
 
 def _opening_field(line: str) -> tuple[str, int] | None:
@@ -249,217 +255,8 @@ def _tags_end(line: str, start: int) -> int | None:
     # (its words hold a lower-case letter: a line in capitals, as most TAGS lines are, has none)
     prose = _MIXED_CASE_RUN.search(line, start) if line.upper() != line else None
     return _first(marking.start() if marking else None, numbered.start() if numbered else None,
-                  prose.start() if prose else None, _capitals_prose(line, start, 2, _is_tag_word),
-                  _tags_title(line, start))
-
-
-# Words a title holds and a list of tags does not (IN, IS, TO, BY and AS are country codes there);
-# none is printed among the tags of the corpora, nor is an ellipsis (a title cut short: "NETHER...").
-_TITLE_WORDS = frozenset({"AND", "WITH", "FOR", "AGAINST", "THE", "FROM", "OVER", "AFTER", "ABOUT", "INTO",
-                          "UNDER", "BETWEEN", "WHILE", "WHEN", "WILL", "WAS", "WERE", "ARE", "HAS", "HAVE",
-                          "HAD", "NOT", "BUT", "THAN", "ITS", "THEIR", "THIS", "THAT", "THESE", "THOSE",
-                          "OF", "ON", "AT", "A", "AN"})
-_POSSESSIVE = re.compile(r"\w['’]S\b", re.I)
-
-
-def _is_title_word(word: str) -> bool:
-    return (word.strip("().,;:\"'").upper() in _TITLE_WORDS or _POSSESSIVE.search(word) is not None
-            or "..." in word or "…" in word)
-
-
-def _non_tag(word: str) -> bool:
-    """A word no list of tags is made of: not a code, a code's shape or a country's two letters."""
-    return not _is_tag_word(word) and len(_tag_token(word)) > 2
-
-
-# Words in a row that are no tags (two-letter words, country codes or a title's "ON", between
-# them), where a title begins: a name among tags has two ("RICE CONDOLEEZZA", "HUMAN RIGHTS");
-# a title, more. (Fail closed: a few cables of the corpora print
-# three or more such words as tags, "ISRAELI PALESTINIAN AFFAIRS"; they are withheld with them.)
-_TITLE_RUN = 3
-
-
-def _tags_title(line: str, start: int) -> int | None:
-    """Where a title stands among tags ("TAGS: PREL MARR BR UNSC US DISCUSS HAITI AND OTHER ISSUES",
-    a SUBJECT whose name was lost): a word of a title ("AND", "AGAINST", "EMBASSY'S"), a word before
-    a colon (a title's "KAZAKHSTAN:", or a field's name: tags have none), or _TITLE_RUN words in a
-    row that are not tags; from the first of the words before it that are not tags."""
-    kinds = list(map(_tag_kind, _WORD.findall(line, start)))
-    run = 0
-    for index, kind in enumerate(kinds):
-        if kind & _NON_TAG:
-            run += 1
-        elif not kind & _NEUTRAL:
-            run = 0
-        if kind & _TITLE or run >= _TITLE_RUN:
-            first = index
-            while first > 0 and kinds[first - 1] & (_NON_TAG | _NEUTRAL):
-                first -= 1
-            while first < index and kinds[first] & _NEUTRAL:
-                first += 1  # from a word that is no tag, not from a country code before it
-            return next(islice(_WORD.finditer(line, start), first, None)).start()
-    return None
-
-
-# What a word among tags is (flags): no tag, two letters (a country code, or a title's "ON"), a
-# title's word or a word before a colon.
-_NON_TAG, _NEUTRAL, _TITLE = 1, 2, 4
-
-
-@lru_cache(maxsize=4096)
-def _tag_kind(word: str) -> int:
-    """The kind of a word among tags (the same words recur in every cable: worked out once)."""
-    return ((_NON_TAG if _non_tag(word) else 0) | (_NEUTRAL if _neutral(word) else 0)
-            | (_TITLE if _is_title_word(word) or word.rstrip(_QUOTES).endswith(":") else 0))
-
-
-def _neutral(word: str) -> bool:
-    """Two letters: a country code among tags, "ON", "OF", "TO" in a title."""
-    return len(_tag_token(word)) <= 2
-
-
-def first_non_tag(text: str) -> int | None:
-    """Where the first word of a TAGS field's text that is no tag stands (a name in parentheses
-    after OVIP counts as tags: "OVIP (CLINTON, HILLARY)")."""
-    opening = _opening_field(text)
-    depth = 0
-    for word in _WORD.finditer(text, opening[1] if opening else 0):
-        inside = depth > 0 or word.group(0).startswith("(")
-        depth += word.group(0).count("(") - word.group(0).count(")")
-        if not inside and _non_tag(word.group(0)):
-            return word.start()
-    return None
-
-
-def non_tag_words(line: str) -> int:
-    """How many words of ``line`` no list of tags is made of."""
-    return sum(_non_tag(word.group(0)) for word in _WORD.finditer(line))
-
-
-# A word and a colon: what names a field ("SUBJECT:", "UBJECT:" when a scan lost its first letter)
-# or opens a title ("KAZAKHSTAN: ..."). Tags have none (in the corpora, only the field's own name).
-_NAMED = re.compile(r"(?<![^\s,;])[^\s,;:]+(?:[ \t]+BY)?[ \t]*:(?!\S)", re.I)
-_QUOTES = "\"'“”‘’()[]*"
-
-
-def _word_before(line: str, start: int, end: int) -> tuple[int, str] | None:
-    """The word (letters and digits) right before the spaces that end ``line[start:end]``, and where
-    it starts: a stray space may have split one word in two ("SUB JECT:")."""
-    stop = end
-    while stop > start and line[stop - 1] in " \t":
-        stop -= 1
-    if stop in (end, start) or not line[stop - 1].isalnum():
-        return None
-    begin = stop - 1
-    while begin > start and line[begin - 1].isalnum():
-        begin -= 1
-    if begin > start and not line[begin - 1].isspace():
-        return None
-    return begin, line[begin:stop]
-# The field names a misprint may mangle: how many letters it may lose, add or change in each, and
-# the word that follows the name ("CLASSIFIED BY:").
-_MISPRINTABLE = (("SUBJECT", 2, ""), ("TAGS", 1, ""), ("CLASSIFIED", 2, "BY"))
-# A SUBJECT name printed without its colon, in capitals, before the title ("... 2445 SUBJECT - RUSSIA").
-_BARE_SUBJECT = re.compile(r"(?<![\w(/])SUBJ(?:ECT)?(?=[ \t]*[-\u2013\u2014.]?[ \t]+[^\s\d])")
-
-
-def edits_apart(word: str, name: str, limit: int) -> int:
-    """How many letters ``word`` loses, adds or changes from ``name`` (Levenshtein), or ``limit`` + 1
-    when more than ``limit``."""
-    if abs(len(word) - len(name)) > limit:
-        return limit + 1
-    previous = list(range(len(name) + 1))
-    for i, letter in enumerate(word, start=1):
-        current = [i]
-        for j, other in enumerate(name, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (letter != other)))
-        if min(current) > limit:
-            return limit + 1
-        previous = current
-    return min(previous[-1], limit + 1)
-
-
-@lru_cache(maxsize=4096)
-def _misprint_of(word: str, joined: bool) -> bool:
-    """Is ``word`` (upper case, its colon and quotes taken off) a misprinted field name? A name
-    printed right is one only when a space split it (``joined``): redact.lines cuts before the others."""
-    for name, limit, after in _MISPRINTABLE:
-        if not word.endswith(after):
-            continue
-        letters = word[:len(word) - len(after)].replace(" ", "")
-        if letters.isalnum():  # (a length more than ``limit`` from the name's is too far)
-            distance = edits_apart(letters, name, limit)
-            if distance <= limit and (distance > 0 or joined):
-                return True
-    return False
-
-
-_KINDS = {"SUBJECT": "subject", "TAGS": "tags", "CLASSIFIED": "classified_by"}
-_OPENING_NAME = re.compile(r"[ \t*#>]*([^\s,;:]+(?:[ \t]+[^\s,;:]+)?)[ \t]*:(?!\S)")
-
-
-def misprinted_opening(line: str) -> tuple[str, int] | None:
-    """The kind of header field a line opens with its name misprinted ("UBJECT: ...", "SUB JECT:
-    ...", "AGS: PGOV", "LASSIFIED BY: ..."), and where its text begins."""
-    found = _OPENING_NAME.match(line) if line.find(":", 0, 24) >= 0 else None
-    if found is None:
-        return None
-    words = found.group(1).strip(_QUOTES).upper()
-    for name, limit, after in _MISPRINTABLE:
-        if not words.endswith(after) or (" " in words and not after and min(map(len, words.split())) > 3):
-            continue
-        letters = words[:len(words) - len(after)].replace(" ", "")
-        if (letters.isalnum() and 0 < edits_apart(letters, name, limit) <= limit) or \
-                (letters == name and " " in words[:len(words) - len(after)].strip()):
-            return _KINDS[name], found.end()
-    return None
-
-
-def misprinted_field_name(line: str, start: int) -> int | None:
-    """Where another header field's name, misprinted, stands in a field's text ("TAGS: PREL PGOV
-    UBJECT: ...", "REF: STATE 1234 SUB JECT: ...", "E.O. 12958: DECL: 12/11/2033 SUBJECT RUSSIA"):
-    the field that text is in ends there. (A name printed right is cut before by redact.lines; a
-    misprinted one was read as the field's text, and the next field's text with it: a classified
-    subject released as tags or a reference.)"""
-    bare = _BARE_SUBJECT.search(line, start) if "SUBJ" in line else None
-    if line.find(":", start) < 0:
-        return bare.start() if bare else None
-    for named in _NAMED.finditer(line, start):
-        word = named.group(0).rstrip(" \t:").strip(_QUOTES).upper()
-        before = _word_before(line, start, named.start())
-        if before is not None and min(len(before[1]), len(word)) <= 3 \
-                and _misprint_of(f"{before[1].upper()} {word}", joined=True):
-            return _first(before[0], bare.start() if bare else None)  # "S UBJECT:", "SUB JECT:"
-        if _misprint_of(word, joined=False):
-            return _first(named.start(), bare.start() if bare else None)
-    return bare.start() if bare else None
-
-
-@cache
-def codes() -> frozenset[str]:
-    """The known TAGS codes (``grammar/tag_codes.txt``, built from the shared corpora by
-    ``scripts/tag_vocabulary.py``)."""
-    lines = grammar_path("tag_codes.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(line.split()[0] for line in lines if line.strip() and not line.startswith("#"))
-
-
-# A subject code's shape: a four-letter code opens with its family's letter (Administration,
-# Consular, Economic, K general, Military, Operations, Political, Social, Technology).
-_CODE_SHAPE = re.compile(r"[ACEKMOPST][A-Z]{3}")
-
-
-def is_code_shaped(token: str) -> bool:
-    return _CODE_SHAPE.fullmatch(token) is not None
-
-
-def _tag_token(word: str) -> str:
-    """A word among tags without its punctuation, or a viewer's link around it ("[PREL](#)")."""
-    return word.replace("](#)", "").strip("[]().,;:").upper()
-
-
-def _is_tag_word(word: str) -> bool:
-    token = _tag_token(word)
-    return token in codes() or is_code_shaped(token) or word.startswith("(")
+                  prose.start() if prose else None, _capitals_prose(line, start, 2, is_tag_word),
+                  title_among_tags(line, start))
 
 
 # Prose in capitals, as older cables print everything: words that a sentence needs and no tag or
@@ -477,7 +274,6 @@ def _function_words(text: str) -> int:
     return len(_FUNCTION_WORD_IN_LOWER.findall(text.lower()))
 
 
-_WORD = re.compile(r"[^\s,;]+")
 _PROSE_WINDOW = 8
 
 
@@ -487,7 +283,7 @@ def _capitals_prose(line: str, start: int, needed: int, kept: Callable[[str], bo
     item): a name or a word of the sentence is not left in the field."""
     if _function_words(line[start:]) < needed:
         return None  # nearly every line: one scan in C
-    words = [(m.start(), m.group(0)) for m in _WORD.finditer(line, start)]
+    words = [(m.start(), m.group(0)) for m in WORD.finditer(line, start)]
     plain = [w.strip("().,;:\"'").upper() for _, w in words]
     for i, word in enumerate(plain):
         if not _FUNCTION_WORD.fullmatch(word):
@@ -536,9 +332,9 @@ def _eo_title(line: str, start: int) -> int | None:
     words nor tag codes ("DECL: 12/11/2033 PRESIDENTIAL ADMINISTRATION HEAD RAISES ...")."""
     colon = line.find(":", start)
     names = [] if colon < 0 or (line.find(":", colon + 1) < 0 and line[start:colon].rstrip().upper().endswith("DECL")) \
-        else list(_NAMED.finditer(line, start))  # (most lines: one colon, DECL's)
+        else list(NAMED.finditer(line, start))  # (most lines: one colon, DECL's)
     for named in names:
-        word = named.group(0).rstrip(" \t:").strip(_QUOTES).upper()
+        word = named.group(0).rstrip(" \t:").strip(QUOTES).upper()
         if not _is_eo_word(word) and word not in _EO_LABELS and edits_apart(word, "DECL", 1) > 1:
             return named.start()
     date = _DECL_DATE.search(line, start)
@@ -547,8 +343,8 @@ def _eo_title(line: str, start: int) -> int | None:
     # up to the next name: "... 09/21/10 TAGS: PGOV PINS ZI MDC ZANU PF" (tags, read as tags)
     end = next((named.start() for named in names if named.start() >= date.end()), len(line))
     run: list[int] = []
-    for found in _WORD.finditer(line, date.end(), end):
-        if _is_eo_word(found.group(0)) or _is_tag_word(found.group(0)):
+    for found in WORD.finditer(line, date.end(), end):
+        if _is_eo_word(found.group(0)) or is_tag_word(found.group(0)):
             run = []
             continue
         run.append(found.start())
@@ -732,7 +528,7 @@ def continuation_fits(name: str, field: str, line: str) -> bool:
         return False  # codes wrap in capitals, or after a comma; a lower-case line is something else
     if name == "tags" and (_TITLE_COLON.search(line) or _DIVIDER.search(" " + line)):
         return False  # "HANNIBAL GOES TO SEA: INSIGHTS ...", "FRENCH EDGY ... -----": a title, not tags
-    if name == "tags" and (non_tag_words(line) >= 2 or _tags_title(line, 0) is not None):
+    if name == "tags" and (non_tag_words(line) >= 2 or title_among_tags(line, 0) is not None):
         return False  # tags wrap as codes (a name or two among them): "DISCUSS HAITI AND ..." is a title
     if name == "subject" and _wraps_into_prose(field, line):
         return False

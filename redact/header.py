@@ -15,7 +15,8 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from .fields import cites_a_number, may_read_as_prose, misprinted_field_name, misprinted_opening, reads_as_prose
+from .field_names import misprinted_field_name, misprinted_opening
+from .fields import cites_a_number, first_non_tag, may_read_as_prose, reads_as_prose
 from .markings import parse_banner_marking, parse_portion_marking, unrecognised
 from .model import Decl, Header, HeaderField, Portion, Problem, combine
 from .shapes import (
@@ -343,6 +344,30 @@ def _loose_banner(fields: list[HeaderField]) -> dict[str, Any]:
             noforn = "//NOFORN" if _NOFORN_WORD.search(rest) else ""
             return {"banner": parse_banner_marking(level + noforn), "banner_text": line.strip()}
     return {}
+
+
+def tags_without_subject(fields: list[HeaderField], above_body: int | None) -> tuple[list[HeaderField], list[Problem]]:
+    """A cable whose header (its first ``above_body`` fields) prints no SUBJECT line put its title
+    somewhere, and where a scan or a mirror lost the name, the title ran into TAGS ("TAGS: PREL
+    PGOV TU TURKEY ADRIFT"). Then the tags end at their first word that is no tag; the rest is
+    header text (no bundled policy releases it). (In the corpora one such cable prints a word that
+    is no tag among its tags.) A SUBJECT printed again at the top of a later section is not the
+    header's."""
+    if any(f.name == "subject" for f in fields[:above_body]):
+        return fields, []
+    kept: list[HeaderField] = []
+    problems: list[Problem] = []
+    for f in fields:
+        cut = first_non_tag(f.text) if f.name == "tags" else None
+        if cut is None:
+            kept.append(f)
+            continue
+        line = f.start_line + f.text.count("\n", 0, cut)
+        kept += [HeaderField("tags", f.text[:cut].rstrip(), f.start_line, line),
+                 HeaderField("header_text", f.text[cut:], line, f.end_line)]
+        problems.append(Problem(line, "field-overflow", "a cable without a SUBJECT line prints words that are no "
+                                "tags among its tags (its title, its name lost?): withheld as header text"))
+    return kept, problems
 
 
 def read_header(fields: list[HeaderField], portions: list[Portion]) -> Header:

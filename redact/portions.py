@@ -11,7 +11,7 @@ from functools import cache
 
 from .fields import is_capitals_sentence
 from .markings import parse_portion_marking, unrecognised
-from .model import HEADING, SIGNATURE, TEXT, Marking, Portion, combine, restricts
+from .model import HEADING, SIGNATURE, TEXT, Marking, Portion, Problem, combine, restricts
 from .shapes import (
     DEBRIS,
     LEVEL_SHAPED,
@@ -351,3 +351,21 @@ def _runs_headed(portions: list[Portion]) -> list[tuple[Marking, ...] | None]:
             runs[i] = tuple(dict.fromkeys(reversed(markings)))
             markings = []
     return runs
+
+
+def entire_text_under_banner(portions: list[Portion], entire: Marking | None,
+                             banner: Marking | None) -> tuple[list[Portion], list[Problem]]:
+    """"UNCLASSIFIED - ENTIRE TEXT" under a SECRET banner: the document contradicts itself, and
+    where markings disagree the higher governs (fail closed). The paragraphs the entire-text
+    line marks (``entire``) take the banner's level with it, and the contradiction is reported."""
+    if entire is None or banner is None or not banner.recognised or not entire.recognised \
+            or banner.level <= entire.level:
+        return portions, []
+    marked = [p for p in portions if p.marking == entire]
+    if not marked:
+        return portions, []
+    problem = Problem(marked[0].start_line, "entire-text-below-banner", f"the entire text is marked "
+                      f"{entire.canonical} under a {banner.canonical} banner; its paragraphs are read at "
+                      f"{banner.canonical}")
+    raised = combine([entire, banner])
+    return [replace(p, marking=raised) if p.marking == entire else p for p in portions], [problem]

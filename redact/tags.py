@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from .fields import codes, is_code_shaped
+from .tag_words import codes, is_code_shaped
 
 _PERSON = re.compile(r"\(([^()]{3,60})\)")
 _ITEM_SEPARATOR = re.compile(r"[,;]")
