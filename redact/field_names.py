@@ -44,9 +44,10 @@ def edits_apart(word: str, name: str, limit: int) -> int:
 
 
 @lru_cache(maxsize=4096)
-def _misprint_of(word: str, joined: bool) -> bool:
-    """Is ``word`` (upper case, its colon and quotes taken off) a misprinted field name? A name
-    printed right is one only when a space split it (``joined``): redact.lines cuts before the others."""
+def _misprint_of(word: str, joined: bool) -> str | None:
+    """The field name ``word`` (upper case, its colon and quotes taken off) is a misprint of, if
+    any. A name printed right is one only when a space split it (``joined``): redact.lines cuts
+    before the others."""
     for name, limit, after in _MISPRINTABLE:
         if not word.endswith(after):
             continue
@@ -54,8 +55,8 @@ def _misprint_of(word: str, joined: bool) -> bool:
         if letters.isalnum():  # (a length more than ``limit`` from the name's is too far)
             distance = edits_apart(letters, name, limit)
             if distance <= limit and (distance > 0 or joined):
-                return True
-    return False
+                return name
+    return None
 
 
 def _word_before(line: str, start: int, end: int) -> tuple[int, str] | None:
@@ -81,15 +82,12 @@ def misprinted_opening(line: str) -> tuple[str, int] | None:
     if found is None:
         return None
     words = found.group(1).strip(QUOTES).upper()
-    for name, limit, after in _MISPRINTABLE:
-        # (two words, neither short enough to be a piece of a split name: no name)
-        if not words.endswith(after) or (" " in words and not after and min(map(len, words.split())) > 3):
-            continue
-        letters = words[:len(words) - len(after)].replace(" ", "")
-        if (letters.isalnum() and 0 < edits_apart(letters, name, limit) <= limit) or \
-                (letters == name and " " in words[:len(words) - len(after)].strip()):
-            return _KINDS[name], found.end()
-    return None
+    pieces = words.split()
+    split = len(pieces) == 2 and pieces[1] != "BY"
+    if split and min(map(len, pieces)) > 3:
+        return None  # two words, neither short enough to be a piece of a split name
+    name = _misprint_of(words, joined=split)
+    return (_KINDS[name], found.end()) if name is not None else None
 
 
 def misprinted_field_name(line: str, start: int) -> int | None:

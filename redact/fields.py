@@ -532,11 +532,13 @@ def continuation_fits(name: str, field: str, line: str) -> bool:
         return False  # tags wrap as codes (a name or two among them): "DISCUSS HAITI AND ..." is a title
     if name == "subject" and _wraps_into_prose(field, line):
         return False
-    before = " ".join(field.split())
-    if field_name(before) != name:
-        before = _PREFIX[name] + " " + before
-    joined = f"{before} {line.strip()}"
-    return overflow_at(joined) is None
+    return overflow_at(f"{_named(name, field)} {line.strip()}") is None
+
+
+def _named(name: str, text: str) -> str:
+    """A field's text on one line, opening with its name (a line under a field has none of its own)."""
+    flat = " ".join(text.split())
+    return flat if field_name(flat) == name else f"{_PREFIX[name]} {flat}"
 
 
 def spilled_lines(name: str, lines: list[str], line: str) -> int:
@@ -546,8 +548,7 @@ def spilled_lines(name: str, lines: list[str], line: str) -> int:
     ASSISTANCE ...": the title began on the line "RUN-OFF,", which fitted on its own."""
     if name not in _PREFIX or len(lines) < 2:
         return 0
-    first = " ".join(lines[0].split())
-    joined = first if field_name(first) == name else f"{_PREFIX[name]} {first}"
+    joined = _named(name, lines[0])
     starts = []
     for text in lines[1:]:
         starts.append(len(joined) + 1)

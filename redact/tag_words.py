@@ -13,12 +13,11 @@ import re
 from functools import cache, lru_cache
 from itertools import islice
 
+from .field_names import QUOTES
 from .resources import grammar_path
 
 # A word of a header field's text: what lies between spaces, commas and semicolons.
 WORD = re.compile(r"[^\s,;]+")
-# What may stand around a word that is no part of it.
-_QUOTES = "\"'“”‘’()[]*"
 
 
 @cache
@@ -81,7 +80,7 @@ _NON_TAG, _NEUTRAL, _TITLE = 1, 2, 4
 def _tag_kind(word: str) -> int:
     """The kind of a word among tags (the same words recur in every cable: worked out once)."""
     return ((_NON_TAG if _non_tag(word) else 0) | (_NEUTRAL if _neutral(word) else 0)
-            | (_TITLE if _is_title_word(word) or word.rstrip(_QUOTES).endswith(":") else 0))
+            | (_TITLE if _is_title_word(word) or word.rstrip(QUOTES).endswith(":") else 0))
 
 
 # Words in a row that are no tags (two-letter words between them), where a title begins: a name
