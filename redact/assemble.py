@@ -76,21 +76,25 @@ class _Open:
     end_line: int
     lines: list[str] = field(default_factory=list)
     parent: int | None = None
-    quoting: bool = False
     # Markings of lines that went on with its sentence (see Assembler._continues_sentence).
     carried: list[Marking] = field(default_factory=list)
 
     def add(self, text: str, line: int, count: int = 1) -> None:
         self.lines.append(text)
         self.end_line = max(self.end_line, line + count - 1)
-        if "TEXT" in text or "QUOTE" in text or "ext" in text or "uote" in text:
-            upper = text.upper()
-            begin = max(upper.rfind("BEGIN TEXT"), upper.rfind("BEGIN QUOTE"))
-            end = max(upper.rfind("END TEXT"), upper.rfind("END QUOTE"))
-            if begin > end:
-                self.quoting = True
-            elif end > begin:
-                self.quoting = False
+
+    def quoting(self) -> bool:
+        """Is a quotation open at the end of the text so far ("BEGIN TEXT" / "BEGIN QUOTE" with no
+        END after it)? Read from the last line added that opens or closes one (asked only when a
+        block may go on with the portion, far less often than lines are added)."""
+        for text in reversed(self.lines):
+            if "TEXT" in text or "QUOTE" in text or "ext" in text or "uote" in text:
+                upper = text.upper()
+                begin = max(upper.rfind("BEGIN TEXT"), upper.rfind("BEGIN QUOTE"))
+                end = max(upper.rfind("END TEXT"), upper.rfind("END QUOTE"))
+                if begin != end:
+                    return begin > end
+        return False
 
     def ends_sentence(self) -> bool:
         """Does the text so far end a sentence (redact.shapes.ends_sentence: at its last line that is
@@ -192,7 +196,7 @@ class Assembler:
         # TEXT in the header: the first line decides where the run belongs; the rest follows it.
         first, rest = first_line(item.text)
         if rest:
-            self.header_item(item._replace(text=first, lines=1))
+            self.header_item(Item(item.kind, item.line, 1, item.lead, item.marking, first))
             if self.in_body_text:
                 self._body_text(Item("text", item.line + 1, item.lines - 1, text=rest))
             elif self.fields and self.fields[-1].name in ("routing", "caption"):
@@ -289,7 +293,8 @@ class Assembler:
         return marking
 
     def _start(self, kind: Kind, number: str | None, marking: Marking | None,
-               item: Item, text: str, parent: int | None = None) -> None:
+               item: Item, text: str, parent: int | None = None, lines: int | None = None) -> None:
+        """Open a portion with ``item`` (``lines`` of it: all unless given)."""
         self._close()
         inherited = False
         if kind is SUBPARAGRAPH:
@@ -303,7 +308,7 @@ class Assembler:
             self.problems.append(Problem(item.line, "unmarked-portion",
                                          "a portion without a marking; withheld unless a policy says otherwise"))
         self.open = _Open(kind, number, marking, inherited, item.line, item.line, parent=parent)
-        self.open.add(text, item.line, item.lines)
+        self.open.add(text, item.line, item.lines if lines is None else lines)
 
     def _unmarked_sibling(self) -> bool:
         """In a memo or newsletter (where every portion is marked, bullets too), an unmarked item
@@ -342,7 +347,7 @@ class Assembler:
         current = self.open
         if current is None or current.kind is HEADING:
             return False
-        if current.quoting:
+        if current.quoting():
             return True
         goes_on = text.lstrip(" \t*")[:1].islower() or not current.ends_sentence()
         return goes_on and not (whole and is_heading(text))
@@ -361,9 +366,9 @@ class Assembler:
         elif self.open is not None and self._continues_open(text, whole=not rest):
             self.open.add(text, item.line, 1)
         elif is_heading(text):
-            self._start(HEADING, None, None, item._replace(lines=1), text)
+            self._start(HEADING, None, None, item, text, lines=1)
         else:
-            self._start(TEXT, None, None, item._replace(lines=1), text)
+            self._start(TEXT, None, None, item, text, lines=1)
         if rest:
             self._extend_open(rest, item.line + 1, item.lines - 1)
 
