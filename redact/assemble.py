@@ -13,7 +13,7 @@ redact.header (the header's values).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import NamedTuple
 
 from .field_names import misprinted_opening
@@ -32,6 +32,7 @@ from .header import governing_decl, opens_portion, read_header, tags_without_sub
 from .markings import parse_banner_marking, parse_portion_marking
 from .model import HEADING, PARAGRAPH, SUBPARAGRAPH, TEXT, Header, HeaderField, Kind, Marking, Portion, Problem, combine
 from .portions import (
+    OpenPortion,
     entire_text_under_banner,
     finishes_sentence,
     headings_take_marking,
@@ -44,7 +45,7 @@ from .portions import (
     printed_markings,
     with_signature,
 )
-from .shapes import LIST_LABEL, LOWER_WORD, OPENS_WITH_MARKING, PRINTED_MARKING, ends_sentence
+from .shapes import LIST_LABEL, LOWER_WORD, OPENS_WITH_MARKING, PRINTED_MARKING
 
 
 class Item(NamedTuple):
@@ -62,47 +63,6 @@ def first_line(text: str) -> tuple[str, str]:
     """A run of plain lines split after its first line: (first, rest)."""
     cut = text.find("\n") + 1
     return text[:cut], text[cut:]
-
-
-@dataclass(slots=True)
-class _Open:
-    """A portion being assembled from consecutive items."""
-
-    kind: Kind
-    number: str | None
-    marking: Marking | None
-    inherited: bool
-    start_line: int
-    end_line: int
-    lines: list[str] = field(default_factory=list)
-    parent: int | None = None
-    # Markings of lines that went on with its sentence (see Assembler._continues_sentence).
-    carried: list[Marking] = field(default_factory=list)
-
-    def add(self, text: str, line: int, count: int = 1) -> None:
-        self.lines.append(text)
-        self.end_line = max(self.end_line, line + count - 1)
-
-    def quoting(self) -> bool:
-        """Is a quotation open at the end of the text so far ("BEGIN TEXT" / "BEGIN QUOTE" with no
-        END after it)? Read from the last line added that opens or closes one (asked only when a
-        block may go on with the portion, far less often than lines are added)."""
-        for text in reversed(self.lines):
-            if "TEXT" in text or "QUOTE" in text or "ext" in text or "uote" in text:
-                upper = text.upper()
-                begin = max(upper.rfind("BEGIN TEXT"), upper.rfind("BEGIN QUOTE"))
-                end = max(upper.rfind("END TEXT"), upper.rfind("END QUOTE"))
-                if begin != end:
-                    return begin > end
-        return False
-
-    def ends_sentence(self) -> bool:
-        """Does the text so far end a sentence (redact.shapes.ends_sentence: at its last line that is
-        not blank)?"""
-        for line in reversed(self.lines):
-            if line and not line.isspace():
-                return ends_sentence(line)
-        return False
 
 
 _ENTIRE_LEVEL = re.compile(r"^\s*(TOP\s+SECRET|CONFIDENTIAL|SECRET|UNCLASSIFIED|LIMITED\s+OFFICIAL\s+USE|TS|C|S|U)\b",
@@ -124,7 +84,7 @@ class Assembler:
         self.field_lines: list[list[str]] = []
         self.portions: list[Portion] = []
         self.problems: list[Problem] = []
-        self.open: _Open | None = None
+        self.open: OpenPortion | None = None
         self.parent_index: int | None = None
         # The markings in scope for an unmarked subparagraph: the effective marking of the last
         # paragraph, and of every marked subparagraph and heading since (their join applies).
@@ -307,7 +267,7 @@ class Assembler:
         if marking is None and (kind in (PARAGRAPH, TEXT) or unmarked_sibling):
             self.problems.append(Problem(item.line, "unmarked-portion",
                                          "a portion without a marking; withheld unless a policy says otherwise"))
-        self.open = _Open(kind, number, marking, inherited, item.line, item.line, parent=parent)
+        self.open = OpenPortion(kind, number, marking, inherited, item.line, item.line, parent=parent)
         self.open.add(text, item.line, item.lines if lines is None else lines)
 
     def _unmarked_sibling(self) -> bool:
@@ -460,7 +420,7 @@ class Assembler:
             self._body_text(item)
         self.after_blank = False
 
-    def _continues_sentence(self, current: _Open, item: Item) -> bool:
+    def _continues_sentence(self, current: OpenPortion, item: Item) -> bool:
         """In a wrapped article, a marked line under a filled line whose sentence it goes on with ("...
         the recent article" / "(U) Changes in the Service, the editors asked ..."): a cited title's
         marking that the wrap put at the line's start. The paragraph goes on, its marking joined."""

@@ -1,17 +1,18 @@
-"""Portions after assembly: their numbers and labels, markings printed inside them, headings
-that take the markings of what they head, and the signature that closes a cable.
+"""Portions: the one being assembled (its lines so far), and after assembly their numbers and
+labels, markings printed inside them, headings that take the markings of what they head, and the
+signature that closes a cable.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from .fields import is_capitals_sentence
 from .markings import parse_portion_marking, unrecognised
-from .model import HEADING, SIGNATURE, TEXT, Marking, Portion, Problem, combine, restricts
+from .model import HEADING, SIGNATURE, TEXT, Kind, Marking, Portion, Problem, combine, restricts
 from .shapes import (
     DEBRIS,
     LEVEL_SHAPED,
@@ -23,6 +24,48 @@ from .shapes import (
     continues_lettered_list,
     ends_sentence,
 )
+
+
+@dataclass(slots=True)
+class OpenPortion:
+    """A portion being assembled from consecutive items."""
+
+    kind: Kind
+    number: str | None
+    marking: Marking | None
+    inherited: bool
+    start_line: int
+    end_line: int
+    lines: list[str] = field(default_factory=list)
+    parent: int | None = None
+    # Markings of lines that went on with its sentence (see redact.assemble.Assembler._continues_sentence).
+    carried: list[Marking] = field(default_factory=list)
+
+    def add(self, text: str, line: int, count: int = 1) -> None:
+        self.lines.append(text)
+        self.end_line = max(self.end_line, line + count - 1)
+
+    def quoting(self) -> bool:
+        """Is a quotation open at the end of the text so far ("BEGIN TEXT" / "BEGIN QUOTE" with no
+        END after it)? Read from the last line added that opens or closes one (asked only when a
+        block may go on with the portion, far less often than lines are added)."""
+        for text in reversed(self.lines):
+            if "TEXT" in text or "QUOTE" in text or "ext" in text or "uote" in text:
+                upper = text.upper()
+                begin = max(upper.rfind("BEGIN TEXT"), upper.rfind("BEGIN QUOTE"))
+                end = max(upper.rfind("END TEXT"), upper.rfind("END QUOTE"))
+                if begin != end:
+                    return begin > end
+        return False
+
+    def ends_sentence(self) -> bool:
+        """Does the text so far end a sentence (redact.shapes.ends_sentence: at its last line that is
+        not blank)?"""
+        for line in reversed(self.lines):
+            if line and not line.isspace():
+                return ends_sentence(line)
+        return False
+
 
 _NUMBER = re.compile(r"\d{1,3}")
 
