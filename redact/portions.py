@@ -40,6 +40,9 @@ class OpenPortion:
     parent: int | None = None
     # Markings of lines that went on with its sentence (see redact.assemble.Assembler._continues_sentence).
     carried: list[Marking] = field(default_factory=list)
+    # Whether a quotation is open after the first ``quote_read`` lines (see ``quoting``).
+    quote_open: bool = False
+    quote_read: int = 0
 
     def add(self, text: str, line: int, count: int = 1) -> None:
         self.lines.append(text)
@@ -47,16 +50,17 @@ class OpenPortion:
 
     def quoting(self) -> bool:
         """Is a quotation open at the end of the text so far ("BEGIN TEXT" / "BEGIN QUOTE" with no
-        END after it)? Read from the last line added that opens or closes one (asked only when a
-        block may go on with the portion, far less often than lines are added)."""
-        for text in reversed(self.lines):
+        END after it)? Each line is read once, when this is first asked after it was added (asked
+        only when a block may go on with the portion, far less often than lines are added)."""
+        for text in self.lines[self.quote_read:]:
             if "TEXT" in text or "QUOTE" in text or "ext" in text or "uote" in text:
                 upper = text.upper()
                 begin = max(upper.rfind("BEGIN TEXT"), upper.rfind("BEGIN QUOTE"))
                 end = max(upper.rfind("END TEXT"), upper.rfind("END QUOTE"))
                 if begin != end:
-                    return begin > end
-        return False
+                    self.quote_open = begin > end
+        self.quote_read = len(self.lines)
+        return self.quote_open
 
     def ends_sentence(self) -> bool:
         """Does the text so far end a sentence (redact.shapes.ends_sentence: at its last line that is
