@@ -13,7 +13,7 @@ redact.header (the header's values).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from .field_names import misprinted_opening
@@ -71,6 +71,16 @@ _ENTIRE_LEVEL = re.compile(r"^\s*(TOP\s+SECRET|CONFIDENTIAL|SECRET|UNCLASSIFIED|
 _ENTIRE_NAMES = {"TS": "TOP SECRET", "C": "CONFIDENTIAL", "S": "SECRET", "U": "UNCLASSIFIED"}
 
 
+@dataclass(slots=True)
+class _OpenField:
+    """A header field being assembled: its lines so far."""
+
+    name: str
+    start_line: int
+    end_line: int
+    lines: list[str]
+
+
 # Fields whose lines under them come one right after the other (no blank line between).
 _SPILLING = frozenset({"tags", "eo"})
 
@@ -80,8 +90,7 @@ class Assembler:
         self.source = source
         self.doc_type = doc_type
         self.filled = filled  # a wrapped article's lines are filled past this many characters
-        self.fields: list[HeaderField] = []
-        self.field_lines: list[list[str]] = []
+        self.fields: list[_OpenField] = []
         self.portions: list[Portion] = []
         self.problems: list[Problem] = []
         self.open: OpenPortion | None = None
@@ -102,28 +111,26 @@ class Assembler:
 
     # -- header -------------------------------------------------------------
     def _field(self, name: str, text: str, line: int) -> None:
-        self.fields.append(HeaderField(name, "", line, line))
-        self.field_lines.append([text])
+        self.fields.append(_OpenField(name, line, line, [text]))
 
     def _extend_field(self, text: str, line: int) -> None:
         last = self.fields[-1]
-        self.fields[-1] = HeaderField(last.name, "", last.start_line, line + max(0, text.count("\n") - 1))
-        self.field_lines[-1].append(text)
+        last.end_line = line + max(0, text.count("\n") - 1)
+        last.lines.append(text)
 
     def _spill(self, name: str, item: Item) -> None:
         """Lines under a field that fitted its shape alone, and that the line under them shows are
         not the field's (a title's first line under TAGS: "RUN-OFF," / "SEEKS EMBASSY'S ..."), go to
         the body with it. Only fields that never go on across a blank line: their lines are the
         ones right above ``item``."""
-        lines = self.field_lines[-1]
+        lines = self.fields[-1].lines
         count = spilled_lines(name, lines, item.text) if name in _SPILLING and not self.after_blank else 0
         if not count:
             return
         moved = lines[-count:]
         del lines[-count:]
         first = item.line - count
-        last = self.fields[-1]
-        self.fields[-1] = HeaderField(last.name, "", last.start_line, first - 1)
+        self.fields[-1].end_line = first - 1
         self.problems.append(Problem(first, "field-overflow", OVERFLOW))
         for offset, text in enumerate(moved):
             self._body_text(Item("text", first + offset, 1, text=text))
@@ -181,7 +188,7 @@ class Assembler:
             return
         last = self.fields[-1].name if self.fields else None
         continues = last in ("subject", "ref", "classified_by", "tags", "eo", "routing", "caption", "memo_header")
-        so_far = "".join(self.field_lines[-1]) if last is not None else ""
+        so_far = "".join(self.fields[-1].lines) if last is not None else ""
         reasons = last == "classified_by" and completes_reasons(so_far, item.text)
         if last == "ref" and self.after_blank:
             continues = next_reference_item(so_far, item.text)
@@ -341,7 +348,7 @@ class Assembler:
         last = self.fields[-1] if self.fields else None
         if name is None and self.in_repeated_field and not self.after_blank and last is not None \
                 and last.name == "subject" and _title_continues(line) \
-                and len(self.field_lines[-1]) < _SUBJECT_LINES:
+                and len(last.lines) < _SUBJECT_LINES:
             self._extend_field(line, item.line)
             return True
         if name is None:
@@ -492,7 +499,7 @@ class Assembler:
         for index in self.body_fields:
             fld = self.fields[index]
             if fld.start_line < last_portion:
-                self.fields[index] = HeaderField("header_text", fld.text, fld.start_line, fld.end_line)
+                fld.name = "header_text"
                 self.problems.append(Problem(fld.start_line, "field-in-body", "a header field line between "
                                              "body portions is read as text and withheld"))
 
@@ -517,8 +524,7 @@ class Assembler:
     def finish(self) -> tuple[Header, list[Portion], list[Problem]]:
         self._close()
         self._closing_block_is_last()
-        fields = [HeaderField(f.name, "".join(lines).rstrip("\n"), f.start_line, f.end_line)
-                  for f, lines in zip(self.fields, self.field_lines, strict=True)]
+        fields = [HeaderField(f.name, "".join(f.lines).rstrip("\n"), f.start_line, f.end_line) for f in self.fields]
         if self.doc_type == "cable":
             fields, problems = tags_without_subject(fields, self.header_fields)
             self.problems += problems
