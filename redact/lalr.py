@@ -15,7 +15,7 @@ A state's lexer tries its line shapes in priority order and takes the first that
 line of plain text was tried against every other shape first (about half the driver's time
 went on shapes that fail). Where the first character past blank space rules shapes out
 (redact.first_chars: a line that opens with "T" is no numbered paragraph), only the others are
-tried, in one alternation of their own, in the same order: the same token.
+tried, each alone, in the same order: the same token.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ class Driver:
     def _choice(self, state: int, character: str) -> Callable[[str, int], re.Match[str] | None]:
         """What matches a token where parser state ``state`` is on top and the line's first
         character past blank space is ``character`` ("": none): the terminals that may begin so,
-        in priority order in one pattern, where that rules any out; else the lexer's whole pattern."""
+        each alone in priority order, where that rules any out; else the lexer's whole pattern."""
         matcher = self.matchers.get(state) or self._matcher(state)
         terminals = getattr(self.lexers[state].scanner, "terminals", None)
         if character and terminals is not None:
@@ -136,7 +136,7 @@ class Driver:
             singles = [self._single(terminal, flags) for terminal in terminals]
             kept = tuple(pattern for pattern, first in singles if first.allows(character))
             if len(kept) < len(singles):
-                matcher = _alternation(kept, flags)
+                matcher = partial(_first_match, kept)
         self.choices.setdefault(state, {})[character] = matcher
         return matcher
 
@@ -203,20 +203,6 @@ _NOT_ASCII = "\x80"
 # The (stack, token) pairs a driver keeps: a flat grammar has a few hundred; a bound keeps a
 # grammar whose stack grows with the text from growing the table without end.
 _KEPT_STACKS = 4096
-
-
-def _alternation(patterns: tuple[re.Pattern[str], ...], flags: int) -> Callable[[str, int], re.Match[str] | None]:
-    """One pattern trying ``patterns`` in order (each a terminal's own, its group named): the
-    first that matches is the match, as when each is tried alone, with one call instead of many."""
-    if not patterns:
-        return _no_match  # (an empty alternation would match the empty string)
-    if len(patterns) == 1:
-        return patterns[0].match
-    return re.compile("|".join(pattern.pattern for pattern in patterns), flags).match
-
-
-def _no_match(text: str, position: int) -> None:
-    return None
 
 
 def _first_match(scanner: tuple[re.Pattern[str], ...], text: str, position: int) -> re.Match[str] | None:
