@@ -37,6 +37,11 @@ def is_code_shaped(token: str) -> bool:
     return _CODE_SHAPE.fullmatch(token) is not None
 
 
+def is_code(token: str) -> bool:
+    """A known TAGS code, or a word of a code's shape (upper case, its punctuation taken off)."""
+    return token in codes() or is_code_shaped(token)
+
+
 def _tag_token(word: str) -> str:
     """A word among tags without its punctuation, or a viewer's link around it ("[PREL](#)")."""
     return word.replace("](#)", "").strip("[]().,;:").upper()
@@ -44,7 +49,7 @@ def _tag_token(word: str) -> str:
 
 def is_tag_word(word: str) -> bool:
     token = _tag_token(word)
-    return token in codes() or is_code_shaped(token) or word.startswith("(")
+    return is_code(token) or word.startswith("(")
 
 
 # Words a title holds and a list of tags does not (IN, IS, TO, BY and AS are country codes there);

@@ -19,16 +19,12 @@ from __future__ import annotations
 
 import re
 
-from .tag_words import codes, is_code_shaped
+from .tag_words import codes, is_code
 
 _PERSON = re.compile(r"\(([^()]{3,60})\)")
 _ITEM_SEPARATOR = re.compile(r"[,;]")
 _NOT_TAGS = {"SIPDIS"}
 _SPLIT_LIMIT = 40  # the longest glued run worth splitting (nine codes)
-
-
-def _is_code(token: str) -> bool:
-    return token in codes() or is_code_shaped(token)
 
 
 def _splits(token: str) -> list[tuple[int, int, list[str]]]:
@@ -39,7 +35,7 @@ def _splits(token: str) -> list[tuple[int, int, list[str]]]:
     for end in range(2, len(token) + 1):
         for size in (2, 3, 4):
             start, part = end - size, token[end - size:end]
-            if start < 0 or not ways[start] or not _is_code(part):
+            if start < 0 or not ways[start] or not is_code(part):
                 continue
             unknown = part not in codes()
             ways[end] += [(n + 1, u + unknown, [*way, part]) for n, u, way in ways[start]]
@@ -49,7 +45,7 @@ def _splits(token: str) -> list[tuple[int, int, list[str]]]:
 
 def _unglued(token: str) -> list[str]:
     """A token that is no code, split into the codes it was glued from when that is certain."""
-    if _is_code(token) or not token.isalpha() or not 5 <= len(token) <= _SPLIT_LIMIT:
+    if is_code(token) or not token.isalpha() or not 5 <= len(token) <= _SPLIT_LIMIT:
         return [token]
     ways = _splits(token)
     if not ways or (len(ways) > 1 and ways[1][:2] == ways[0][:2]):
@@ -69,11 +65,11 @@ def _grouped(tokens: list[str], names: list[str]) -> list[str]:
     while position < len(tokens):
         token = tokens[position]
         after = tokens[position + 1:position + 3]
-        if token == "OVIP" and len(after) == 2 and not any(_is_code(t) or t[0] == "\0" for t in after):
+        if token == "OVIP" and len(after) == 2 and not any(is_code(t) or t[0] == "\0" for t in after):
             tags += [token, f"{after[0]}, {after[1]}"]
             position += 3
             continue
-        if token[0] == "\0" or _is_code(token):
+        if token[0] == "\0" or is_code(token):
             if words:
                 tags.append(" ".join(words))
                 words = []
@@ -89,7 +85,7 @@ def _grouped(tokens: list[str], names: list[str]) -> list[str]:
 def _printed_whole(tokens: list[str]) -> bool:
     """An item of a comma-separated list that is one multi-word tag: a few tokens, mostly words
     ("GOI EXTERNAL", "HUMAN RIGHTS"), not a run of codes a line break left without commas."""
-    words = sum(not _is_code(t) for t in tokens)
+    words = sum(not is_code(t) for t in tokens)
     return 1 < len(tokens) <= 4 and 2 * words >= len(tokens) and "OVIP" not in tokens \
         and not any(t[0] == "\0" for t in tokens)
 
